@@ -1,0 +1,78 @@
+import type { BackupJob, LicenseUsage, ServiceId } from "../avepoint/model.js";
+
+/**
+ * The alert model: what detection produces, the ledger stores, routing
+ * matches on and renderers draw. A discriminated union on `kind`.
+ */
+
+export type Severity = "critical" | "warning" | "info";
+/** `firing` = something is wrong; `resolved` = a notice that it no longer is. */
+export type AlertStatus = "firing" | "resolved";
+
+interface AlertBase {
+  /**
+   * Stable identity (see fingerprint.ts): built from identity fields only,
+   * never timestamps or text. Permanent: changing it re-alerts everything.
+   */
+  fingerprint: string;
+  /** The readable identity the fingerprint hashes, e.g. `job:contoso:IB2026...:Failed`. */
+  identity: string;
+  /** Tenant label (ALERT_TENANT_NAME). */
+  tenant: string;
+  severity: Severity;
+  status: AlertStatus;
+  /** When this cycle found it (the cycle's pinned time). */
+  detectedAt: Date;
+}
+
+/** A backup job reached a final state that alerts, or a state we do not understand. */
+export interface JobAlert extends AlertBase {
+  kind: "job";
+  job: BackupJob;
+  /** Learned through per-ObjectType queries; absent when unknown. */
+  service?: ServiceId;
+}
+
+/** A service with an open failure alert finished a job successfully again. */
+export interface JobRecoveryAlert extends AlertBase {
+  kind: "job-recovery";
+  status: "resolved";
+  service: ServiceId;
+  /** The successful job that resolves it. */
+  job: BackupJob;
+  /** Job ids of the failures this resolves. */
+  resolvedJobIds: string[];
+}
+
+export type LicenseMetric = "seats" | "storage" | "policy";
+export type LicenseLevel = "ok" | "warning" | "critical";
+
+export interface LicenseForecast {
+  /** Date the metric reaches 100% at the recent rate; null = not rising. */
+  exhaustedAt: Date | null;
+  /** Units (seats or GB) per day at the recent rate. */
+  ratePerDay: number;
+}
+
+export interface LicenseAlert extends AlertBase {
+  kind: "license";
+  metric: LicenseMetric;
+  level: LicenseLevel;
+  /** Why this notice now. */
+  reason: "entered" | "escalated" | "de-escalated" | "resolved" | "reminder";
+  usage: LicenseUsage;
+  /** used / purchased in percent (seats, storage); absent for policy. */
+  percent?: number;
+  /** Value at the previous notice, for "change since last notice". */
+  previousUsed?: number;
+  forecast?: LicenseForecast;
+}
+
+export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert;
+export type AlertKind = Alert["kind"];
+
+/** What renderers need besides the alert itself. */
+export interface RenderContext {
+  tenantName: string;
+  portalUrl: string;
+}

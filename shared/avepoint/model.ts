@@ -1,0 +1,90 @@
+/**
+ * The typed model the rest of the application sees. Raw JSON from either API
+ * profile, in any casing and spelling, is normalized into these shapes by
+ * `normalize.ts`; nothing else reads vendor JSON.
+ */
+
+export const JOB_STATES = ["InProgress", "Finished", "Failed", "FinishedException", "PartiallyFinished"] as const;
+export type KnownJobState = (typeof JOB_STATES)[number];
+
+/** Service (the API's ObjectType query parameter). */
+export const SERVICES = {
+  1: "Exchange Online",
+  2: "SharePoint Online",
+  3: "OneDrive",
+  4: "Microsoft 365 Groups",
+  5: "Project Online",
+  6: "Public Folder",
+  7: "Teams",
+  8: "Viva Engage",
+  9: "Teams Chat",
+  10: "Power BI",
+  11: "Power Automate",
+  12: "Power Apps",
+} as const;
+export type ServiceId = keyof typeof SERVICES;
+export const SERVICE_IDS = Object.keys(SERVICES).map(Number) as ServiceId[];
+
+export interface JobCounts {
+  total: number;
+  failed: number;
+  successful: number;
+  skipped: number;
+}
+
+export interface JobError {
+  message: string;
+  /** Occurrences of this error in the job. */
+  count?: number;
+  /** Error-code documentation link, as the API gave it (shown as text, never as a link). */
+  url?: string;
+  isErrorCode?: boolean;
+}
+
+export interface BackupJob {
+  /** Job id verbatim (people search for it). Null when the API gave none. */
+  id: string | null;
+  /** The normalized state, or "Unknown" when the API sent a state we do not know. */
+  state: KnownJobState | "Unknown";
+  /** The state text exactly as the API sent it (for reports of unknown states). */
+  rawState: string | null;
+  startTime: Date | null;
+  finishTime: Date | null;
+  /** Duration in milliseconds, as given by the API or derived from start/finish. */
+  durationMs: number | null;
+  counts: JobCounts | null;
+  /** `jobErrors` (current profile); empty when none were given. */
+  errors: JobError[];
+  /** Set when the job was read through a per-service (ObjectType) query. */
+  service?: ServiceId;
+}
+
+export interface JobPage {
+  jobs: BackupJob[];
+  /** TotalCount / metadata.totalCount when the API gave it. */
+  totalCount: number | null;
+  /** NextLink / metadata.nextLink when the API gave a non-empty one. */
+  nextLink: string | null;
+  requestId: string | null;
+}
+
+export interface LicenseUsage {
+  /** Null when the subscription is in policy (the API sends 0). */
+  outOfPolicySince: Date | null;
+  purchasedUserSeats: number;
+  assignedUserSeats: number;
+  /** GB. */
+  purchasedStorageGb: number;
+  /** GB. */
+  protectedStorageGb: number;
+}
+
+export interface JobQuery {
+  /** Inclusive start of the window (by job time, as the API filters). */
+  startTime: Date;
+  /** End of the window, pinned at the cycle's start. */
+  finishTime: Date;
+  jobType?: number;
+  objectType?: ServiceId;
+  jobState?: number;
+}

@@ -1,0 +1,62 @@
+/**
+ * Every setting the application reads, in one place: the config schema parses
+ * these names, the README documents them, and the infra tests check that the
+ * Bicep sets them. Adding a setting means adding it here first.
+ */
+export interface SettingInfo {
+  /** Environment variable / app setting name. */
+  readonly name: string;
+  /** What it means, for the README table. */
+  readonly description: string;
+  /** Default as shown to users; undefined = no default. */
+  readonly default?: string;
+  /** Holds a credential: never echoed, stored in Key Vault in Azure. */
+  readonly secret?: boolean;
+  /** Who sets it in Azure: the Bicep (`infra`), the platform itself, or only local runs. */
+  readonly scope: "infra" | "platform" | "local-only";
+}
+
+export const SETTINGS: readonly SettingInfo[] = [
+  // AvePoint connection
+  { name: "AVEPOINT_CLIENT_ID", description: "Application (client) id of the AvePoint app registration", scope: "infra" },
+  { name: "AVEPOINT_CLIENT_SECRET", description: "Client secret of the app registration (give this or a certificate)", secret: true, scope: "infra" },
+  { name: "AVEPOINT_CERTIFICATE_PATH", description: "Path of a PEM (certificate + private key) or PFX file", scope: "local-only" },
+  { name: "AVEPOINT_CERTIFICATE_PASSWORD", description: "Password of the PFX file or encrypted PEM key", secret: true, scope: "local-only" },
+  { name: "AVEPOINT_CERTIFICATE", description: "The PEM (certificate + private key) as a value, e.g. from a Key Vault reference", secret: true, scope: "infra" },
+  { name: "AVEPOINT_ENVIRONMENT", description: "`commercial`, `gov`, `aos2` or `fedramp`: picks the token URL", default: "commercial", scope: "infra" },
+  { name: "AVEPOINT_REGION", description: "Data center (`us`, `au`, `sg`, `ca`, `ne`, `we`, `fr`, `de`, `jp`, `kr`, `ch`, `uk`, `uae`, `za`, `qa`, `gov`, `aos2`, `gcp-au`, `gcp-jp`, `gcp-us`, `gcp-we`, `gcp-kr`, `fedramp`): picks the API URL", default: "`us` (`gov`, `aos2`, `fedramp` for those environments)", scope: "infra" },
+  { name: "AVEPOINT_API_URL", description: "Explicit API base URL (overrides the region)", default: "derived from the region", scope: "infra" },
+  { name: "AVEPOINT_TOKEN_URL", description: "Explicit token URL (overrides the environment)", default: "derived from the environment", scope: "infra" },
+  { name: "AVEPOINT_API_PROFILE", description: "`seed` (`/cloudbackup/...`, epoch times) or `current` (`/backup/m365/...`, ISO times)", default: "seed", scope: "infra" },
+  { name: "AVEPOINT_PAGE_SIZE", description: "Jobs requested per page (1-1000)", default: "100", scope: "infra" },
+  { name: "AVEPOINT_PORTAL_URL", description: "Where the card's button leads", default: "https://www.avepointonlineservices.com", scope: "infra" },
+  { name: "LOG_LEVEL", description: "`error`, `warn`, `info` or `debug`", default: "info", scope: "infra" },
+  // Jobs monitor
+  { name: "JOBS_SCHEDULE", description: "NCRONTAB schedule of the jobs monitor", default: "0 */5 * * * *", scope: "infra" },
+  { name: "JOBS_LOOKBACK_HOURS", description: "How far back the first cycle reads (1-720)", default: "24", scope: "infra" },
+  { name: "JOBS_OVERLAP_MINUTES", description: "How far before the watermark later cycles start reading (0-1440)", default: "15", scope: "infra" },
+  { name: "ALERT_JOB_STATES", description: "Comma-separated final states that alert: `Failed`, `FinishedException`, `PartiallyFinished`", default: "all three", scope: "infra" },
+  { name: "ALERT_JOB_TYPES", description: "Comma-separated job types to watch: `Backup`, `Restore`, `Export`, `Delete`, `Retention`", default: "all", scope: "infra" },
+  // Alerts
+  { name: "ALERT_TENANT_NAME", description: "Tenant label shown on every alert (and the ledger partition)", default: "default", scope: "infra" },
+  { name: "ALERT_GROUP_THRESHOLD", description: "More new alerts than this for one destination in one cycle are sent as a digest", default: "3", scope: "infra" },
+  { name: "ALERT_SEND_RESOLVED", description: "Post a \"Resolved\" card when a service with an open failure backs up successfully again", default: "true", scope: "infra" },
+  // License monitor
+  { name: "LICENSE_SCHEDULE", description: "NCRONTAB schedule of the license monitor", default: "0 0 * * * *", scope: "infra" },
+  { name: "LICENSE_WARN_PERCENT", description: "Seats or storage use at which a warning is sent", default: "90", scope: "infra" },
+  { name: "LICENSE_CRITICAL_PERCENT", description: "Seats or storage use at which a critical alert is sent", default: "100", scope: "infra" },
+  { name: "LICENSE_HYSTERESIS_PERCENT", description: "Points below the warning threshold a metric must fall to count as resolved", default: "2", scope: "infra" },
+  { name: "LICENSE_REMIND_HOURS", description: "Remind about a metric still critical every N hours (0 = never)", default: "24", scope: "infra" },
+  // Delivery
+  { name: "TEAMS_WEBHOOK_URL", description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", secret: true, scope: "infra" },
+  // Storage
+  { name: "AzureWebJobsStorage", description: "Storage connection string (used for the ledger unless one of the two below is set)", scope: "platform" },
+  { name: "ALERTS_STORAGE_CONNECTION", description: "Connection string of the ledger's storage account", secret: true, scope: "local-only" },
+  { name: "ALERTS_STORAGE_ACCOUNT_URL", description: "Table endpoint of the ledger's storage account, reached with a managed identity (e.g. `https://acct.table.core.windows.net`)", scope: "infra" },
+  { name: "AZURE_CLIENT_ID", description: "Client id of the user-assigned managed identity used for storage", scope: "infra" },
+  { name: "ALERTS_TABLE_PREFIX", description: "Prefix of the ledger's table names", default: "cba", scope: "infra" },
+];
+
+export function settingInfo(name: string): SettingInfo | undefined {
+  return SETTINGS.find((s) => s.name === name);
+}

@@ -1,0 +1,364 @@
+import { z } from "zod";
+import { Secret } from "../security/secret.js";
+import {
+  AVEPOINT_ENVIRONMENTS,
+  AVEPOINT_REGIONS,
+  apiUrlFor,
+  defaultRegionFor,
+  isAllowedUrl,
+  TOKEN_URLS,
+  type AvePointEnvironment,
+  type AvePointRegion,
+} from "./environment.js";
+
+export const API_PROFILES = ["seed", "current"] as const;
+export type ApiProfile = (typeof API_PROFILES)[number];
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Final job states that can alert (In Progress and Finished never do). */
+export const ALERTABLE_JOB_STATES = ["Failed", "FinishedException", "PartiallyFinished"] as const;
+export type AlertableJobState = (typeof ALERTABLE_JOB_STATES)[number];
+
+/** The API's JobType enum (0 = All is what "no filter" means). */
+export const JOB_TYPES = { Backup: 1, Restore: 2, Export: 3, Delete: 4, Retention: 5 } as const;
+export type JobTypeName = keyof typeof JOB_TYPES;
+
+export type AvePointCredential =
+  | { kind: "secret"; secret: Secret }
+  /** PEM text (certificate + key) or PFX bytes, with the password when there is one. */
+  | { kind: "certificate"; source: "value" | "file"; pem?: Secret; path?: string; password?: Secret };
+
+export type StorageSettings =
+  | { kind: "connectionString"; connectionString: Secret; variable: string }
+  | { kind: "accountUrl"; url: string; managedIdentityClientId?: string };
+
+export interface Settings {
+  avepoint: {
+    clientId: string;
+    credential: AvePointCredential;
+    environment: AvePointEnvironment;
+    region: AvePointRegion;
+    apiUrl: string;
+    tokenUrl: string;
+    profile: ApiProfile;
+    pageSize: number;
+    portalUrl: string;
+  };
+  logLevel: LogLevel;
+  jobs: {
+    schedule: string;
+    lookbackHours: number;
+    overlapMinutes: number;
+    alertStates: AlertableJobState[];
+    /** Empty = every job type (one query with no JobType filter). */
+    jobTypes: JobTypeName[];
+  };
+  alerts: {
+    tenantName: string;
+    groupThreshold: number;
+    sendResolved: boolean;
+  };
+  license: {
+    schedule: string;
+    warnPercent: number;
+    criticalPercent: number;
+    hysteresisPercent: number;
+    remindHours: number;
+  };
+  teams: { webhookUrl?: Secret };
+  storage?: StorageSettings;
+  tablePrefix: string;
+}
+
+/** One problem with one setting; never contains the setting's value when it is a secret. */
+export interface SettingProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly SettingProblem[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+// An empty value counts as unset (Azure app settings often hold "").
+const optionalText = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v),
+  z.string().optional(),
+);
+
+const rawSchema = z.object({
+  AVEPOINT_CLIENT_ID: optionalText,
+  AVEPOINT_CLIENT_SECRET: optionalText,
+  AVEPOINT_CERTIFICATE_PATH: optionalText,
+  AVEPOINT_CERTIFICATE_PASSWORD: optionalText,
+  AVEPOINT_CERTIFICATE: optionalText,
+  AVEPOINT_ENVIRONMENT: optionalText,
+  AVEPOINT_REGION: optionalText,
+  AVEPOINT_API_URL: optionalText,
+  AVEPOINT_TOKEN_URL: optionalText,
+  AVEPOINT_API_PROFILE: optionalText,
+  AVEPOINT_PAGE_SIZE: optionalText,
+  AVEPOINT_PORTAL_URL: optionalText,
+  LOG_LEVEL: optionalText,
+  JOBS_SCHEDULE: optionalText,
+  JOBS_LOOKBACK_HOURS: optionalText,
+  JOBS_OVERLAP_MINUTES: optionalText,
+  ALERT_JOB_STATES: optionalText,
+  ALERT_JOB_TYPES: optionalText,
+  ALERT_TENANT_NAME: optionalText,
+  ALERT_GROUP_THRESHOLD: optionalText,
+  ALERT_SEND_RESOLVED: optionalText,
+  LICENSE_SCHEDULE: optionalText,
+  LICENSE_WARN_PERCENT: optionalText,
+  LICENSE_CRITICAL_PERCENT: optionalText,
+  LICENSE_HYSTERESIS_PERCENT: optionalText,
+  LICENSE_REMIND_HOURS: optionalText,
+  TEAMS_WEBHOOK_URL: optionalText,
+  AzureWebJobsStorage: optionalText,
+  ALERTS_STORAGE_CONNECTION: optionalText,
+  ALERTS_STORAGE_ACCOUNT_URL: optionalText,
+  AZURE_CLIENT_ID: optionalText,
+  ALERTS_TABLE_PREFIX: optionalText,
+});
+type Raw = z.infer<typeof rawSchema>;
+
+export const SCHEMA_VARIABLES: readonly string[] = Object.keys(rawSchema.shape);
+
+export interface ParseOptions {
+  /** Whether AvePoint credentials are required (false only for tooling such as the demo). */
+  requireAvePoint?: boolean;
+}
+
+/**
+ * Parses settings from a flat name → value map. Every problem is collected and
+ * reported at once, each naming its variable; secret values are never echoed.
+ */
+export function parseSettings(values: Record<string, string | undefined>, options: ParseOptions = {}): Settings {
+  const raw: Raw = rawSchema.parse(values);
+  const problems: SettingProblem[] = [];
+  const problem = (variable: string, message: string) => problems.push({ variable, message });
+
+  const oneOf = <T extends string>(variable: keyof Raw, allowed: readonly T[], fallback: T): T => {
+    const value = raw[variable];
+    if (value === undefined) return fallback;
+    const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!match) problem(variable, `must be one of ${allowed.join(", ")} (got "${value}")`);
+    return match ?? fallback;
+  };
+  const integer = (variable: keyof Raw, fallback: number, min: number, max: number): number => {
+    const value = raw[variable];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problem(variable, `must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const percent = (variable: keyof Raw, fallback: number): number => {
+    const value = raw[variable];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > 1000) {
+      problem(variable, `must be a number of percent above 0 and at most 1000 (got "${value}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (variable: keyof Raw, fallback: boolean): boolean => {
+    const value = raw[variable]?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (["true", "1", "yes", "on"].includes(value)) return true;
+    if (["false", "0", "no", "off"].includes(value)) return false;
+    problem(variable, `must be true or false (got "${raw[variable]}")`);
+    return fallback;
+  };
+  const url = (variable: keyof Raw, secret = false): string | undefined => {
+    const value = raw[variable];
+    if (value === undefined) return undefined;
+    if (!isAllowedUrl(value)) {
+      problem(
+        variable,
+        `must be an https URL (plain http only to 127.0.0.1, localhost or [::1])${secret ? "" : ` (got "${value}")`}`,
+      );
+      return undefined;
+    }
+    return value.replace(/\/+$/, "");
+  };
+  const list = <T extends string>(variable: keyof Raw, allowed: readonly T[]): T[] | undefined => {
+    const value = raw[variable];
+    if (value === undefined) return undefined;
+    const out: T[] = [];
+    for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const norm = item.replace(/[\s_-]/g, "").toLowerCase();
+      const match = allowed.find((a) => a.toLowerCase() === norm);
+      if (!match) problem(variable, `"${item}" is not one of ${allowed.join(", ")}`);
+      else if (!out.includes(match)) out.push(match);
+    }
+    if (out.length === 0 && !problems.some((p) => p.variable === variable)) {
+      problem(variable, `lists nothing; leave it unset for the default`);
+    }
+    return out;
+  };
+  const schedule = (variable: keyof Raw, fallback: string): string => {
+    const value = raw[variable] ?? fallback;
+    // NCRONTAB as Azure Functions reads it: six fields (with seconds), or a TimeSpan such as 00:05:00.
+    if (!/^(\S+\s+){5}\S+$/.test(value) && !/^\d{1,2}:\d{2}:\d{2}$/.test(value)) {
+      problem(variable, `must be a six-field NCRONTAB expression such as "0 */5 * * * *" (got "${value}")`);
+    }
+    return value;
+  };
+
+  // --- AvePoint ------------------------------------------------------------
+  const requireAvePoint = options.requireAvePoint ?? true;
+  const clientId = raw.AVEPOINT_CLIENT_ID ?? "";
+  if (requireAvePoint && !clientId) problem("AVEPOINT_CLIENT_ID", "is required: the application (client) id of the AvePoint app registration");
+
+  const given = (["AVEPOINT_CLIENT_SECRET", "AVEPOINT_CERTIFICATE", "AVEPOINT_CERTIFICATE_PATH"] as const).filter(
+    (v) => raw[v] !== undefined,
+  );
+  let credential: AvePointCredential = { kind: "secret", secret: new Secret("") };
+  if (given.length > 1) {
+    problem(given.join(", "), `give exactly one credential: a client secret, or a certificate (AVEPOINT_CERTIFICATE or AVEPOINT_CERTIFICATE_PATH); ${given.length} are set`);
+  } else if (given.length === 0) {
+    if (requireAvePoint) {
+      problem("AVEPOINT_CLIENT_SECRET, AVEPOINT_CERTIFICATE, AVEPOINT_CERTIFICATE_PATH", "no credential: set a client secret or a certificate");
+    }
+  } else if (raw.AVEPOINT_CLIENT_SECRET !== undefined) {
+    credential = { kind: "secret", secret: new Secret(raw.AVEPOINT_CLIENT_SECRET) };
+    if (raw.AVEPOINT_CERTIFICATE_PASSWORD !== undefined) {
+      problem("AVEPOINT_CERTIFICATE_PASSWORD", "is set but no certificate is: remove it, or use a certificate instead of AVEPOINT_CLIENT_SECRET");
+    }
+  } else if (raw.AVEPOINT_CERTIFICATE !== undefined) {
+    const pem = raw.AVEPOINT_CERTIFICATE.replace(/\\n/g, "\n");
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
+      problem("AVEPOINT_CERTIFICATE", "must hold a PEM certificate and its private key (-----BEGIN CERTIFICATE----- and -----BEGIN ... PRIVATE KEY-----)");
+    }
+    credential = {
+      kind: "certificate",
+      source: "value",
+      pem: new Secret(pem),
+      ...(raw.AVEPOINT_CERTIFICATE_PASSWORD !== undefined ? { password: new Secret(raw.AVEPOINT_CERTIFICATE_PASSWORD) } : {}),
+    };
+  } else if (raw.AVEPOINT_CERTIFICATE_PATH !== undefined) {
+    credential = {
+      kind: "certificate",
+      source: "file",
+      path: raw.AVEPOINT_CERTIFICATE_PATH,
+      ...(raw.AVEPOINT_CERTIFICATE_PASSWORD !== undefined ? { password: new Secret(raw.AVEPOINT_CERTIFICATE_PASSWORD) } : {}),
+    };
+  }
+
+  const environment = oneOf("AVEPOINT_ENVIRONMENT", AVEPOINT_ENVIRONMENTS, "commercial");
+  const region = oneOf("AVEPOINT_REGION", AVEPOINT_REGIONS, defaultRegionFor(environment));
+  const apiUrl = url("AVEPOINT_API_URL") ?? apiUrlFor(region);
+  const tokenUrl = url("AVEPOINT_TOKEN_URL") ?? TOKEN_URLS[environment];
+  const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "seed");
+  const pageSize = integer("AVEPOINT_PAGE_SIZE", 100, 1, 1000);
+  const portalUrl = url("AVEPOINT_PORTAL_URL") ?? "https://www.avepointonlineservices.com";
+  const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
+
+  // --- Jobs ----------------------------------------------------------------
+  const jobs = {
+    schedule: schedule("JOBS_SCHEDULE", "0 */5 * * * *"),
+    lookbackHours: integer("JOBS_LOOKBACK_HOURS", 24, 1, 720),
+    overlapMinutes: integer("JOBS_OVERLAP_MINUTES", 15, 0, 1440),
+    alertStates: list("ALERT_JOB_STATES", ALERTABLE_JOB_STATES) ?? [...ALERTABLE_JOB_STATES],
+    jobTypes: list("ALERT_JOB_TYPES", Object.keys(JOB_TYPES) as JobTypeName[]) ?? [],
+  };
+
+  // --- Alerts --------------------------------------------------------------
+  const tenantName = raw.ALERT_TENANT_NAME ?? "default";
+  if (tenantName.length > 100 || /[\\/#?\u0000-\u001f\u007f-\u009f]/.test(tenantName)) {
+    problem("ALERT_TENANT_NAME", "must be at most 100 characters without / \\ # ? or control characters (it keys the ledger)");
+  }
+  const alerts = {
+    tenantName,
+    groupThreshold: integer("ALERT_GROUP_THRESHOLD", 3, 1, 1000),
+    sendResolved: bool("ALERT_SEND_RESOLVED", true),
+  };
+
+  // --- License -------------------------------------------------------------
+  const license = {
+    schedule: schedule("LICENSE_SCHEDULE", "0 0 * * * *"),
+    warnPercent: percent("LICENSE_WARN_PERCENT", 90),
+    criticalPercent: percent("LICENSE_CRITICAL_PERCENT", 100),
+    hysteresisPercent: integer("LICENSE_HYSTERESIS_PERCENT", 2, 0, 50),
+    remindHours: integer("LICENSE_REMIND_HOURS", 24, 0, 24 * 365),
+  };
+  if (license.warnPercent > license.criticalPercent) {
+    problem("LICENSE_WARN_PERCENT", `must not be above LICENSE_CRITICAL_PERCENT (${license.warnPercent} > ${license.criticalPercent})`);
+  }
+
+  // --- Delivery ------------------------------------------------------------
+  const teams: Settings["teams"] = {};
+  if (raw.TEAMS_WEBHOOK_URL !== undefined) {
+    const webhookProblem = describeWebhookUrlProblem(raw.TEAMS_WEBHOOK_URL);
+    if (webhookProblem) problem("TEAMS_WEBHOOK_URL", webhookProblem);
+    else teams.webhookUrl = new Secret(raw.TEAMS_WEBHOOK_URL);
+  }
+
+  // --- Storage -------------------------------------------------------------
+  let storage: StorageSettings | undefined;
+  if (raw.ALERTS_STORAGE_ACCOUNT_URL !== undefined) {
+    const accountUrl = url("ALERTS_STORAGE_ACCOUNT_URL");
+    if (accountUrl) {
+      storage = { kind: "accountUrl", url: accountUrl, ...(raw.AZURE_CLIENT_ID ? { managedIdentityClientId: raw.AZURE_CLIENT_ID } : {}) };
+    }
+  } else if (raw.ALERTS_STORAGE_CONNECTION !== undefined) {
+    storage = { kind: "connectionString", connectionString: new Secret(raw.ALERTS_STORAGE_CONNECTION), variable: "ALERTS_STORAGE_CONNECTION" };
+  } else if (raw.AzureWebJobsStorage !== undefined && raw.AzureWebJobsStorage.includes("=")) {
+    storage = { kind: "connectionString", connectionString: new Secret(raw.AzureWebJobsStorage), variable: "AzureWebJobsStorage" };
+  }
+  for (const variable of ["ALERTS_STORAGE_CONNECTION", "AzureWebJobsStorage"] as const) {
+    const value = raw[variable];
+    if (storage?.kind === "connectionString" && storage.variable === variable && value !== undefined && value !== "UseDevelopmentStorage=true" && !/(AccountName|TableEndpoint)=/i.test(value)) {
+      problem(variable, "is not a storage connection string (expected AccountName=... or TableEndpoint=...)");
+    }
+  }
+
+  const tablePrefix = raw.ALERTS_TABLE_PREFIX ?? "cba";
+  if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
+    problem("ALERTS_TABLE_PREFIX", "must start with a letter and hold only letters and digits, at most 30");
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    avepoint: { clientId, credential, environment, region, apiUrl, tokenUrl, profile, pageSize, portalUrl },
+    logLevel,
+    jobs,
+    alerts,
+    license,
+    teams,
+    ...(storage ? { storage } : {}),
+    tablePrefix,
+  };
+}
+
+/**
+ * Workflows webhook URLs carry their own credential, so nothing of the URL is
+ * echoed. Legacy Office 365 connector URLs are refused: they no longer deliver.
+ */
+export function describeWebhookUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL (the value is not shown: it is a credential)";
+  }
+  const host = url.hostname.toLowerCase();
+  if (host.endsWith(".webhook.office.com") || host === "webhook.office.com" || (host === "outlook.office.com" && url.pathname.toLowerCase().startsWith("/webhook"))) {
+    return "is a legacy Office 365 connector URL, which Microsoft retired: it no longer delivers. In Teams, open the channel's ... menu > Workflows > \"Post to a channel when a webhook request is received\", and use the URL that workflow gives";
+  }
+  if (!isAllowedUrl(value)) return "must be an https URL (plain http only to 127.0.0.1, localhost or [::1])";
+  return undefined;
+}

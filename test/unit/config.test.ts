@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { ConfigError, loadSettings, parseSettings, SCHEMA_VARIABLES, SETTINGS } from "../../shared/config/index.js";
+
+const base = { AVEPOINT_CLIENT_ID: "app-1", AVEPOINT_CLIENT_SECRET: "s3cr3t-value" };
+
+function problemsOf(values: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    parseSettings(values);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("settings", () => {
+  it("applies the documented defaults", () => {
+    const s = parseSettings(base);
+    expect(s.avepoint.environment).toBe("commercial");
+    expect(s.avepoint.region).toBe("us");
+    expect(s.avepoint.apiUrl).toBe("https://graph-us.avepointonlineservices.com");
+    expect(s.avepoint.tokenUrl).toBe("https://identity.avepointonlineservices.com/connect/token");
+    expect(s.avepoint.profile).toBe("seed");
+    expect(s.avepoint.pageSize).toBe(100);
+    expect(s.logLevel).toBe("info");
+    expect(s.jobs).toEqual({
+      schedule: "0 */5 * * * *",
+      lookbackHours: 24,
+      overlapMinutes: 15,
+      alertStates: ["Failed", "FinishedException", "PartiallyFinished"],
+      jobTypes: [],
+    });
+    expect(s.alerts).toEqual({ tenantName: "default", groupThreshold: 3, sendResolved: true });
+    expect(s.avepoint.credential.kind).toBe("secret");
+  });
+
+  it.each([
+    ["gov", undefined, "https://graph-gov.avepointonlineservices.com", "https://identity-gov.avepointonlineservices.com/connect/token"],
+    ["aos2", undefined, "https://graph-aos2.avepointonlineservices.com", "https://identity-aos2.avepointonlineservices.com/connect/token"],
+    ["fedramp", undefined, "https://graphusgovapi.online15.net", "https://identity.online15.net/connect/token"],
+    ["commercial", "gcp-we", "https://graph-gcp-we.avepointonlineservices.com", "https://identity.avepointonlineservices.com/connect/token"],
+    ["COMMERCIAL", "UK", "https://graph-uk.avepointonlineservices.com", "https://identity.avepointonlineservices.com/connect/token"],
+  ])("environment %s region %s picks both URLs", (environment, region, api, token) => {
+    const s = parseSettings({ ...base, AVEPOINT_ENVIRONMENT: environment, ...(region ? { AVEPOINT_REGION: region } : {}) });
+    expect(s.avepoint.apiUrl).toBe(api);
+    expect(s.avepoint.tokenUrl).toBe(token);
+  });
+
+  it("lets explicit URLs override the derived ones, http only for loopback", () => {
+    const s = parseSettings({ ...base, AVEPOINT_API_URL: "http://127.0.0.1:4000/", AVEPOINT_TOKEN_URL: "http://localhost:4000/connect/token" });
+    expect(s.avepoint.apiUrl).toBe("http://127.0.0.1:4000");
+    expect(s.avepoint.tokenUrl).toBe("http://localhost:4000/connect/token");
+    expect(problemsOf({ ...base, AVEPOINT_API_URL: "http://example.com" }).map((p) => p.variable)).toEqual(["AVEPOINT_API_URL"]);
+  });
+
+  it("reports every problem at once, each by variable name", () => {
+    const problems = problemsOf({
+      AVEPOINT_ENVIRONMENT: "mars",
+      AVEPOINT_REGION: "xx",
+      AVEPOINT_API_PROFILE: "v9",
+      AVEPOINT_PAGE_SIZE: "0",
+      LOG_LEVEL: "loud",
+      JOBS_LOOKBACK_HOURS: "soon",
+      ALERT_JOB_STATES: "Failed,Exploded",
+      ALERT_SEND_RESOLVED: "maybe",
+      JOBS_SCHEDULE: "every 5 minutes",
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual(
+      [
+        "ALERT_JOB_STATES",
+        "ALERT_SEND_RESOLVED",
+        "AVEPOINT_API_PROFILE",
+        "AVEPOINT_CLIENT_ID",
+        "AVEPOINT_CLIENT_SECRET, AVEPOINT_CERTIFICATE, AVEPOINT_CERTIFICATE_PATH",
+        "AVEPOINT_ENVIRONMENT",
+        "AVEPOINT_PAGE_SIZE",
+        "AVEPOINT_REGION",
+        "JOBS_LOOKBACK_HOURS",
+        "JOBS_SCHEDULE",
+        "LOG_LEVEL",
+      ].sort(),
+    );
+    const message = new ConfigError(problems).message;
+    expect(message).toContain("11 problems");
+    expect(message).toContain('LOG_LEVEL: must be one of error, warn, info, debug (got "loud")');
+  });
+
+  it("treats an empty value as unset", () => {
+    const s = parseSettings({ ...base, AVEPOINT_REGION: "", LOG_LEVEL: "  ", AVEPOINT_CERTIFICATE: "" });
+    expect(s.avepoint.region).toBe("us");
+    expect(s.logLevel).toBe("info");
+  });
+
+  it("wants exactly one credential and names the variables involved", () => {
+    const both = problemsOf({ ...base, AVEPOINT_CERTIFICATE_PATH: "/x.pem" });
+    expect(both).toHaveLength(1);
+    expect(both[0]!.variable).toBe("AVEPOINT_CLIENT_SECRET, AVEPOINT_CERTIFICATE_PATH");
+    const none = problemsOf({ AVEPOINT_CLIENT_ID: "x" });
+    expect(none[0]!.message).toMatch(/no credential/);
+  });
+
+  it("never echoes a secret value in errors or when printed", () => {
+    const secretUrl = "https://prod.westus.logic.azure.com/workflows/abc?sig=TOPSECRETSIG";
+    const s = parseSettings({ ...base, TEAMS_WEBHOOK_URL: secretUrl });
+    expect(JSON.stringify(s)).not.toContain("s3cr3t-value");
+    expect(JSON.stringify(s)).not.toContain("TOPSECRETSIG");
+    expect(inspect(s, { depth: 10 })).not.toContain("s3cr3t-value");
+    expect(`${s.teams.webhookUrl}`).toBe("[redacted]");
+    expect(s.teams.webhookUrl?.reveal()).toBe(secretUrl);
+
+    const problems = problemsOf({ ...base, TEAMS_WEBHOOK_URL: "http://example.com/hook?sig=TOPSECRETSIG" });
+    expect(JSON.stringify(problems)).not.toContain("TOPSECRETSIG");
+    expect(problems[0]!.variable).toBe("TEAMS_WEBHOOK_URL");
+  });
+
+  it("refuses legacy Office 365 connector URLs with directions to Workflows", () => {
+    const problems = problemsOf({ ...base, TEAMS_WEBHOOK_URL: "https://contoso.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi" });
+    expect(problems[0]!.message).toMatch(/no longer delivers.*Workflows/s);
+  });
+
+  it("reads local.settings.json Values beneath the environment", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cba-config-"));
+    writeFileSync(
+      join(dir, "local.settings.json"),
+      JSON.stringify({ IsEncrypted: false, Values: { AVEPOINT_CLIENT_ID: "from-file", AVEPOINT_CLIENT_SECRET: "file-secret", LOG_LEVEL: "debug" } }),
+    );
+    const s = loadSettings({ env: { LOG_LEVEL: "warn", AVEPOINT_REGION: "" }, localSettingsDir: dir });
+    expect(s.avepoint.clientId).toBe("from-file");
+    expect(s.logLevel).toBe("warn");
+  });
+
+  it("names local.settings.json when it is not JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cba-config-"));
+    writeFileSync(join(dir, "local.settings.json"), "{ not json");
+    expect(() => loadSettings({ env: {}, localSettingsDir: dir })).toThrow(/local.settings.json: is not valid JSON/);
+  });
+
+  it("catalogs exactly the variables the schema reads", () => {
+    expect(SETTINGS.map((s) => s.name).sort()).toEqual([...SCHEMA_VARIABLES].sort());
+  });
+});
