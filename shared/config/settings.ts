@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Secret } from "../security/secret.js";
+import { parseSchedule } from "./ncrontab.js";
 import {
   AVEPOINT_ENVIRONMENTS,
   AVEPOINT_REGIONS,
@@ -211,8 +212,10 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const schedule = (variable: keyof Raw, fallback: string): string => {
     const value = raw[variable] ?? fallback;
     // NCRONTAB as Azure Functions reads it: six fields (with seconds), or a TimeSpan such as 00:05:00.
-    if (!/^(\S+\s+){5}\S+$/.test(value) && !/^\d{1,2}:\d{2}:\d{2}$/.test(value)) {
-      problem(variable, `must be a six-field NCRONTAB expression such as "0 */5 * * * *" (got "${value}")`);
+    try {
+      parseSchedule(value);
+    } catch (err) {
+      problem(variable, `must be a six-field NCRONTAB expression such as "0 */5 * * * *": ${(err as Error).message}`);
     }
     return value;
   };

@@ -1,0 +1,113 @@
+import type { BackupJob, ServiceId } from "../avepoint/model.js";
+import type { AlertableJobState } from "../config/settings.js";
+import { fingerprintOf } from "./fingerprint.js";
+import type { JobAlert, JobRecoveryAlert, Severity } from "./model.js";
+
+/**
+ * Which job outcomes alert, and how loudly:
+ *
+ * | state              | alert                         |
+ * | ------------------ | ----------------------------- |
+ * | Failed             | critical                      |
+ * | FinishedException  | warning                       |
+ * | PartiallyFinished  | warning                       |
+ * | Unknown (any text) | warning: we cannot read it    |
+ * | InProgress         | none yet: tracked until final |
+ * | Finished           | none (may resolve a failure)  |
+ *
+ * ALERT_JOB_STATES narrows the first three; an unknown state always alerts,
+ * because a response we do not understand must not read as healthy.
+ */
+export const SEVERITY_BY_STATE: Record<AlertableJobState, Severity> = {
+  Failed: "critical",
+  FinishedException: "warning",
+  PartiallyFinished: "warning",
+};
+
+export interface JobRuleOptions {
+  tenant: string;
+  alertStates: readonly AlertableJobState[];
+  detectedAt: Date;
+  /** Service per job id, when learned. */
+  serviceOf?: (job: BackupJob) => ServiceId | undefined;
+}
+
+/**
+ * The identity of a job outcome: one alert per job per final state, whatever
+ * cycle sees it and however often. A job without an id is identified by what
+ * the API did give (start time and raw state) so it still alerts once.
+ */
+export function jobIdentity(tenant: string, job: BackupJob): string {
+  const outcome = job.state === "Unknown" ? `Unknown:${job.rawState ?? ""}` : job.state;
+  const id = job.id ?? `no-id@${job.startTime?.toISOString() ?? "unknown-start"}`;
+  return `job:${tenant}:${id}:${outcome}`;
+}
+
+export function detectJobAlerts(jobs: Iterable<BackupJob>, options: JobRuleOptions): JobAlert[] {
+  const alerts: JobAlert[] = [];
+  for (const job of jobs) {
+    const severity = severityOf(job, options.alertStates);
+    if (!severity) continue;
+    const identity = jobIdentity(options.tenant, job);
+    const service = options.serviceOf?.(job) ?? job.service;
+    alerts.push({
+      kind: "job",
+      fingerprint: fingerprintOf(identity),
+      identity,
+      tenant: options.tenant,
+      severity,
+      status: "firing",
+      detectedAt: options.detectedAt,
+      job,
+      ...(service !== undefined ? { service } : {}),
+    });
+  }
+  return alerts;
+}
+
+function severityOf(job: BackupJob, alertStates: readonly AlertableJobState[]): Severity | undefined {
+  if (job.state === "Unknown") return "warning";
+  if (job.state === "InProgress" || job.state === "Finished") return undefined;
+  return alertStates.includes(job.state) ? SEVERITY_BY_STATE[job.state] : undefined;
+}
+
+/** Final states: the job will not change any more. Unknown counts as final so it is not re-read forever. */
+export function isFinal(job: BackupJob): boolean {
+  return job.state !== "InProgress";
+}
+
+/** An open failure of one service: failed job ids and when the newest one finished. */
+export interface OpenFailure {
+  jobIds: string[];
+  lastFailureAt: string;
+}
+
+/**
+ * A service with open failures recovers when a job of that service finished
+ * successfully after its newest failure. Returns the notice, or undefined.
+ */
+export function detectRecovery(
+  service: ServiceId,
+  failure: OpenFailure,
+  finishedJobs: readonly BackupJob[],
+  options: { tenant: string; detectedAt: Date },
+): JobRecoveryAlert | undefined {
+  const lastFailure = Date.parse(failure.lastFailureAt);
+  const success = finishedJobs
+    .filter((j) => j.state === "Finished" && j.id !== null && (j.finishTime?.getTime() ?? 0) > lastFailure)
+    .sort((a, b) => (a.finishTime?.getTime() ?? 0) - (b.finishTime?.getTime() ?? 0))[0];
+  if (!success || success.id === null) return undefined;
+  const identity = `recovery:${options.tenant}:${service}:${success.id}`;
+  return {
+    kind: "job-recovery",
+    fingerprint: fingerprintOf(identity),
+    identity,
+    tenant: options.tenant,
+    severity: "info",
+    status: "resolved",
+    detectedAt: options.detectedAt,
+    service,
+    job: success,
+    resolvedJobIds: [...failure.jobIds],
+  };
+}
