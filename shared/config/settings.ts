@@ -134,7 +134,10 @@ type Raw = z.infer<typeof rawSchema>;
 export const SCHEMA_VARIABLES: readonly string[] = Object.keys(rawSchema.shape);
 
 export interface ParseOptions {
-  /** Whether AvePoint credentials are required (false only for tooling such as the demo). */
+  /**
+   * Whether the monitors will run: AvePoint credentials, ledger storage and a
+   * receiver are then required (false only for tooling such as the demo).
+   */
   requireAvePoint?: boolean;
 }
 
@@ -331,6 +334,16 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const tablePrefix = raw.ALERTS_TABLE_PREFIX ?? "cba";
   if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
     problem("ALERTS_TABLE_PREFIX", "must start with a letter and hold only letters and digits, at most 30");
+  }
+
+  if (requireAvePoint && !storage && !problems.some((p) => /STORAGE/i.test(p.variable))) {
+    problem(
+      "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL",
+      "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
+    );
+  }
+  if (requireAvePoint && raw.TEAMS_WEBHOOK_URL === undefined) {
+    problem("TEAMS_WEBHOOK_URL", "no receiver: set the Teams Workflows webhook URL alerts are posted to");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { ConfigError, loadSettings, parseSettings, SCHEMA_VARIABLES, SETTINGS } from "../../shared/config/index.js";
 
-const base = { AVEPOINT_CLIENT_ID: "app-1", AVEPOINT_CLIENT_SECRET: "s3cr3t-value" };
+const base = {
+  AVEPOINT_CLIENT_ID: "app-1",
+  AVEPOINT_CLIENT_SECRET: "s3cr3t-value",
+  AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  TEAMS_WEBHOOK_URL: "https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=base-sig",
+};
 
 function problemsOf(values: Record<string, string>): { variable: string; message: string }[] {
   try {
@@ -79,13 +84,15 @@ describe("settings", () => {
         "AVEPOINT_ENVIRONMENT",
         "AVEPOINT_PAGE_SIZE",
         "AVEPOINT_REGION",
+        "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL",
         "JOBS_LOOKBACK_HOURS",
         "JOBS_SCHEDULE",
         "LOG_LEVEL",
+        "TEAMS_WEBHOOK_URL",
       ].sort(),
     );
     const message = new ConfigError(problems).message;
-    expect(message).toContain("11 problems");
+    expect(message).toContain("13 problems");
     expect(message).toContain('LOG_LEVEL: must be one of error, warn, info, debug (got "loud")');
   });
 
@@ -99,7 +106,7 @@ describe("settings", () => {
     const both = problemsOf({ ...base, AVEPOINT_CERTIFICATE_PATH: "/x.pem" });
     expect(both).toHaveLength(1);
     expect(both[0]!.variable).toBe("AVEPOINT_CLIENT_SECRET, AVEPOINT_CERTIFICATE_PATH");
-    const none = problemsOf({ AVEPOINT_CLIENT_ID: "x" });
+    const none = problemsOf({ ...base, AVEPOINT_CLIENT_SECRET: "" });
     expect(none[0]!.message).toMatch(/no credential/);
   });
 
@@ -128,7 +135,7 @@ describe("settings", () => {
       join(dir, "local.settings.json"),
       JSON.stringify({ IsEncrypted: false, Values: { AVEPOINT_CLIENT_ID: "from-file", AVEPOINT_CLIENT_SECRET: "file-secret", LOG_LEVEL: "debug" } }),
     );
-    const s = loadSettings({ env: { LOG_LEVEL: "warn", AVEPOINT_REGION: "" }, localSettingsDir: dir });
+    const s = loadSettings({ env: { LOG_LEVEL: "warn", AVEPOINT_REGION: "" }, localSettingsDir: dir, requireAvePoint: false });
     expect(s.avepoint.clientId).toBe("from-file");
     expect(s.logLevel).toBe("warn");
   });
@@ -136,7 +143,14 @@ describe("settings", () => {
   it("names local.settings.json when it is not JSON", () => {
     const dir = mkdtempSync(join(tmpdir(), "cba-config-"));
     writeFileSync(join(dir, "local.settings.json"), "{ not json");
-    expect(() => loadSettings({ env: {}, localSettingsDir: dir })).toThrow(/local.settings.json: is not valid JSON/);
+    expect(() => loadSettings({ env: {}, localSettingsDir: dir, requireAvePoint: false })).toThrow(/local.settings.json: is not valid JSON/);
+  });
+
+  it("asks for ledger storage and a receiver when the monitors will run", () => {
+    const problems = problemsOf({ AVEPOINT_CLIENT_ID: "a", AVEPOINT_CLIENT_SECRET: "b" }).map((p) => p.variable);
+    expect(problems).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", "TEAMS_WEBHOOK_URL"]);
+    const identity = parseSettings({ ...base, AzureWebJobsStorage: "", ALERTS_STORAGE_ACCOUNT_URL: "https://acct.table.core.windows.net", AZURE_CLIENT_ID: "uami" });
+    expect(identity.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
   });
 
   it("catalogs exactly the variables the schema reads", () => {
