@@ -1,0 +1,75 @@
+/**
+ * The contract every receiver implements (Teams Workflows webhook now; email and
+ * a Teams bot later). The pipeline marks an alert delivered only after `send`
+ * resolves, and keeps it pending when `send` throws.
+ */
+
+export type ChannelKind = "teams-workflows" | "email" | "teams-bot";
+
+export interface DeliveryResult {
+  /** HTTP status (or the transport's equivalent) of the accepted attempt. */
+  status: number;
+  /** Tries it took, including the accepted one. */
+  attempts: number;
+  /** From the call to the receiver's acceptance, pacing and retry waits included. */
+  elapsedInMs: number;
+  /** The receiver's id for the delivery, when it gives one (Workflows: the run id). */
+  messageId?: string;
+}
+
+export interface SendOptions {
+  /** Stops pacing waits, retry waits and the request in flight; `send` then rejects with the signal's reason. */
+  abortSignal?: AbortSignal;
+}
+
+export interface Channel {
+  /** Permanent receiver id: ledger entries are keyed by it, so renaming re-delivers. */
+  readonly name: string;
+  readonly kind: ChannelKind;
+  send(payload: object, options?: SendOptions): Promise<DeliveryResult>;
+}
+
+export interface DeliveryErrorOptions {
+  receiver: string;
+  status?: number;
+  /** True when a later try may succeed (throttling, outage, network); false when someone must fix something first. */
+  retryable: boolean;
+  attempts: number;
+  cause?: unknown;
+}
+
+/**
+ * A receiver did not accept an alert. The message says what to do about it and
+ * never contains a credential (webhook URLs, tokens): it is safe to log.
+ */
+export class DeliveryError extends Error {
+  override readonly name = "DeliveryError";
+  readonly receiver: string;
+  readonly status?: number;
+  readonly retryable: boolean;
+  readonly attempts: number;
+
+  constructor(message: string, options: DeliveryErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.receiver = options.receiver;
+    if (options.status !== undefined) this.status = options.status;
+    this.retryable = options.retryable;
+    this.attempts = options.attempts;
+  }
+}
+
+/**
+ * A channel was configured with something it cannot work with (a bad webhook
+ * URL, an impossible interval). Thrown by constructors, so a broken receiver
+ * fails at start-up rather than at the first alert. Never contains secret values.
+ */
+export class ChannelConfigError extends Error {
+  override readonly name = "ChannelConfigError";
+
+  constructor(
+    readonly receiver: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
