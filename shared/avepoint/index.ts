@@ -1,0 +1,19 @@
+/** The AvePoint Cloud Backup for Microsoft 365 client: what the rest of the application imports. */
+export { AvePointClient, createAvePointClient, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE } from "./client.js";
+export type { AvePointClientOptions, ListJobPagesOptions, PageLink, RequestOptions } from "./client.js";
+export { AvePointTokenProvider, AVEPOINT_SCOPES, CLIENT_ASSERTION_TYPE } from "./token-provider.js";
+export type { TokenProviderOptions } from "./token-provider.js";
+export { ClientCertificate, loadClientCertificate, certificateFromPem, certificateFromPfx } from "./certificate.js";
+export type { CertificateCredential } from "./certificate.js";
+export {
+  AvePointApiError,
+  AvePointAuthError,
+  AvePointCertificateError,
+  MalformedResponseError,
+  PageLimitExceededError,
+  UnsafeNextLinkError,
+} from "./errors.js";
+export { API_PROFILE_DEFINITIONS, jobQueryParameters } from "./profiles.js";
+export type { ApiProfileDefinition, DurationUnit } from "./profiles.js";
+export { normalizeJobPage, normalizeJobState, normalizeLicenseUsage, parseJobPage, parseLicenseUsage } from "./normalize.js";
+export * from "./model.js";

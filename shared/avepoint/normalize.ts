@@ -1,0 +1,448 @@
+/**
+ * Raw AvePoint JSON → the typed model. Pure: no I/O, no clock.
+ *
+ * Tolerant about form: property names in any casing (also snake_case), the
+ * bare seed shape or the current profile's {statusCode, message, data,
+ * metadata} envelope, times as epoch seconds / milliseconds / ISO-8601,
+ * numbers as strings, both counter namings, every spelling of every state.
+ *
+ * Strict about meaning: a value we cannot read is a MalformedResponseError
+ * naming the page and the property, never a zero or an empty list; a job with
+ * a state we do not know, or without an id, is kept and marked, never dropped.
+ */
+import { AvePointApiError, MalformedResponseError } from "./errors.js";
+import type { BackupJob, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId } from "./model.js";
+import type { DurationUnit } from "./profiles.js";
+
+export interface NormalizeContext {
+  /** Which response this is: a page index, a next link (path + query), or "license". Named in errors. */
+  page: number | string;
+  /** Request path (no query), named in API errors carried inside an envelope. */
+  path: string;
+  /** Unit of a bare duration number (per API profile). */
+  durationUnit: DurationUnit;
+  /** Set on every job when the page was read through an ObjectType query. */
+  service?: ServiceId;
+  /** Request id from the response headers, used when the body names none. */
+  requestId?: string | null;
+}
+
+/** Thrown by readers below; turned into a MalformedResponseError naming the page. */
+class Unreadable extends Error {}
+
+function fail(detail: string): never {
+  throw new Unreadable(detail);
+}
+
+// --- Property access in any casing -------------------------------------------
+
+/** Property names compared without case and without separators: TotalCount = totalCount = total_count. */
+function keyOf(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
+}
+
+class Fields {
+  readonly #map = new Map<string, unknown>();
+
+  constructor(readonly source: Record<string, unknown>) {
+    for (const [name, value] of Object.entries(source)) {
+      const key = keyOf(name);
+      // With two spellings of one name, a non-null value wins over null.
+      if (!this.#map.has(key) || this.#map.get(key) === null || this.#map.get(key) === undefined) this.#map.set(key, value);
+    }
+  }
+
+  has(...names: string[]): boolean {
+    return names.some((n) => this.#map.has(keyOf(n)));
+  }
+
+  /** The first of `names` present (undefined when none is). */
+  get(...names: string[]): unknown {
+    for (const n of names) {
+      const key = keyOf(n);
+      if (this.#map.has(key)) return this.#map.get(key);
+    }
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the text ${quote(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
+// --- Scalars -------------------------------------------------------------------
+
+const NUMERIC = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** A number, or a string holding one; undefined for null / absent / "". */
+function readNumber(value: unknown, what: string): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) fail(`${what} is not a finite number`);
+    return value;
+  }
+  if (typeof value === "string") {
+    const text = value.trim();
+    if (text === "") return undefined;
+    if (!NUMERIC.test(text)) fail(`${what} is ${describeType(value)}, expected a number`);
+    return Number(text);
+  }
+  return fail(`${what} is ${describeType(value)}, expected a number`);
+}
+
+/** A whole number ≥ 0 (counts, seats). */
+function readCount(value: unknown, what: string): number | undefined {
+  const n = readNumber(value, what);
+  if (n === undefined) return undefined;
+  if (!Number.isSafeInteger(n) || n < 0) fail(`${what} is ${n}, expected a whole number of at least 0`);
+  return n;
+}
+
+function requireCount(value: unknown, what: string): number {
+  const n = readCount(value, what);
+  if (n === undefined) fail(`${what} is missing`);
+  return n;
+}
+
+/** Epoch values below this are seconds, at or above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
+const SECONDS_LIMIT = 1e11;
+/** 9999-12-31: anything later is not a time this API means. */
+const LATEST_MS = 253_402_300_799_999;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * A time given as epoch seconds or milliseconds (number or numeric string) or
+ * as ISO-8601 (UTC when no zone is written, as the docs say all times are UTC).
+ * 0, "" and .NET's 0001-01-01 mean "not set" (e.g. the finish time of a running job).
+ */
+export function readTime(value: unknown, what: string): Date | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string" && !NUMERIC.test(value.trim())) {
+    const text = value.trim();
+    if (text === "") return null;
+    if (!ISO_TIME.test(text)) fail(`${what} is ${describeType(value)}, expected epoch seconds, epoch milliseconds or an ISO-8601 time`);
+    if (text.startsWith("0001-01-01")) return null;
+    const normalized = text.replace(" ", "T");
+    const ms = Date.parse(normalized.length > 10 && !HAS_ZONE.test(normalized) ? `${normalized}Z` : normalized);
+    if (Number.isNaN(ms)) fail(`${what} is ${describeType(value)}, which is not a valid date`);
+    return new Date(ms);
+  }
+  const n = readNumber(value, what);
+  if (n === undefined || n === 0) return null;
+  if (n < 0) fail(`${what} is ${n}, a time before 1970`);
+  const ms = Math.round(n < SECONDS_LIMIT ? n * 1000 : n);
+  if (ms > LATEST_MS) fail(`${what} is ${n}, beyond any date (expected epoch seconds or milliseconds)`);
+  return new Date(ms);
+}
+
+const TIMESPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/;
+
+/** A duration: a number in the profile's unit, or a .NET TimeSpan "d.hh:mm:ss". */
+function readDuration(value: unknown, unit: DurationUnit, what: string): number | null {
+  if (typeof value === "string") {
+    const span = TIMESPAN.exec(value.trim());
+    if (span) {
+      const [, days, hours, minutes, seconds] = span;
+      return Math.round(((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000);
+    }
+  }
+  const n = readNumber(value, what);
+  if (n === undefined) return null;
+  if (n < 0) fail(`${what} is ${n}, a negative duration`);
+  return Math.round(unit === "hours" ? n * 3_600_000 : n);
+}
+
+function readText(value: unknown, what: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return fail(`${what} is ${describeType(value)}, expected text`);
+}
+
+// --- States --------------------------------------------------------------------
+
+/** Every spelling the API has used, compared without case, spaces, hyphens or underscores. */
+const STATE_SPELLINGS: Record<string, KnownJobState> = {
+  inprogress: "InProgress",
+  running: "InProgress",
+  finished: "Finished",
+  failed: "Failed",
+  finishedexception: "FinishedException",
+  finishedwithexception: "FinishedException",
+  finishedwithexceptions: "FinishedException",
+  partiallyfinished: "PartiallyFinished",
+};
+
+export function normalizeJobState(raw: unknown): { state: KnownJobState | "Unknown"; rawState: string | null } {
+  if (raw === null || raw === undefined) return { state: "Unknown", rawState: null };
+  const rawState = typeof raw === "string" ? raw : JSON.stringify(raw);
+  const key = typeof raw === "string" ? raw.replace(/[\s_-]/g, "").toLowerCase() : "";
+  return { state: STATE_SPELLINGS[key] ?? "Unknown", rawState };
+}
+
+// --- Envelope ------------------------------------------------------------------
+
+interface Unwrapped {
+  payload: unknown;
+  /** Fields of the envelope (or of the bare object): where TotalCount / NextLink / ids may sit. */
+  outer: Fields;
+  metadata: Fields | null;
+  enveloped: boolean;
+}
+
+/**
+ * Recognizes the current profile's envelope. An envelope whose statusCode is
+ * not 2xx is the API reporting an error in a 200 response.
+ */
+function unwrap(body: unknown, context: NormalizeContext): Unwrapped {
+  if (!isObject(body)) fail(`the body is ${describeType(body)}, expected a JSON object`);
+  const outer = new Fields(body);
+  const enveloped = outer.has("data", "statusCode");
+  if (!enveloped) return { payload: body, outer, metadata: null, enveloped };
+
+  const statusCode = readNumber(outer.get("statusCode"), "statusCode");
+  if (statusCode !== undefined && (statusCode < 200 || statusCode > 299)) {
+    throw new AvePointApiError({
+      status: statusCode,
+      path: context.path,
+      requestId: readText(outer.get("requestId"), "requestId") ?? context.requestId ?? null,
+      traceId: readText(outer.get("traceId"), "traceId"),
+      serverMessage: shortText(outer.get("message")),
+    });
+  }
+  if (!outer.has("data")) fail("the response envelope has no data property");
+  const metadataValue = outer.get("metadata");
+  if (metadataValue !== null && metadataValue !== undefined && !isObject(metadataValue)) {
+    fail(`metadata is ${describeType(metadataValue)}, expected an object`);
+  }
+  return { payload: outer.get("data"), outer, metadata: isObject(metadataValue) ? new Fields(metadataValue) : null, enveloped };
+}
+
+function shortText(value: unknown): string | null {
+  if (typeof value !== "string" || value.trim() === "") return null;
+  const text = value.trim().replace(/\s+/g, " ");
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+// --- Jobs ----------------------------------------------------------------------
+
+/** Parses one jobs page from the response text. */
+export function parseJobPage(text: string, context: NormalizeContext): JobPage {
+  return normalizeJobPage(parseJson(text, context.page), context);
+}
+
+export function normalizeJobPage(body: unknown, context: NormalizeContext): JobPage {
+  try {
+    return readJobPage(body, context);
+  } catch (err) {
+    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
+    throw err;
+  }
+}
+
+function readJobPage(body: unknown, context: NormalizeContext): JobPage {
+  const { payload, outer, metadata, enveloped } = unwrap(body, context);
+
+  // The payload is the list itself (current profile), null (no jobs), or a seed-shaped object inside data.
+  let jobsValue: unknown;
+  let inner: Fields | null = null;
+  if (Array.isArray(payload) || payload === null) {
+    jobsValue = payload;
+  } else if (isObject(payload)) {
+    inner = enveloped ? new Fields(payload) : outer;
+    if (!inner.has("jobs")) fail(`${enveloped ? "data" : "the body"} has no Jobs property (properties: ${Object.keys(payload).join(", ") || "none"})`);
+    jobsValue = inner.get("jobs");
+  } else {
+    fail(`data is ${describeType(payload)}, expected a list of jobs`);
+  }
+  if (jobsValue !== null && jobsValue !== undefined && !Array.isArray(jobsValue)) {
+    fail(`Jobs is ${describeType(jobsValue)}, expected a list`);
+  }
+  const rawJobs: unknown[] = Array.isArray(jobsValue) ? jobsValue : [];
+
+  const totalCount =
+    readCount(metadata?.get("totalCount", "totalNumber"), "metadata.totalCount") ??
+    readCount(inner?.get("totalCount", "totalNumber"), "TotalCount") ??
+    readCount(enveloped ? outer.get("totalCount", "totalNumber") : undefined, "totalCount") ??
+    null;
+
+  const nextLinkValue = metadata?.get("nextLink") ?? inner?.get("nextLink", "@odata.nextLink") ?? outer.get("nextLink", "@odata.nextLink");
+  if (nextLinkValue !== null && nextLinkValue !== undefined && typeof nextLinkValue !== "string") {
+    fail(`NextLink is ${describeType(nextLinkValue)}, expected text`);
+  }
+  const nextLink = nextLinkValue?.trim() || null;
+
+  const requestId =
+    readText(outer.get("requestId"), "requestId") ?? context.requestId ?? readText(outer.get("traceId"), "traceId") ?? null;
+
+  const jobs = rawJobs.map((raw, position) => readJob(raw, position, context));
+  return { jobs, totalCount, nextLink, requestId };
+}
+
+function readJob(raw: unknown, position: number, context: NormalizeContext): BackupJob {
+  if (!isObject(raw)) fail(`job at position ${position} is ${describeType(raw)}, expected an object`);
+  const f = new Fields(raw);
+  const idValue = f.get("id", "jobId");
+  if (idValue !== null && idValue !== undefined && typeof idValue !== "string" && typeof idValue !== "number") {
+    fail(`job at position ${position}: Id is ${describeType(idValue)}, expected text`);
+  }
+  const id = idValue === null || idValue === undefined || String(idValue).trim() === "" ? null : String(idValue).trim();
+  const label = `job ${id !== null ? JSON.stringify(id) : `at position ${position} (no id)`}`;
+
+  try {
+    const { state, rawState } = normalizeJobState(f.get("state", "status", "jobState"));
+    const startTime = readTime(f.get("startTime"), "StartTime");
+    const finishTime = readTime(f.get("finishTime", "endTime"), "FinishTime");
+    const givenDuration = readDuration(f.get("duration"), context.durationUnit, "Duration");
+    // Start and finish are exact; a bare duration's unit is only known per profile.
+    const durationMs = startTime && finishTime ? Math.max(0, finishTime.getTime() - startTime.getTime()) : givenDuration;
+    const job: BackupJob = {
+      id,
+      state,
+      rawState,
+      startTime,
+      finishTime,
+      durationMs,
+      counts: readCounts(f.get("backupDetails", "details")),
+      errors: readJobErrors(f.get("jobErrors", "errors")),
+    };
+    if (context.service !== undefined) job.service = context.service;
+    return job;
+  } catch (err) {
+    if (err instanceof Unreadable) fail(`${label}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Both namings the API has used for the object counters, per model field. */
+const COUNTER_NAMES: Record<keyof JobCounts, [string, string]> = {
+  total: ["TotalCount", "totalNumber"],
+  failed: ["FailedCount", "failedNumber"],
+  successful: ["SuccessfulCount", "successfulNumber"],
+  skipped: ["SkippedCount", "skippedNumber"],
+};
+
+function readCounts(value: unknown): JobCounts | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) fail(`BackupDetails is ${describeType(value)}, expected an object`);
+  const f = new Fields(value);
+  const present = Object.values(COUNTER_NAMES).filter((names) => f.has(...names));
+  if (present.length === 0) return null;
+  const read = (field: keyof JobCounts) => {
+    const names = COUNTER_NAMES[field];
+    if (!f.has(...names)) fail(`BackupDetails has no ${names[0]} (nor ${names[1]})`);
+    return requireCount(f.get(...names), `BackupDetails.${names[0]}`);
+  };
+  return { total: read("total"), failed: read("failed"), successful: read("successful"), skipped: read("skipped") };
+}
+
+function readJobErrors(value: unknown): JobError[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) fail(`jobErrors is ${describeType(value)}, expected a list`);
+  return value.map((entry, index): JobError => {
+    if (typeof entry === "string") return { message: entry };
+    if (!isObject(entry)) fail(`jobErrors[${index}] is ${describeType(entry)}, expected an object`);
+    const f = new Fields(entry);
+    const error: JobError = { message: readText(f.get("value", "message", "errorMessage"), `jobErrors[${index}].value`) ?? "" };
+    const count = readCount(f.get("number", "count"), `jobErrors[${index}].number`);
+    if (count !== undefined) error.count = count;
+    const url = readText(f.get("url"), `jobErrors[${index}].url`);
+    if (url) error.url = url;
+    const isErrorCode = f.get("isErrorCode");
+    if (typeof isErrorCode === "boolean") error.isErrorCode = isErrorCode;
+    else if (typeof isErrorCode === "string" && /^(true|false)$/i.test(isErrorCode)) error.isErrorCode = isErrorCode.toLowerCase() === "true";
+    else if (isErrorCode !== null && isErrorCode !== undefined) fail(`jobErrors[${index}].isErrorCode is ${describeType(isErrorCode)}, expected true or false`);
+    return error;
+  });
+}
+
+// --- License -------------------------------------------------------------------
+
+export function parseLicenseUsage(text: string, context: NormalizeContext): LicenseUsage {
+  return normalizeLicenseUsage(parseJson(text, context.page), context);
+}
+
+export function normalizeLicenseUsage(body: unknown, context: NormalizeContext): LicenseUsage {
+  try {
+    const { payload, enveloped } = unwrap(body, context);
+    if (!isObject(payload)) fail(`${enveloped ? "data" : "the body"} is ${describeType(payload)}, expected the license consumption object`);
+    const f = new Fields(payload);
+    const storage = (names: string[], what: string): number => {
+      const n = readNumber(f.get(...names), what);
+      if (n === undefined) fail(`${what} is missing`);
+      if (n < 0) fail(`${what} is ${n}, expected at least 0`);
+      return n;
+    };
+    return {
+      // 0 means "in policy"; readTime maps 0 / "" / null to null.
+      outOfPolicySince: readTime(f.get("outOfPolicyTime"), "OutOfPolicyTime"),
+      purchasedUserSeats: requireCount(f.get("purchasedUserSeats"), "PurchasedUserSeats"),
+      assignedUserSeats: requireCount(f.get("assignedUserSeats"), "AssignedUserSeats"),
+      purchasedStorageGb: storage(["purchasedStorageSize", "purchasedStorage"], "PurchasedStorageSize"),
+      protectedStorageGb: storage(["protectedSize", "protectedStorageSize"], "ProtectedSize"),
+    };
+  } catch (err) {
+    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
+    throw err;
+  }
+}
+
+// --- JSON ------------------------------------------------------------------------
+
+function parseJson(text: string, page: number | string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new MalformedResponseError(page, "the body is empty, expected JSON");
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    const truncated = /^[[{]/.test(trimmed) && !/[\]}]$/.test(trimmed);
+    throw new MalformedResponseError(
+      page,
+      truncated
+        ? `the body is not valid JSON: it ends after ${trimmed.length} characters before the JSON is closed (truncated)`
+        : `the body is not valid JSON (${trimmed.length} characters, starting ${quote(trimmed.slice(0, 20))})`,
+    );
+  }
+}
+
+// --- Error bodies ----------------------------------------------------------------
+
+export interface ErrorBodyInfo {
+  message: string | null;
+  requestId: string | null;
+  traceId: string | null;
+}
+
+/** What a non-2xx response says about itself ({message, requestId, traceId} or OAuth-style), read leniently. */
+export function readErrorBody(text: string): ErrorBodyInfo {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { message: null, requestId: null, traceId: null };
+  }
+  if (!isObject(body)) return { message: null, requestId: null, traceId: null };
+  const f = new Fields(body);
+  const text_ = (...names: string[]) => {
+    const v = f.get(...names);
+    return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+  };
+  return {
+    message: shortText(f.get("message", "error_description", "title", "detail", "error")),
+    requestId: text_("requestId"),
+    traceId: text_("traceId"),
+  };
+}
