@@ -1,0 +1,426 @@
+// Cloud Backup Alerts on Azure: a Flex Consumption function app that polls
+// AvePoint Cloud Backup and alerts in Teams, with no secret outside Key Vault.
+// This file only wires modules; each module says why it is built the way it is.
+// Deploy with `azd up`, or `az deployment group create` (see docs/DEPLOY.md).
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------- naming and placement
+
+@description('azd environment name; part of the unique suffix of every resource name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region for all resources. It must offer the Flex Consumption plan.')
+@minLength(1)
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Short prefix of resource names: 2-9 lowercase letters or digits.')
+@minLength(2)
+@maxLength(9)
+param namePrefix string = 'cba'
+
+@description('Extra tags for every resource.')
+param tags object = {}
+
+@description('Object id of whoever deploys (azd sets AZURE_PRINCIPAL_ID). Granted Key Vault Secrets Officer so they can store the secrets afterwards. Empty: no one.')
+param principalId string = ''
+
+@description('Type of principalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+// ---------------------------------------------------------------- AvePoint connection
+
+@description('Application (client) id of the AvePoint app registration (AVEPOINT_CLIENT_ID).')
+@minLength(1)
+param avepointClientId string
+
+@description('How the app authenticates to AvePoint: a client secret or a certificate (PEM), both kept in Key Vault.')
+@allowed([
+  'secret'
+  'certificate'
+])
+param avepointCredentialType string = 'secret'
+
+@secure()
+@description('AvePoint client secret. Optional: leave empty and store it in Key Vault after deployment.')
+param avepointClientSecret string = ''
+
+@secure()
+@description('AvePoint certificate with its private key, as PEM text. Optional: leave empty and store it in Key Vault after deployment.')
+param avepointCertificatePem string = ''
+
+@description('AvePoint environment (AVEPOINT_ENVIRONMENT): picks the token URL.')
+@allowed([
+  'commercial'
+  'gov'
+  'aos2'
+  'fedramp'
+])
+param avepointEnvironment string = 'commercial'
+
+@description('AvePoint data center (AVEPOINT_REGION). Empty: the environment\'s default (us, or gov / aos2 / fedramp).')
+@allowed([
+  ''
+  'us'
+  'au'
+  'sg'
+  'ca'
+  'ne'
+  'we'
+  'fr'
+  'de'
+  'jp'
+  'kr'
+  'ch'
+  'uk'
+  'uae'
+  'za'
+  'qa'
+  'gov'
+  'aos2'
+  'gcp-au'
+  'gcp-jp'
+  'gcp-us'
+  'gcp-we'
+  'gcp-kr'
+  'fedramp'
+])
+param avepointRegion string = ''
+
+@description('Explicit AvePoint API base URL (AVEPOINT_API_URL). Empty: derived from the region.')
+param avepointApiUrl string = ''
+
+@description('Explicit AvePoint token URL (AVEPOINT_TOKEN_URL). Empty: derived from the environment.')
+param avepointTokenUrl string = ''
+
+@description('AvePoint API profile (AVEPOINT_API_PROFILE).')
+@allowed([
+  'seed'
+  'current'
+])
+param avepointApiProfile string = 'seed'
+
+@description('Jobs requested per page (AVEPOINT_PAGE_SIZE).')
+@minValue(1)
+@maxValue(1000)
+param avepointPageSize int = 100
+
+@description('Where the alert card\'s button leads (AVEPOINT_PORTAL_URL).')
+param avepointPortalUrl string = 'https://www.avepointonlineservices.com'
+
+@description('Log level of the app (LOG_LEVEL).')
+@allowed([
+  'error'
+  'warn'
+  'info'
+  'debug'
+])
+param logLevel string = 'info'
+
+// ---------------------------------------------------------------- monitors and alerts
+
+@description('NCRONTAB schedule of the jobs monitor (JOBS_SCHEDULE). If you change it, change heartbeatWindow to three of its intervals.')
+@minLength(11) // never empty: the timer trigger reads it as %JOBS_SCHEDULE%
+param jobsSchedule string = '0 */5 * * * *'
+
+@description('How far back the first cycle reads, in hours (JOBS_LOOKBACK_HOURS).')
+@minValue(1)
+@maxValue(720)
+param jobsLookbackHours int = 24
+
+@description('How far before the watermark later cycles start reading, in minutes (JOBS_OVERLAP_MINUTES).')
+@minValue(0)
+@maxValue(1440)
+param jobsOverlapMinutes int = 15
+
+@description('Comma-separated final job states that alert (ALERT_JOB_STATES). Empty: Failed, FinishedException and PartiallyFinished.')
+param alertJobStates string = ''
+
+@description('Comma-separated job types to watch (ALERT_JOB_TYPES). Empty: all.')
+param alertJobTypes string = ''
+
+@description('Tenant label shown on every alert (ALERT_TENANT_NAME). It is also the ledger partition: keep it stable.')
+@minLength(1)
+param alertTenantName string = 'default'
+
+@description('More new alerts than this for one destination in one cycle are sent as a digest (ALERT_GROUP_THRESHOLD).')
+@minValue(0)
+param alertGroupThreshold int = 3
+
+@description('Post a "Resolved" card when a failing service backs up again (ALERT_SEND_RESOLVED).')
+param alertSendResolved bool = true
+
+@description('NCRONTAB schedule of the license monitor (LICENSE_SCHEDULE).')
+@minLength(11) // never empty: the timer trigger reads it as %LICENSE_SCHEDULE%
+param licenseSchedule string = '0 0 * * * *'
+
+@description('Seats or storage use (%) at which a warning is sent (LICENSE_WARN_PERCENT).')
+@minValue(1)
+@maxValue(100)
+param licenseWarnPercent int = 90
+
+@description('Seats or storage use (%) at which a critical alert is sent (LICENSE_CRITICAL_PERCENT).')
+@minValue(1)
+@maxValue(1000)
+param licenseCriticalPercent int = 100
+
+@description('Points below the warning threshold a metric must fall to count as resolved (LICENSE_HYSTERESIS_PERCENT).')
+@minValue(0)
+@maxValue(50)
+param licenseHysteresisPercent int = 2
+
+@description('Remind about a metric still critical every N hours, 0 = never (LICENSE_REMIND_HOURS).')
+@minValue(0)
+param licenseRemindHours int = 24
+
+@secure()
+@description('Teams Workflows webhook URL (a bearer credential). Optional: leave empty and store it in Key Vault after deployment.')
+param teamsWebhookUrl string = ''
+
+@description('Prefix of the alert ledger\'s table names (ALERTS_TABLE_PREFIX): letters and digits, starting with a letter.')
+@minLength(1)
+@maxLength(30)
+param alertsTablePrefix string = 'cba'
+
+// ---------------------------------------------------------------- the monitor of the monitor
+
+@description('Email address told when the app itself fails or stops running. Empty: the alert rules exist but notify no one.')
+param alertEmail string = ''
+
+@description('Window of the missed-heartbeat alert: three intervals of jobsSchedule (PT15M for the default 5 minutes).')
+@allowed([
+  'PT15M'
+  'PT30M'
+  'PT45M'
+  'PT1H'
+  'PT2H'
+  'PT3H'
+  'PT6H'
+])
+param heartbeatWindow string = 'PT15M'
+
+// ---------------------------------------------------------------- sizing and retention
+
+@description('Maximum instances of the function app. Timer triggers are singletons, so this only caps cost.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+@description('Memory per instance in MB (billed per GB-second).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Days Log Analytics keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Days a deleted Key Vault (and its name) is kept before it can be purged; purge protection is on.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+// ---------------------------------------------------------------- optional, for later releases (off by default)
+
+@description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
+param deployBot bool = false
+
+@description('Email sender mailbox (EMAIL_FROM) for email delivery, in releases that have it. Empty: email off.')
+param emailFrom string = ''
+
+@description('Comma-separated email recipients (EMAIL_TO) for email delivery, in releases that have it. Empty: email off.')
+param emailTo string = ''
+
+// ---------------------------------------------------------------- names
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var prefix = toLower(namePrefix)
+var allTags = union(tags, { 'azd-env-name': environmentName, application: 'cloud-backup-alerts' })
+var azdServiceName = 'monitor'
+// Function names as registered in functions/ (the heartbeat alert queries them).
+var jobsFunctionName = 'jobsMonitor'
+
+var names = {
+  identity: 'id-${prefix}-${resourceToken}'
+  storage: take('st${prefix}${resourceToken}', 24)
+  keyVault: take('kv${prefix}${resourceToken}', 24)
+  workspace: 'log-${prefix}-${resourceToken}'
+  applicationInsights: 'appi-${prefix}-${resourceToken}'
+  plan: 'plan-${prefix}-${resourceToken}'
+  functionApp: 'func-${prefix}-${resourceToken}'
+  bot: 'bot-${prefix}-${resourceToken}'
+}
+
+// The ledger's tables (shared/ledger): declared here so they exist before the first run.
+var ledgerTableNames = [
+  '${alertsTablePrefix}alerts'
+  '${alertsTablePrefix}checkpoints'
+]
+
+// ---------------------------------------------------------------- modules
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: allTags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: allTags
+    deploymentContainerName: 'app-package'
+    tableNames: ledgerTableNames
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: names.workspace
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: allTags
+    retentionInDays: logRetentionInDays
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: allTags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: principalId
+    operatorPrincipalType: principalType
+    avepointClientSecret: avepointClientSecret
+    avepointCertificatePem: avepointCertificatePem
+    teamsWebhookUrl: teamsWebhookUrl
+  }
+}
+
+// A Key Vault reference: the platform resolves it with keyVaultReferenceIdentity
+// and the app sees only the secret's value.
+func keyVaultReference(secretUri string) string => '@Microsoft.KeyVault(SecretUri=${secretUri})'
+
+// Every setting in shared/config/catalog.ts whose scope is 'infra' appears here
+// (test/infra/settings.test.ts checks it). An empty value counts as unset, so
+// the app applies its own default. Secrets are Key Vault references only.
+var applicationSettings = {
+  AVEPOINT_CLIENT_ID: avepointClientId
+  AVEPOINT_CLIENT_SECRET: avepointCredentialType == 'secret' ? keyVaultReference(keyVault.outputs.secretUris.avepointClientSecret) : ''
+  AVEPOINT_CERTIFICATE: avepointCredentialType == 'certificate' ? keyVaultReference(keyVault.outputs.secretUris.avepointCertificate) : ''
+  AVEPOINT_ENVIRONMENT: avepointEnvironment
+  AVEPOINT_REGION: avepointRegion
+  AVEPOINT_API_URL: avepointApiUrl
+  AVEPOINT_TOKEN_URL: avepointTokenUrl
+  AVEPOINT_API_PROFILE: avepointApiProfile
+  AVEPOINT_PAGE_SIZE: string(avepointPageSize)
+  AVEPOINT_PORTAL_URL: avepointPortalUrl
+  LOG_LEVEL: logLevel
+  JOBS_SCHEDULE: jobsSchedule
+  JOBS_LOOKBACK_HOURS: string(jobsLookbackHours)
+  JOBS_OVERLAP_MINUTES: string(jobsOverlapMinutes)
+  ALERT_JOB_STATES: alertJobStates
+  ALERT_JOB_TYPES: alertJobTypes
+  ALERT_TENANT_NAME: alertTenantName
+  ALERT_GROUP_THRESHOLD: string(alertGroupThreshold)
+  ALERT_SEND_RESOLVED: alertSendResolved ? 'true' : 'false'
+  LICENSE_SCHEDULE: licenseSchedule
+  LICENSE_WARN_PERCENT: string(licenseWarnPercent)
+  LICENSE_CRITICAL_PERCENT: string(licenseCriticalPercent)
+  LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
+  LICENSE_REMIND_HOURS: string(licenseRemindHours)
+  TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
+  // The ledger: Table Storage through the managed identity.
+  ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  ALERTS_TABLE_PREFIX: alertsTablePrefix
+}
+
+// Settings of later releases, set only when their feature is switched on.
+var optionalFeatureSettings = union(
+  empty(emailTo) ? {} : { EMAIL_FROM: emailFrom, EMAIL_TO: emailTo },
+  deployBot ? { TEAMS_BOT_APP_ID: identity.outputs.clientId } : {}
+)
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: allTags
+    azdServiceName: azdServiceName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    applicationSettings: union(applicationSettings, optionalFeatureSettings)
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: prefix
+    location: location
+    tags: allTags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmail: alertEmail
+    jobsFunctionName: jobsFunctionName
+    heartbeatWindow: heartbeatWindow
+  }
+}
+
+module bot 'modules/bot.bicep' = if (deployBot) {
+  name: 'bot'
+  params: {
+    name: names.bot
+    tags: allTags
+    identityClientId: identity.outputs.clientId
+    identityId: identity.outputs.id
+    functionAppHostName: functionApp.outputs.defaultHostName
+  }
+}
+
+// ---------------------------------------------------------------- outputs (azd stores them in .azure/<env>/.env)
+// Names and ids only: no secret, no key, no connection string.
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output KEY_VAULT_SECRET_NAMES object = keyVault.outputs.secretNames
