@@ -1,0 +1,381 @@
+/**
+ * The local inbox of the `npm start` demo: a stand-in for a Teams channel.
+ * It answers POSTs the way a Teams Workflows webhook does (202 for JSON, 400
+ * otherwise) and serves a page that renders every delivered card with the
+ * official Adaptive Cards renderer, newest first, so the demo shows what
+ * on-call admins would see in Teams. It listens on loopback only: it accepts
+ * anything posted to it and shows it back.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { isLoopbackHost } from "../shared/config/environment.js";
+
+export interface InboxOptions {
+  /** Default 7071; 0 picks a free port (tests). */
+  port?: number;
+  /** Loopback only: 127.0.0.1 (default), localhost or ::1. */
+  host?: string;
+  /** Oldest messages are dropped beyond this many, so a long demo does not grow without end. Default 200. */
+  maxMessages?: number;
+  /** Clock for `receivedAt`. Default Date.now. */
+  now?: () => number;
+}
+
+export interface InboxMessage {
+  /** Increases by one per delivery; the page renders only ids it has not shown. */
+  id: number;
+  /** ISO 8601. */
+  receivedAt: string;
+  payload: unknown;
+}
+
+export interface Inbox {
+  /** The page, e.g. http://127.0.0.1:7071 (no trailing slash). */
+  url: string;
+  /** Where channels POST, acting as a Teams Workflows webhook. */
+  webhookUrl: string;
+  /** Delivered payloads, oldest first. */
+  messages: InboxMessage[];
+  stop(): Promise<void>;
+}
+
+/** The inbox could not start (a host that is not loopback, a port in use). */
+export class InboxStartError extends Error {
+  override readonly name = "InboxStartError";
+}
+
+export const DEFAULT_INBOX_PORT = 7071;
+const WEBHOOK_PATH = "/webhook";
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopbackHost(host)) {
+    throw new InboxStartError(`the inbox shows whatever is posted to it, so it listens on loopback only (127.0.0.1, localhost or ::1), not on "${host}"`);
+  }
+  const requestedPort = options.port ?? DEFAULT_INBOX_PORT;
+  const maxMessages = options.maxMessages ?? 200;
+  const now = options.now ?? Date.now;
+  const messages: InboxMessage[] = [];
+  let nextId = 1;
+  let page = "";
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendText(res, 500, `inbox error: ${error instanceof Error ? error.message : String(error)}`);
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://inbox.invalid").pathname;
+    if (req.method === "POST" && path === WEBHOOK_PATH) return receive(req, res);
+    if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "the inbox takes POST at /webhook and GET elsewhere");
+    switch (path) {
+      case "/":
+        return send(res, 200, "text/html; charset=utf-8", page, PAGE_HEADERS);
+      case "/inbox.js":
+        return send(res, 200, "text/javascript; charset=utf-8", CLIENT_SCRIPT);
+      case "/adaptivecards.js":
+        return serveRenderer(res);
+      case "/inbox.json":
+        return send(res, 200, "application/json; charset=utf-8", JSON.stringify({ messages }), { "Cache-Control": "no-store" });
+      default:
+        return sendText(res, 404, "not found");
+    }
+  }
+
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const contentType = req.headers["content-type"] ?? "";
+    const body = await readBody(req);
+    if (body === undefined) return sendWorkflowsError(res, 413, "RequestEntityTooLarge", `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (!/^application\/json\b/i.test(contentType)) {
+      return sendWorkflowsError(res, 400, "InvalidRequestContent", "the request content type must be application/json");
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      return sendWorkflowsError(res, 400, "InvalidRequestContent", "the request body is not valid JSON");
+    }
+    messages.push({ id: nextId++, receivedAt: new Date(now()).toISOString(), payload });
+    if (messages.length > maxMessages) messages.splice(0, messages.length - maxMessages);
+    res.writeHead(202, { "Content-Length": "0" }).end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new InboxStartError(`port ${requestedPort} on ${host} is in use (the Azure Functions host also uses 7071); choose another with DEMO_PORT`)
+          : error,
+      );
+    });
+    server.listen(requestedPort, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+  const webhookUrl = `${url}${WEBHOOK_PATH}`;
+  page = renderPage(webhookUrl);
+
+  return {
+    url,
+    webhookUrl,
+    messages,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+let rendererSource: Promise<string> | undefined;
+
+/** The official renderer's browser bundle, read once from node_modules. */
+async function serveRenderer(res: ServerResponse): Promise<void> {
+  let source: string;
+  try {
+    rendererSource ??= readFile(createRequire(import.meta.url).resolve("adaptivecards/dist/adaptivecards.min.js"), "utf8");
+    source = await rendererSource;
+  } catch {
+    rendererSource = undefined;
+    return sendText(res, 503, "the adaptivecards package is not installed here: run `npm install` in the project folder to see rendered cards");
+  }
+  send(res, 200, "text/javascript; charset=utf-8", source, { "Cache-Control": "public, max-age=3600" });
+}
+
+/** The body as text, or undefined when it is over the limit. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": String(Buffer.byteLength(body)), "X-Content-Type-Options": "nosniff", ...headers });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  send(res, status, "text/plain; charset=utf-8", `${text}\n`);
+}
+
+/** Errors shaped like the ones Workflows returns, so the channel's error handling shows in the demo too. */
+function sendWorkflowsError(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, "application/json; charset=utf-8", JSON.stringify({ error: { code, message } }));
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Scripts come only from this server; card images may come from anywhere https. */
+const PAGE_HEADERS = {
+  "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; base-uri 'none'; form-action 'none'",
+  "Cache-Control": "no-store",
+};
+
+function renderPage(webhookUrl: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cloud Backup Alerts · local inbox</title>
+<style>
+  body { margin: 0; background: #f5f5f5; color: #242424; font: 14px/1.4 "Segoe UI", system-ui, -apple-system, sans-serif; }
+  .bar { background: #ebebeb; border-bottom: 1px solid #e0e0e0; padding: 12px 24px; }
+  .bar h1 { font-size: 16px; font-weight: 600; margin: 0 0 4px; }
+  .bar p { margin: 0; color: #616161; }
+  code { font: 12px Consolas, monospace; background: #fff; padding: 1px 4px; border-radius: 3px; }
+  main { padding: 16px 24px; display: flex; flex-direction: column; gap: 16px; }
+  .message { width: 500px; max-width: 100%; }
+  .message header { display: flex; gap: 8px; align-items: baseline; margin: 0 0 4px 2px; }
+  .message time { color: #616161; font-size: 12px; }
+  .message .summary { font-weight: 600; }
+  .card { background: #fff; border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.14), 0 0 2px rgba(0,0,0,.12); overflow: hidden; }
+  .card pre { margin: 0; padding: 12px; white-space: pre-wrap; word-break: break-word; font: 12px Consolas, monospace; }
+  .ac-pushButton { background: #fff; color: #242424; border: 1px solid #d1d1d1; border-radius: 4px; padding: 5px 12px; font: 600 14px "Segoe UI", system-ui, sans-serif; cursor: pointer; }
+  .ac-pushButton:hover { background: #f5f5f5; }
+  .ac-pushButton.expanded { background: #ebebeb; }
+  a { color: #5b5fc7; }
+</style>
+</head>
+<body>
+<header class="bar">
+  <h1>Cloud Backup Alerts · local inbox</h1>
+  <p>Stands in for a Teams channel: cards posted to <code>${escapeHtml(webhookUrl)}</code> appear here, newest first.</p>
+  <p id="status" role="status">Loading…</p>
+</header>
+<main id="messages" aria-live="polite"></main>
+<script src="/adaptivecards.js"></script>
+<script src="/inbox.js"></script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Runs in the browser. Everything from a payload reaches the page through
+ * textContent or the Adaptive Cards renderer; the only HTML it builds is the
+ * markdown below, made from text that was escaped first.
+ */
+const CLIENT_SCRIPT = String.raw`"use strict";
+(function () {
+  var POLL_IN_MS = 3000;
+  var list = document.getElementById("messages");
+  var status = document.getElementById("status");
+  var lastShownId = 0;
+  var ready = typeof AdaptiveCards !== "undefined";
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
+  // The markdown subset Teams renders in TextBlocks: **bold**, *italic* or _italic_, [links](https://...),
+  // line breaks, and CommonMark backslash escapes (the card renderer escapes API text that way).
+  function markdown(text) {
+    var literals = [];
+    var marked = String(text).replace(/\u0000/g, "").replace(/\\([!-\/:-@\[-\`{-~])/g, function (_m, ch) {
+      literals.push(ch);
+      return "\u0000" + (literals.length - 1) + "\u0000";
+    });
+    var html = escapeHtml(marked)
+      .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+      .replace(/(^|[^*\w])\*([^*\s][^*]*?)\*(?![*\w])/g, "$1<em>$2</em>")
+      .replace(/(^|\W)_(.+?)_(?=\W|$)/g, "$1<em>$2</em>")
+      .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>')
+      .replace(/\n/g, "<br>")
+      .replace(/\u0000(\d+)\u0000/g, function (_m, i) { return escapeHtml(literals[Number(i)] || ""); });
+    return { didProcess: true, outputHtml: html };
+  }
+
+  var hostConfig = ready ? new AdaptiveCards.HostConfig({
+    fontFamily: "'Segoe UI', system-ui, -apple-system, sans-serif",
+    supportsInteractivity: true,
+    spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 24, padding: 16 },
+    separator: { lineThickness: 1, lineColor: "#E0E0E0" },
+    fontSizes: { small: 12, default: 14, medium: 14, large: 18, extraLarge: 24 },
+    fontWeights: { lighter: 300, default: 400, bolder: 600 },
+    containerStyles: {
+      default: { backgroundColor: "#FFFFFF", foregroundColors: {
+        default: { default: "#242424", subtle: "#616161" }, accent: { default: "#5B5FC7", subtle: "#5B5FC7" },
+        good: { default: "#0E700E", subtle: "#0E700E" }, warning: { default: "#835B00", subtle: "#835B00" },
+        attention: { default: "#C4314B", subtle: "#C4314B" } } },
+      emphasis: { backgroundColor: "#F5F5F5" },
+      good: { backgroundColor: "#E7F2DA" }, warning: { backgroundColor: "#FBF6D9" }, attention: { backgroundColor: "#FCF4F6" }
+    },
+    actions: { maxActions: 6, spacing: "default", buttonSpacing: 8, actionsOrientation: "horizontal", actionAlignment: "left",
+      showCard: { actionMode: "inline", inlineTopMargin: 8 } },
+    imageSizes: { small: 32, medium: 52, large: 100 }
+  }) : undefined;
+  if (ready) AdaptiveCards.AdaptiveCard.onProcessMarkdown = function (text, result) {
+    var out = markdown(text); result.didProcess = out.didProcess; result.outputHtml = out.outputHtml;
+  };
+
+  function cardsOf(payload) {
+    if (payload && payload.type === "AdaptiveCard") return [payload];
+    var attachments = payload && Array.isArray(payload.attachments) ? payload.attachments : [];
+    return attachments
+      .filter(function (a) { return a && a.contentType === "application/vnd.microsoft.card.adaptive" && a.content; })
+      .map(function (a) { return a.content; });
+  }
+
+  function firstText(elements) {
+    if (!Array.isArray(elements)) return undefined;
+    for (var i = 0; i < elements.length; i++) {
+      var e = elements[i] || {};
+      if (e.type === "TextBlock" && typeof e.text === "string") return e.text;
+      var inner = firstText(e.items) || firstText(e.columns);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+
+  function summaryOf(payload, cards) {
+    if (payload && typeof payload.summary === "string") return payload.summary;
+    for (var i = 0; i < cards.length; i++) {
+      if (typeof cards[i].fallbackText === "string") return cards[i].fallbackText;
+      var text = firstText(cards[i].body);
+      if (text) return text.replace(/\*\*|__/g, "");
+    }
+    return "(no summary)";
+  }
+
+  function openUrl(action) {
+    if (action instanceof AdaptiveCards.OpenUrlAction && /^https?:\/\//i.test(action.url || "")) {
+      window.open(action.url, "_blank", "noopener,noreferrer");
+    }
+  }
+
+  function renderCard(card, into) {
+    if (!ready) throw new Error("the Adaptive Cards renderer did not load");
+    var adaptiveCard = new AdaptiveCards.AdaptiveCard();
+    adaptiveCard.hostConfig = hostConfig;
+    adaptiveCard.onExecuteAction = openUrl;
+    adaptiveCard.parse(card);
+    var element = adaptiveCard.render();
+    if (!element) throw new Error("the renderer produced nothing for this card");
+    into.appendChild(element);
+  }
+
+  function rawJson(payload, into, note) {
+    var pre = document.createElement("pre");
+    pre.textContent = (note ? note + "\n\n" : "") + JSON.stringify(payload, null, 2);
+    into.appendChild(pre);
+  }
+
+  function renderMessage(message) {
+    var article = document.createElement("article");
+    article.className = "message";
+    var header = document.createElement("header");
+    var time = document.createElement("time");
+    time.dateTime = message.receivedAt;
+    time.textContent = new Date(message.receivedAt).toLocaleString();
+    var summary = document.createElement("span");
+    summary.className = "summary";
+    var cards = cardsOf(message.payload);
+    summary.textContent = summaryOf(message.payload, cards);
+    header.appendChild(summary);
+    header.appendChild(time);
+    article.appendChild(header);
+    var body = document.createElement("div");
+    body.className = "card";
+    if (cards.length === 0) rawJson(message.payload, body, "Not an Adaptive Card message:");
+    cards.forEach(function (card) {
+      try { renderCard(card, body); } catch (error) { rawJson(card, body, "Could not render this card: " + error.message); }
+    });
+    article.appendChild(body);
+    return article;
+  }
+
+  function poll() {
+    fetch("/inbox.json", { cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (inbox) {
+        var messages = inbox.messages || [];
+        var newest = messages.length ? messages[messages.length - 1].id : 0;
+        if (newest < lastShownId) { list.replaceChildren(); lastShownId = 0; } // the server restarted
+        messages.forEach(function (message) {
+          if (message.id > lastShownId) list.prepend(renderMessage(message));
+        });
+        lastShownId = Math.max(lastShownId, newest);
+        status.textContent = messages.length === 0
+          ? "No alerts yet. This page checks for new ones every few seconds."
+          : messages.length + (messages.length === 1 ? " message" : " messages") + ", newest first. Checked " + new Date().toLocaleTimeString() + ".";
+      })
+      .catch(function () { status.textContent = "The inbox is not answering: is npm start still running?"; })
+      .then(function () { setTimeout(poll, POLL_IN_MS); });
+  }
+
+  poll();
+})();
+`;
