@@ -5,9 +5,9 @@ import forge from "node-forge";
 export interface TestCertificateOptions {
   /** Subject and issuer CN. Default `cloud-backup-alerts-test`. */
   commonName?: string;
-  /** Default: one hour before now. */
+  /** Default 2020-01-01T00:00:00Z, so tests with a fixed clock in the past still see a valid certificate. */
   notBefore?: Date;
-  /** Default: one year after now. */
+  /** Default 2049-12-31T23:59:59Z. */
   notAfter?: Date;
   /** Protects `encryptedKeyPem` and `pfx`. Default `test-password`. */
   password?: string;
@@ -33,7 +33,8 @@ export interface TestCertificate {
 }
 
 const DEFAULT_PASSWORD = "test-password";
-const HOUR_IN_MS = 3_600_000;
+const DEFAULT_NOT_BEFORE = new Date("2020-01-01T00:00:00Z");
+const DEFAULT_NOT_AFTER = new Date("2049-12-31T23:59:59Z");
 
 // RSA generation in pure JS (forge) takes seconds; node:crypto does it natively.
 // One key per size per process keeps test files fast; certificates stay distinct
@@ -71,8 +72,8 @@ let serialCounter = 0;
 function buildCertificate(options: TestCertificateOptions, freshKey: boolean): TestCertificate {
   const now = Date.now();
   const commonName = options.commonName ?? "cloud-backup-alerts-test";
-  const notBefore = options.notBefore ?? new Date(now - HOUR_IN_MS);
-  const notAfter = options.notAfter ?? new Date(now + 365 * 24 * HOUR_IN_MS);
+  const notBefore = options.notBefore ?? DEFAULT_NOT_BEFORE;
+  const notAfter = options.notAfter ?? DEFAULT_NOT_AFTER;
   const password = options.password ?? DEFAULT_PASSWORD;
   const keyBits = options.keyBits ?? 2048;
 
