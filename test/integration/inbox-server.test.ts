@@ -20,8 +20,9 @@ const CARD_MESSAGE = {
         body: [
           { type: "TextBlock", text: "**Backup job failed** <script>alert(1)</script>", wrap: true },
           { type: "TextBlock", text: "Error: \\*\\*not bold\\*\\* in \\[IB20250106\\]\\(https://evil.example\\)", wrap: true },
-          { type: "FactSet", facts: [{ title: "Service", value: "Exchange Online" }] },
+          { type: "Container", style: "attention", items: [{ type: "FactSet", facts: [{ title: "Service", value: "Exchange Online" }] }] },
         ],
+        actions: [{ type: "Action.OpenUrl", title: "Open in Cloud Backup", url: "https://portal.example/jobs" }],
       },
     },
   ],
@@ -136,6 +137,8 @@ describe("local inbox", () => {
       // Backslash escapes (how the card renderer neutralises API text) show as the literal characters.
       expect(card?.textContent).toContain("Error: **not bold** in [IB20250106](https://evil.example)");
       expect(card?.querySelectorAll("a")).toHaveLength(0);
+      // jsdom lacks innerText, which the renderer uses for button titles; the label carries the same text.
+      expect(card?.querySelector(".ac-pushButton")?.getAttribute("aria-label")).toBe("Open in Cloud Backup");
       expect(document.querySelectorAll("main script")).toHaveLength(0);
       expect(card?.textContent).toContain("<script>alert(1)</script>");
     } finally {
