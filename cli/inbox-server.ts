@@ -80,6 +80,8 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         return send(res, 200, "text/javascript; charset=utf-8", CLIENT_SCRIPT);
       case "/adaptivecards.js":
         return serveRenderer(res);
+      case WEBHOOK_PATH:
+        return sendText(res, 405, "POST a JSON payload here, as to a Teams Workflows webhook; the inbox page is at /");
       case "/inbox.json":
         return send(res, 200, "application/json; charset=utf-8", JSON.stringify({ messages }), { "Cache-Control": "no-store" });
       default:
