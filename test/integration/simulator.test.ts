@@ -284,16 +284,16 @@ describe("response styles", () => {
   });
 
   it.each([
-    ["camel", "totalCount", "jobs"],
-    ["lower", "totalcount", "jobs"],
-    ["upper", "TOTALCOUNT", "JOBS"],
-  ] as const)("casing %s re-cases every key", async (casing, totalKey, jobsKey) => {
+    ["camel", ["totalCount", "jobs"], ["id", "state", "startTime", "finishTime", "duration", "backupDetails"], "successfulCount"],
+    ["lower", ["totalcount", "jobs"], ["id", "state", "starttime", "finishtime", "duration", "backupdetails"], "successfulcount"],
+    ["upper", ["TOTALCOUNT", "JOBS"], ["ID", "STATE", "STARTTIME", "FINISHTIME", "DURATION", "BACKUPDETAILS"], "SUCCESSFULCOUNT"],
+  ] as const)("casing %s re-cases every key", async (casing, topKeys, jobKeys, nestedKey) => {
     sim.options.style = { casing };
     const { body } = await get(SEED_JOBS, await tokenBySecret());
-    expect(body[totalKey]).toBe(2);
-    expect(Array.isArray(body[jobsKey])).toBe(true);
-    const first = (body[jobsKey] as JsonObject[])[0]!;
-    expect(Object.keys(first).every((k) => (casing === "upper" ? k === k.toUpperCase() : k === k.toLowerCase() || k.charAt(0) === k.charAt(0).toLowerCase()))).toBe(true);
+    expect(Object.keys(body)).toEqual(topKeys);
+    const first = (body[topKeys[1]] as JsonObject[])[0]!;
+    expect(Object.keys(first)).toEqual(jobKeys);
+    expect(first[jobKeys[5]]).toHaveProperty(nestedKey, 9);
   });
 
   it("casing applies to the envelope too", async () => {
@@ -621,6 +621,17 @@ describe("faults", () => {
   });
 });
 
+describe("routing", () => {
+  it("matches paths case-insensitively with or without a trailing slash and answers 405 for other methods", async () => {
+    await startSimulator();
+    const token = await tokenBySecret();
+    expect((await get("/CloudBackup/Jobs/", token)).status).toBe(200);
+    const post = await fetch(`${sim.url}${SEED_JOBS}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(post.status).toBe(405);
+    expect((await fetch(sim.tokenUrl)).status).toBe(405);
+  });
+});
+
 describe("request log", () => {
   it("records every request in order with method, path, query, status, authorization and clock", async () => {
     await startSimulator();
@@ -704,6 +715,24 @@ describe("demo tenant", () => {
     expect(tenant.jobs.some((j) => j.id!.startsWith("FB"))).toBe(true);
     expect(tenant.license.assignedUserSeats).toBeGreaterThan(start.license.assignedUserSeats);
     expect(tenant.license.protectedSize).toBeGreaterThan(start.license.protectedSize);
+  });
+
+  it("keeps a started job In Progress for at least one advance before it finishes", () => {
+    let now = Date.parse("2025-03-10T12:00:00Z");
+    const tenant = new SimulatedTenant();
+    const demo = createDemoTenant(tenant, { seed: 5, now: () => now });
+    const seenRunning = new Map<string, number>();
+    const finishedAfterRunning: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      now += 5000;
+      demo.advance();
+      for (const j of tenant.jobs) {
+        if (j.state === "InProgress") seenRunning.set(j.id!, (seenRunning.get(j.id!) ?? 0) + 1);
+        else if (seenRunning.has(j.id!) && !finishedAfterRunning.includes(j.id!)) finishedAfterRunning.push(j.id!);
+      }
+    }
+    expect(finishedAfterRunning.length).toBeGreaterThan(0);
+    for (const id of finishedAfterRunning) expect(seenRunning.get(id)).toBeGreaterThanOrEqual(1);
   });
 
   it("never dates a job after the clock", () => {
