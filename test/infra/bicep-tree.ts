@@ -384,3 +384,24 @@ export function userFunctions(file: BicepFile): BicepFunction[] {
     node,
   }));
 }
+
+/** Every object entry anywhere below `node` (for keys inside union(...) arguments and the like). */
+export function entriesIn(node: Node): ObjectEntry[] {
+  return descendants(node, (n) => n.type === "object").flatMap((obj) => objectEntries(obj));
+}
+
+/** All Bicep files under infra/, parsed, keyed by their path relative to infra/ ("main.bicep", "modules/storage.bicep"). */
+export async function loadInfra(): Promise<Map<string, BicepFile>> {
+  const files = new Map<string, BicepFile>();
+  for (const path of listBicepFiles()) {
+    files.set(relative(INFRA_DIR, path).replace(/\\/g, "/"), await parseBicepFile(path));
+  }
+  return files;
+}
+
+/** The file, or an error naming what is missing (a clearer failure than "undefined"). */
+export function requireFile(files: Map<string, BicepFile>, name: string): BicepFile {
+  const file = files.get(name);
+  if (!file) throw new Error(`infra/${name} is missing`);
+  return file;
+}
