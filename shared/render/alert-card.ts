@@ -1,0 +1,28 @@
+import type { Alert, RenderContext } from "../alerts/model.js";
+import { FULL_DETAIL, type AdaptiveCard, type CardDetail } from "./adaptive-card.js";
+import { jobAlertSummary, jobRecoverySummary, renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
+import { licenseAlertSummary, renderLicenseCard } from "./license-card.js";
+
+/** The card for one alert, whatever its kind. */
+export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDetail = FULL_DETAIL): AdaptiveCard {
+  switch (alert.kind) {
+    case "job":
+      return renderJobAlertCard(alert, ctx, detail);
+    case "job-recovery":
+      return renderJobRecoveryCard(alert, ctx, detail);
+    case "license":
+      return renderLicenseCard(alert, ctx);
+  }
+}
+
+/** The one-line preview of one alert: "[CRITICAL] Backup job failed: Exchange Online (IB…) — Contoso". */
+export function alertSummary(alert: Alert, ctx: RenderContext): string {
+  switch (alert.kind) {
+    case "job":
+      return jobAlertSummary(alert, ctx);
+    case "job-recovery":
+      return jobRecoverySummary(alert, ctx);
+    case "license":
+      return licenseAlertSummary(alert, ctx);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Rendering: alerts → Adaptive Cards (1.4) and Teams Workflows payloads. Pure
+ * functions, no I/O; sending lives in shared/channels.
+ */
+export {
+  CARD_VERSION,
+  FULL_DETAIL,
+  SHRINK_STEPS,
+  jsonBytes,
+  type AdaptiveCard,
+  type CardDetail,
+  type CardElement,
+  type Container,
+  type Fact,
+  type FactSet,
+  type TextBlock,
+} from "./adaptive-card.js";
+export { alertSummary, renderAlertCard } from "./alert-card.js";
+export { DIGEST_DETAIL, digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+export { defangLinks, escapeApiText, escapeMarkdown, normalizeApiText, plainApiText, truncateText } from "./escape.js";
+export {
+  formatDate,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatUtc,
+  jobStateLabel,
+  serviceName,
+  summaryLine,
+  tenantLabel,
+} from "./format.js";
+export { jobAlertSummary, jobHeadline, jobRecoverySummary, renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
+export {
+  licenseAlertSummary,
+  licenseChangeText,
+  licenseForecastText,
+  licenseHeadline,
+  licenseTitle,
+  licenseUsageText,
+  renderLicenseCard,
+} from "./license-card.js";
+export {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  CardTooLargeError,
+  WORKFLOWS_MAX_BYTES,
+  buildAlertMessage,
+  buildWorkflowsMessages,
+  workflowsPayload,
+  type WorkflowsMessage,
+  type WorkflowsMessagesOptions,
+  type WorkflowsPayload,
+} from "./workflows.js";

@@ -1,0 +1,172 @@
+import type { LicenseAlert, RenderContext } from "../alerts/model.js";
+import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone, type Fact } from "./adaptive-card.js";
+import { escapeApiText } from "./escape.js";
+import { alertTag, formatDate, formatNumber, formatPercent, formatUtc, severityLabel, summaryLine, tenantLabel } from "./format.js";
+
+/**
+ * License notices: seats and storage show numbers and percent, the change
+ * since the last notice and a forecast; policy shows since when the
+ * subscription is out of policy. `reason` says why this notice is sent now.
+ */
+
+interface MetricWords {
+  /** "seats", "storage" as the subject of a sentence. */
+  subject: string;
+  /** "assigned", "used". */
+  usedVerb: string;
+  used: number;
+  purchased: number;
+  /** Formats an amount with its unit: "5 seats", "100 GB". */
+  amount: (value: number) => string;
+}
+
+function metricWords(alert: LicenseAlert): MetricWords | null {
+  const { usage } = alert;
+  switch (alert.metric) {
+    case "seats":
+      return {
+        subject: "seats",
+        usedVerb: "assigned",
+        used: usage.assignedUserSeats,
+        purchased: usage.purchasedUserSeats,
+        amount: (v) => `${formatNumber(v)} ${Math.abs(v) === 1 ? "seat" : "seats"}`,
+      };
+    case "storage":
+      return {
+        subject: "storage",
+        usedVerb: "used",
+        used: usage.protectedStorageGb,
+        purchased: usage.purchasedStorageGb,
+        amount: (v) => `${formatNumber(v)} GB`,
+      };
+    case "policy":
+      return null;
+  }
+}
+
+function percentOf(alert: LicenseAlert, words: MetricWords): number | null {
+  if (alert.percent !== undefined && Number.isFinite(alert.percent)) return alert.percent;
+  return words.purchased > 0 ? (words.used / words.purchased) * 100 : null;
+}
+
+/** "95 of 100 seats assigned (95%)", "1,900 of 2,000 GB protected (95%)". */
+export function licenseUsageText(alert: LicenseAlert): string {
+  const words = metricWords(alert);
+  if (!words) {
+    const since = alert.usage.outOfPolicySince;
+    return since ? `Subscription out of policy since ${formatDate(since)}` : "Subscription in policy";
+  }
+  if (words.purchased <= 0) {
+    // license-rules: nothing purchased means the metric does not apply (no percent).
+    return alert.metric === "storage"
+      ? `${formatNumber(words.used)} GB protected, no storage purchased`
+      : `${formatNumber(words.used)} seats assigned, none purchased`;
+  }
+  const percent = percentOf(alert, words);
+  const pct = percent === null ? "" : ` (${formatPercent(percent)})`;
+  if (alert.metric === "storage") {
+    return `${formatNumber(words.used)} of ${formatNumber(words.purchased)} GB protected${pct}`;
+  }
+  return `${formatNumber(words.used)} of ${formatNumber(words.purchased)} seats assigned${pct}`;
+}
+
+/**
+ * The headline without the "Resolved:"/"Reminder:" prefix:
+ * "Backup seats running low (95% assigned)".
+ */
+export function licenseHeadline(alert: LicenseAlert): string {
+  const words = metricWords(alert);
+  if (!words) {
+    return alert.status === "resolved" || alert.level === "ok" ? "Subscription back in policy" : "Subscription out of policy";
+  }
+  const percent = percentOf(alert, words);
+  const pct = percent === null ? "" : ` (${formatPercent(percent)} ${words.usedVerb})`;
+  const what = `Backup ${words.subject}`;
+  if (alert.status === "resolved" || alert.level === "ok") return `${what} back to normal${pct}`;
+  const still = alert.reason === "reminder" ? "still " : "";
+  if (alert.level === "warning") return `${what} ${still}running low${pct}`;
+  return percent !== null && percent >= 100 ? `${what} ${still}used up${pct}` : `${what} ${still}almost used up${pct}`;
+}
+
+export function licenseTitle(alert: LicenseAlert): string {
+  if (alert.status === "resolved" || alert.reason === "resolved") return `Resolved: ${licenseHeadline(alert)}`;
+  if (alert.reason === "reminder") return `Reminder: ${licenseHeadline(alert)}`;
+  return licenseHeadline(alert);
+}
+
+export function licenseAlertSummary(alert: LicenseAlert, ctx: RenderContext): string {
+  const headline = alert.status === "resolved" ? licenseHeadline(alert) : licenseTitle(alert);
+  return summaryLine({ tag: alertTag(alert), headline, tenant: tenantLabel(alert, ctx) });
+}
+
+function noticeText(alert: LicenseAlert): string {
+  switch (alert.reason) {
+    case "entered":
+      return `New: now ${alert.level}`;
+    case "escalated":
+      return `Escalated to ${alert.level}`;
+    case "de-escalated":
+      return `Eased to ${alert.level}, still above normal`;
+    case "resolved":
+      return "Resolved: back to normal";
+    case "reminder":
+      return `Reminder: still ${alert.level}`;
+  }
+}
+
+function licenseTone(alert: LicenseAlert): CardTone {
+  if (alert.status === "resolved" || alert.level === "ok") return "good";
+  return alert.level === "critical" ? "attention" : "warning";
+}
+
+/** "+5 seats since the last notice"; "No change since the last notice". */
+export function licenseChangeText(alert: LicenseAlert): string | null {
+  const words = metricWords(alert);
+  if (!words || alert.previousUsed === undefined) return null;
+  const delta = words.used - alert.previousUsed;
+  if (delta === 0) return "No change since the last notice";
+  // U+2212 minus: a hyphen at the start of a fact could read as a list marker.
+  return `${delta > 0 ? "+" : "\u2212"}${words.amount(Math.abs(delta))} since the last notice`;
+}
+
+/**
+ * "At the recent rate, seats run out on 2026-12-14 (0.3 seats per day)";
+ * "Not rising"; "Rising by 2 GB per day" when rising without an end date
+ * (for example already at or past 100%).
+ */
+export function licenseForecastText(alert: LicenseAlert): string | null {
+  const words = metricWords(alert);
+  if (!words || !alert.forecast) return null;
+  const { exhaustedAt, ratePerDay } = alert.forecast;
+  if (!(ratePerDay > 0)) return "Not rising";
+  const rate = `${words.amount(Math.round(ratePerDay * 10) / 10)} per day`;
+  if (!exhaustedAt) return `Rising by ${rate}`;
+  const verb = alert.metric === "seats" ? "run out" : "runs out";
+  return `At the recent rate, ${words.subject} ${verb} on ${formatDate(exhaustedAt)} (${rate})`;
+}
+
+export function renderLicenseCard(alert: LicenseAlert, ctx: RenderContext): AdaptiveCard {
+  const tenant = tenantLabel(alert, ctx);
+  const label = alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
+  const subtitle = `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+
+  const facts: Fact[] = [{ title: alert.metric === "policy" ? "Policy" : "Usage", value: licenseUsageText(alert) }];
+  const change = licenseChangeText(alert);
+  if (change) facts.push({ title: "Change", value: change });
+  const forecast = licenseForecastText(alert);
+  if (forecast) facts.push({ title: "Forecast", value: forecast });
+  if (alert.metric !== "policy" && alert.usage.outOfPolicySince) {
+    facts.push({ title: "Policy", value: `Subscription out of policy since ${formatDate(alert.usage.outOfPolicySince)}` });
+  }
+  facts.push({ title: "Notice", value: noticeText(alert) }, { title: "Tenant", value: escapeApiText(tenant, 80) });
+
+  const body: CardElement[] = [headerBand(licenseTone(alert), licenseTitle(alert), subtitle), factSet(facts, { spacing: "medium" })];
+  if (alert.metric === "policy" && alert.status !== "resolved" && alert.level !== "ok") {
+    body.push(
+      textBlock("Backups may stop or be restricted while the subscription is out of policy. Review the subscription in AvePoint Online Services.", {
+        spacing: "medium",
+      }),
+    );
+  }
+  return adaptiveCard({ fallbackText: licenseAlertSummary(alert, ctx), body, portalUrl: ctx.portalUrl });
+}
