@@ -1,9 +1,18 @@
 import type { TestProject } from "vitest/node";
+import { startAzurite } from "./azurite.js";
 
-/**
- * Starts what the whole suite shares. Azurite (Table Storage) is added by the
- * ledger tests' setup; see test/support/azurite.ts.
- */
-export default async function setup(_project: TestProject): Promise<() => Promise<void>> {
-  return async () => {};
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Connection string of the one Azurite (Table Storage) the whole suite shares; isolate with a unique table prefix. */
+    azuriteConnectionString: string;
+  }
+}
+
+/** Starts what the whole suite shares: one in-memory Azurite Table service. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const azurite = await startAzurite();
+  project.provide("azuriteConnectionString", azurite.connectionString);
+  return async () => {
+    await azurite.stop();
+  };
 }

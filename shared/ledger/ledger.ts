@@ -1,0 +1,378 @@
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { Alert } from "../alerts/model.js";
+import { silentLogger, type Logger } from "../logging.js";
+import { encodeAlert } from "./alert-codec.js";
+import type { LedgerTableClients } from "./clients.js";
+import { CheckpointConflictError, describeStorageError, isEntityNotFound, isTableNotFound, LedgerDataError, serviceCodeOf, statusOf } from "./errors.js";
+import { assertFingerprint, assertMonitorName, assertReceiverName, deliveryRowKey, fingerprintOfRowKey, tenantPartitionKey } from "./keys.js";
+import {
+  byAge,
+  checkpointFromEntity,
+  checkpointToEntity,
+  deliveryFromEntity,
+  deliveryToEntity,
+  emptyCheckpoint,
+  eventTimeOf,
+  truncate,
+  MAX_ERROR_CHARS,
+  type Checkpoint,
+  type DeliveryRecord,
+  type Entity,
+} from "./records.js";
+
+export interface AlertLedgerOptions {
+  /**
+   * How long a claim holds before another run may take the alert over.
+   * Default 5 minutes. Must exceed a channel's worst-case send (timeouts × retries),
+   * or a slow send and its takeover both deliver.
+   */
+  leaseInMs?: number;
+  /** Clock. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Requests in flight at once for batches and their one-by-one fallback. Default 4. */
+  concurrency?: number;
+}
+
+/** Entities per transaction (a service limit) and payload bytes per transaction (4 MiB limit, with margin). */
+const MAX_BATCH_ENTITIES = 100;
+const MAX_BATCH_PAYLOAD_BYTES = 3_500_000;
+const DEFAULT_LEASE_IN_MS = 5 * 60_000;
+
+/** Tables created (or found) by this process, per account and table: ensureTables() costs one request per table per process. */
+const ensuredTables = new Map<string, Promise<void>>();
+
+/**
+ * The alert ledger and the monitors' checkpoints, on Table Storage.
+ *
+ * Life of a delivery row (PartitionKey = tenant, RowKey = fingerprint~receiver):
+ *
+ *   admit ──► pending ──claim──► sending ──markDelivered──► delivered
+ *                ▲                  │
+ *                └────release───────┘   (and: lease expired → claimable again)
+ *
+ * Every change after admission is a conditional write on the ETag read, so
+ * of two runs holding the same row only one moves it; admission is
+ * insert-if-absent. A row says "delivered" only after the receiver's 2xx.
+ * The one duplicate window left: a crash (or a send outlasting the lease)
+ * between the receiver's 2xx and markDelivered; the row then goes back to
+ * pending when the lease expires and is sent again.
+ */
+export class AlertLedger {
+  readonly #alerts: TableClient;
+  readonly #checkpoints: TableClient;
+  readonly #leaseInMs: number;
+  readonly #now: () => Date;
+  readonly #logger: Logger;
+  readonly #concurrency: number;
+
+  constructor(clients: LedgerTableClients, options: AlertLedgerOptions = {}) {
+    this.#alerts = clients.alerts;
+    this.#checkpoints = clients.checkpoints;
+    this.#leaseInMs = options.leaseInMs ?? DEFAULT_LEASE_IN_MS;
+    this.#now = options.now ?? (() => new Date());
+    this.#logger = options.logger ?? silentLogger;
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    if (!(this.#leaseInMs > 0)) throw new RangeError(`leaseInMs must be positive, got ${this.#leaseInMs}`);
+  }
+
+  /** Creates both tables when absent; once per process (forgotten again if a table later turns out missing). */
+  async ensureTables(): Promise<void> {
+    await Promise.all([this.#alerts, this.#checkpoints].map((client) => ensureTable(client)));
+  }
+
+  // --- Checkpoints -----------------------------------------------------------
+
+  /** The checkpoint, or a fresh one (no watermark, no etag) when the monitor has never written one. */
+  async readCheckpoint(tenant: string, monitor: string): Promise<Checkpoint> {
+    assertMonitorName(monitor);
+    const partitionKey = tenantPartitionKey(tenant);
+    try {
+      const entity = await this.#checkpoints.getEntity<Record<string, unknown>>(partitionKey, monitor);
+      return checkpointFromEntity(entity, entity.etag, tenant, monitor);
+    } catch (err) {
+      if (isEntityNotFound(err)) return emptyCheckpoint(tenant, monitor);
+      throw this.#fail(err, "reading the checkpoint", this.#checkpoints);
+    }
+  }
+
+  /**
+   * Writes the checkpoint if nobody else did since it was read: insert when it
+   * has no etag (a first write), else replace If-Match its etag.
+   * @throws CheckpointConflictError when another run got there first.
+   */
+  async writeCheckpoint(cp: Checkpoint): Promise<Checkpoint> {
+    assertMonitorName(cp.monitor);
+    if (cp.etag === "*" || cp.etag === "") throw new LedgerDataError(`writeCheckpoint needs the etag read with the checkpoint, not ${JSON.stringify(cp.etag)}.`);
+    const entity = checkpointToEntity(cp);
+    try {
+      const response =
+        cp.etag === undefined
+          ? await this.#checkpoints.createEntity(entity)
+          : await this.#checkpoints.updateEntity(entity, "Replace", { etag: cp.etag });
+      return { ...cp, etag: requireEtag(response.etag, "checkpoint write") };
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 409 || status === 412 || (cp.etag !== undefined && isEntityNotFound(err))) {
+        throw new CheckpointConflictError(cp.tenant, cp.monitor);
+      }
+      throw this.#fail(err, "writing the checkpoint", this.#checkpoints);
+    }
+  }
+
+  // --- Deliveries ------------------------------------------------------------
+
+  /** Fingerprints with a row (any receiver, any state) whose event time is at or after `since`: one partition query. */
+  async knownFingerprints(tenant: string, since: Date): Promise<Set<string>> {
+    const partitionKey = tenantPartitionKey(tenant);
+    const known = new Set<string>();
+    try {
+      const rows = this.#alerts.listEntities<{ eventTime?: Date }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and eventTime ge ${since}`, select: ["RowKey", "eventTime"] },
+      });
+      for await (const row of rows) known.add(fingerprintOfRowKey(row.rowKey ?? ""));
+    } catch (err) {
+      throw this.#fail(err, "reading known alerts", this.#alerts);
+    }
+    return known;
+  }
+
+  /**
+   * Records each alert × receiver as 'pending' unless a row exists already
+   * (this run or another admitted it). Written in transactions of up to 100
+   * rows of one tenant; a transaction that meets an existing row is redone row
+   * by row, each insert-if-absent. Returns only the rows this call created.
+   */
+  async admit(alerts: Alert[], receivers: string[]): Promise<DeliveryRecord[]> {
+    const uniqueReceivers = [...new Set(receivers)];
+    uniqueReceivers.forEach(assertReceiverName);
+    const createdAt = this.#now();
+    const byTenant = new Map<string, { record: DeliveryRecord; entity: Entity; bytes: number }[]>();
+    const seen = new Set<string>();
+    for (const alert of alerts) {
+      assertFingerprint(alert.fingerprint);
+      const partitionKey = tenantPartitionKey(alert.tenant);
+      const alertJson = encodeAlert(alert);
+      const eventTime = eventTimeOf(alert);
+      for (const receiver of uniqueReceivers) {
+        const key = `${partitionKey}\n${deliveryRowKey(alert.fingerprint, receiver)}`;
+        // The same alert twice in one call would make its transaction fail as a whole.
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const record: DeliveryRecord = {
+          tenant: alert.tenant,
+          fingerprint: alert.fingerprint,
+          receiver,
+          state: "pending",
+          alert,
+          eventTime,
+          attempts: 0,
+          lastError: null,
+          createdAt,
+          deliveredAt: null,
+          leaseUntil: null,
+          owner: null,
+          etag: "",
+        };
+        const entity = deliveryToEntity(record, alertJson);
+        const rows = byTenant.get(partitionKey) ?? [];
+        rows.push({ record, entity, bytes: Buffer.byteLength(JSON.stringify(entity)) + 300 });
+        byTenant.set(partitionKey, rows);
+      }
+    }
+
+    const batches: { record: DeliveryRecord; entity: Entity }[][] = [];
+    for (const rows of byTenant.values()) {
+      let batch: { record: DeliveryRecord; entity: Entity }[] = [];
+      let bytes = 0;
+      for (const row of rows) {
+        if (batch.length === MAX_BATCH_ENTITIES || (batch.length > 0 && bytes + row.bytes > MAX_BATCH_PAYLOAD_BYTES)) {
+          batches.push(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(row);
+        bytes += row.bytes;
+      }
+      if (batch.length > 0) batches.push(batch);
+    }
+
+    const created = await mapWithConcurrency(batches, this.#concurrency, (batch) => this.#admitBatch(batch));
+    return created.flat();
+  }
+
+  async #admitBatch(batch: { record: DeliveryRecord; entity: Entity }[]): Promise<DeliveryRecord[]> {
+    const actions: TransactionAction[] = batch.map(({ entity }) => ["create", entity]);
+    try {
+      const response = await this.#alerts.submitTransaction(actions);
+      const etags = new Map(response.subResponses.map((sub) => [sub.rowKey, sub.etag]));
+      return batch.map(({ record, entity }) => ({ ...record, etag: requireEtag(etags.get(entity.rowKey), "admission") }));
+    } catch (err) {
+      if (!(statusOf(err) === 409 && serviceCodeOf(err) === "EntityAlreadyExists")) throw this.#fail(err, "admitting alerts", this.#alerts);
+    }
+    this.#logger.debug("ledger: some alerts were already admitted (by an earlier or concurrent run); admitting this batch row by row", {
+      rows: batch.length,
+    });
+    const outcomes = await mapWithConcurrency(batch, this.#concurrency, async ({ record, entity }) => {
+      try {
+        const response = await this.#alerts.createEntity(entity);
+        return { ...record, etag: requireEtag(response.etag, "admission") };
+      } catch (err) {
+        if (statusOf(err) === 409) return null;
+        throw this.#fail(err, "admitting alerts", this.#alerts);
+      }
+    });
+    return outcomes.filter((r): r is DeliveryRecord => r !== null);
+  }
+
+  /** What is waiting to be sent: 'pending', and 'sending' whose lease has run out (its run crashed). Oldest first. */
+  async pending(tenant: string): Promise<DeliveryRecord[]> {
+    const partitionKey = tenantPartitionKey(tenant);
+    const now = this.#now();
+    return this.#query(
+      odata`PartitionKey eq ${partitionKey} and (state eq 'pending' or (state eq 'sending' and leaseUntil lt ${now}))`,
+      "reading pending alerts",
+    );
+  }
+
+  /** Everything not delivered yet, including rows held by a running send (for status tooling). Oldest first. */
+  async openDeliveries(tenant: string): Promise<DeliveryRecord[]> {
+    const partitionKey = tenantPartitionKey(tenant);
+    return this.#query(odata`PartitionKey eq ${partitionKey} and state ne 'delivered'`, "reading open deliveries");
+  }
+
+  /**
+   * Takes the row for sending: If-Match its etag, so of two runs holding the
+   * same row exactly one gets it. Returns the claimed row (new etag, lease,
+   * attempts + 1), or null when another run has it or it is no longer claimable.
+   */
+  async claim(record: DeliveryRecord, owner: string): Promise<DeliveryRecord | null> {
+    if (owner.length === 0 || owner.length > 200) throw new LedgerDataError("claim needs an owner id (the run's id), 1-200 characters.");
+    const now = this.#now();
+    if (record.state === "delivered") return null;
+    // A current row whose lease still runs belongs to the run holding it; the etag alone would not stop us.
+    if (record.state === "sending" && record.leaseUntil !== null && record.leaseUntil.getTime() > now.getTime()) return null;
+    const next: DeliveryRecord = {
+      ...record,
+      state: "sending",
+      leaseUntil: new Date(now.getTime() + this.#leaseInMs),
+      owner,
+      attempts: record.attempts + 1,
+    };
+    const etag = await this.#replaceIfMatch(record, next, "claiming an alert");
+    return etag === null ? null : { ...next, etag };
+  }
+
+  /**
+   * Records the receiver's 2xx. Call with the record claim() returned. When
+   * the lease ran out and another run took the row over meanwhile, nothing is
+   * written (that run owns it now) and a warning says the alert may go out twice.
+   */
+  async markDelivered(record: DeliveryRecord, info: { messageId?: string } = {}): Promise<void> {
+    assertClaimed(record, "markDelivered");
+    const next: DeliveryRecord = { ...record, state: "delivered", deliveredAt: this.#now(), leaseUntil: null, lastError: null };
+    if (info.messageId !== undefined) next.messageId = info.messageId;
+    const etag = await this.#replaceIfMatch(record, next, "recording a delivery");
+    if (etag === null) {
+      this.#logger.warn("ledger: delivered, but the claim had expired and another run took the alert over; it may be delivered twice", {
+        tenant: record.tenant,
+        fingerprint: record.fingerprint,
+        receiver: record.receiver,
+        owner: record.owner,
+      });
+    }
+  }
+
+  /** Gives the row back as 'pending' after a failed send; `error` must already be redacted (kept to 1 KiB). */
+  async release(record: DeliveryRecord, error: string): Promise<void> {
+    assertClaimed(record, "release");
+    const next: DeliveryRecord = { ...record, state: "pending", lastError: truncate(error, MAX_ERROR_CHARS), leaseUntil: null, owner: null };
+    const etag = await this.#replaceIfMatch(record, next, "releasing an alert");
+    if (etag === null) {
+      this.#logger.warn("ledger: could not release the alert; its claim had expired and another run took it over", {
+        tenant: record.tenant,
+        fingerprint: record.fingerprint,
+        receiver: record.receiver,
+      });
+    }
+  }
+
+  // --- Internals -------------------------------------------------------------
+
+  /**
+   * Replace `next` over the row If-Match `current.etag`: the new etag, or null
+   * when the row changed (412) or vanished (404) since it was read.
+   * Never in a transaction: Azurite ignores If-Match inside batches.
+   */
+  async #replaceIfMatch(current: DeliveryRecord, next: DeliveryRecord, operation: string): Promise<string | null> {
+    if (current.etag === "" || current.etag === "*") throw new LedgerDataError(`${operation} needs the etag the record was read with, not ${JSON.stringify(current.etag)}.`);
+    try {
+      const response = await this.#alerts.updateEntity(deliveryToEntity(next), "Replace", { etag: current.etag });
+      return requireEtag(response.etag, operation);
+    } catch (err) {
+      if (statusOf(err) === 412 || isEntityNotFound(err)) return null;
+      throw this.#fail(err, operation, this.#alerts);
+    }
+  }
+
+  async #query(filter: string, operation: string): Promise<DeliveryRecord[]> {
+    const records: DeliveryRecord[] = [];
+    try {
+      for await (const entity of this.#alerts.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        records.push(deliveryFromEntity(entity, entity.etag));
+      }
+    } catch (err) {
+      throw this.#fail(err, operation, this.#alerts);
+    }
+    return records.sort(byAge);
+  }
+
+  #fail(err: unknown, operation: string, client: TableClient): Error {
+    if (isTableNotFound(err)) ensuredTables.delete(tableKey(client));
+    return describeStorageError(err, operation, client);
+  }
+}
+
+function ensureTable(client: TableClient): Promise<void> {
+  const key = tableKey(client);
+  let ensured = ensuredTables.get(key);
+  if (!ensured) {
+    // createTable already treats "table exists" (409) as success.
+    ensured = client.createTable().catch((err: unknown) => {
+      ensuredTables.delete(key);
+      throw describeStorageError(err, "creating the table", client);
+    });
+    ensuredTables.set(key, ensured);
+  }
+  return ensured;
+}
+
+function tableKey(client: TableClient): string {
+  return `${client.url}|${client.tableName.toLowerCase()}`;
+}
+
+function assertClaimed(record: DeliveryRecord, operation: string): void {
+  if (record.state !== "sending") {
+    throw new LedgerDataError(`${operation} needs the record claim() returned (state 'sending'); got state '${record.state}' for ${record.fingerprint}~${record.receiver}.`);
+  }
+}
+
+function requireEtag(etag: string | undefined, operation: string): string {
+  if (!etag) throw new LedgerDataError(`Table Storage returned no ETag for ${operation}; conditional writes need it.`);
+  return etag;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, results in input order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
