@@ -135,7 +135,8 @@ export function readTime(value: unknown, what: string): Date | null {
     if (text === "") return null;
     if (!ISO_TIME.test(text)) fail(`${what} is ${describeType(value)}, expected epoch seconds, epoch milliseconds or an ISO-8601 time`);
     if (text.startsWith("0001-01-01")) return null;
-    const normalized = text.replace(" ", "T");
+    // Date.parse wants "T" between date and time and hh:mm in an offset.
+    const normalized = text.replace(" ", "T").replace(/(T.*[+-]\d{2})$/, "$1:00");
     const ms = Date.parse(normalized.length > 10 && !HAS_ZONE.test(normalized) ? `${normalized}Z` : normalized);
     if (Number.isNaN(ms)) fail(`${what} is ${describeType(value)}, which is not a valid date`);
     return new Date(ms);

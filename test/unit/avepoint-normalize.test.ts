@@ -121,6 +121,8 @@ describe("job pages: values", () => {
     ["ISO without zone (UTC)", "2024-12-02T07:52:25", "2024-12-02T07:53:04"],
     ["ISO with offset", "2024-12-02T08:52:25+01:00", "2024-12-02T09:53:04+02:00"],
     ["ISO with space", "2024-12-02 07:52:25Z", "2024-12-02 07:53:04Z"],
+    ["ISO with hour-only and compact offsets", "2024-12-02T08:52:25+01", "2024-12-02T07:53:04+0000"],
+    ["ISO with 7 fractional digits (.NET)", "2024-12-02T07:52:25.0000000Z", "2024-12-02T07:53:04.0000000"],
   ])("reads times given as %s", (_name, start, finish) => {
     const [job] = normalizeJobPage({ Jobs: [{ ...seedJob, StartTime: start, FinishTime: finish }] }, seed).jobs;
     expect(job?.startTime).toEqual(new Date(START_MS));
