@@ -110,8 +110,13 @@ function digestTitle(part: DigestPart): string {
   return part.count > 1 ? `${title} (part ${part.index} of ${part.count})` : title;
 }
 
+/** "57 job alerts, 2 recoveries", or "this post: 43 job alerts" when the digest is split. */
+function partBreakdown(alerts: readonly Alert[], part: DigestPart): string {
+  return part.count > 1 ? `this post: ${digestBreakdown(alerts)}` : digestBreakdown(alerts);
+}
+
 export function digestSummary(alerts: readonly Alert[], ctx: RenderContext, part: DigestPart): string {
-  return summaryLine({ tag: digestTone(alerts).tag, headline: `${digestTitle(part)}: ${digestBreakdown(alerts)}`, tenant: ctx.tenantName });
+  return summaryLine({ tag: digestTone(alerts).tag, headline: `${digestTitle(part)}: ${partBreakdown(alerts, part)}`, tenant: ctx.tenantName });
 }
 
 /**
@@ -122,7 +127,7 @@ export function digestSummary(alerts: readonly Alert[], ctx: RenderContext, part
 export function renderDigestCard(alerts: readonly Alert[], ctx: RenderContext, part: DigestPart): AdaptiveCard {
   const { tone } = digestTone(alerts);
   const latest = alerts.reduce<Date | null>((max, a) => (max === null || a.detectedAt > max ? a.detectedAt : max), null);
-  const subtitle = `${escapeApiText(ctx.tenantName, 80)} \u00B7 ${digestBreakdown(alerts)} \u00B7 detected ${formatUtc(latest)}`;
+  const subtitle = `${escapeApiText(ctx.tenantName, 80)} \u00B7 ${partBreakdown(alerts, part)} \u00B7 detected ${formatUtc(latest)}`;
   const body: CardElement[] = [headerBand(tone, digestTitle(part), subtitle)];
   if (part.count > 1) {
     const last = part.firstAlert + alerts.length - 1;
