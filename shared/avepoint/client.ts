@@ -6,20 +6,20 @@
  */
 import type { AvePointCredential, Settings } from "../config/settings.js";
 import { httpRequest, NetworkError, safeOrigin, type HttpResponse } from "../http/request.js";
-import { isRetryableStatus, parseRetryAfter, withRetry, type RetryDecision, type RetryPolicy } from "../http/retry.js";
+import { isRetryableStatus, parseRetryAfter, withRetry, type RetryDecision } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { redact, type Secret } from "../security/secret.js";
 import { AvePointApiError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "./errors.js";
 import type { BackupJob, JobPage, JobQuery, LicenseUsage } from "./model.js";
 import { parseJobPage, parseLicenseUsage, readErrorBody } from "./normalize.js";
 import { API_PROFILE_DEFINITIONS, jobQueryParameters, type ApiProfile, type ApiProfileDefinition } from "./profiles.js";
-import { AvePointTokenProvider } from "./token-provider.js";
+import { AvePointTokenProvider, type AvePointTransportOptions } from "./token-provider.js";
 
 /** Pages read at most in one listing before it is taken for a loop. */
 export const DEFAULT_MAX_PAGES = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
 
-export interface AvePointClientOptions {
+export interface AvePointClientOptions extends AvePointTransportOptions {
   /** API base URL, e.g. https://graph-us.avepointonlineservices.com. */
   apiUrl: string;
   tokenUrl: string;
@@ -29,20 +29,6 @@ export interface AvePointClientOptions {
   profile?: ApiProfile;
   /** Jobs per page requested. Default 100. */
   pageSize?: number;
-  /** Retries of API and token requests. Default: shared/http/retry.ts DEFAULT_RETRY_POLICY. */
-  retryPolicy?: Partial<RetryPolicy>;
-  /** Waits between retries; injected by tests. Default setTimeout. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Per-request timeout. Default 30 s. */
-  timeoutInMs?: number;
-  /** Retries at warn, pages at debug. Default silent. */
-  logger?: Logger;
-  /** Epoch ms, for token expiry and assertion times. Default Date.now. */
-  now?: () => number;
-  /** Jitter source. Default Math.random. */
-  random?: () => number;
-  /** Reads AVEPOINT_CERTIFICATE_PATH. Default fs.readFile. */
-  readFile?: (path: string) => Promise<Buffer>;
 }
 
 export interface ListJobPagesOptions {

@@ -2,7 +2,7 @@
 export { AvePointClient, createAvePointClient, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE } from "./client.js";
 export type { AvePointClientOptions, ListJobPagesOptions, PageLink, RequestOptions } from "./client.js";
 export { AvePointTokenProvider, AVEPOINT_SCOPES, CLIENT_ASSERTION_TYPE } from "./token-provider.js";
-export type { TokenProviderOptions } from "./token-provider.js";
+export type { AvePointTransportOptions, TokenProviderOptions } from "./token-provider.js";
 export { ClientCertificate, loadClientCertificate, certificateFromPem, certificateFromPfx } from "./certificate.js";
 export type { CertificateCredential } from "./certificate.js";
 export {

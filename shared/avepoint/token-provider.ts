@@ -20,21 +20,30 @@ export const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
 /** Lifetime assumed when the token endpoint omits expires_in: short, so a wrong guess costs little. */
 export const DEFAULT_TOKEN_LIFETIME_IN_MS = 10 * 60_000;
 
-export interface TokenProviderOptions {
+/** How requests to AvePoint are sent and retried; shared by the token provider and the client. */
+export interface AvePointTransportOptions {
+  /** Retries of API and token requests. Default: shared/http/retry.ts DEFAULT_RETRY_POLICY. */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Waits between retries; injected by tests. Default setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Per-request timeout. Default 30 s (the HTTP helper's default). */
+  timeoutInMs?: number;
+  /** Retries at warn, pages and tokens at debug. Default silent. */
+  logger?: Logger;
+  /** Epoch ms, for token expiry and assertion times. Default Date.now. */
+  now?: () => number;
+  /** Jitter source. Default Math.random. */
+  random?: () => number;
+  /** Reads AVEPOINT_CERTIFICATE_PATH. Default fs.readFile. */
+  readFile?: LoadCertificateOptions["readFile"];
+}
+
+export interface TokenProviderOptions extends AvePointTransportOptions {
   tokenUrl: string;
   clientId: string;
   credential: AvePointCredential;
   /** Default: both Cloud Backup for Microsoft 365 read scopes. */
   scope?: string;
-  retryPolicy?: Partial<RetryPolicy>;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Per-request timeout. Default 30 s (the HTTP helper's default). */
-  timeoutInMs?: number;
-  logger?: Logger;
-  /** Epoch ms; injected for tests. */
-  now?: () => number;
-  random?: () => number;
-  readFile?: LoadCertificateOptions["readFile"];
 }
 
 interface CachedToken {
