@@ -181,9 +181,13 @@ export function property(obj: Node | undefined, path: string): Node | undefined 
   return current;
 }
 
-/** Every identifier the expression mentions (variable, parameter, resource or module symbols, function names). */
+/**
+ * Every identifier the expression refers to (variable, parameter, resource or
+ * module symbols, function names); object keys are names, not references.
+ */
 export function identifiersIn(node: Node): Set<string> {
-  return new Set(descendants(node, (n) => n.type === "identifier").map((n) => n.text));
+  const isKey = (n: Node): boolean => n.parent?.type === "object_property" && significantChildren(n.parent)[0]?.equals(n) === true;
+  return new Set(descendants(node, (n) => n.type === "identifier" && !isKey(n)).map((n) => n.text));
 }
 
 export interface FunctionCall {

@@ -1,0 +1,43 @@
+/**
+ * Every setting the code reads is documented: each name in the catalog
+ * (shared/config/catalog.ts, read at test time) appears in a table row of
+ * README.md, written as the cell's text or in backticks.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SETTINGS } from "../../shared/config/catalog.js";
+import { REPO_ROOT } from "./bicep-tree.js";
+
+const README = join(REPO_ROOT, "README.md");
+
+/** Names found in the cells of markdown table rows: `NAME` anywhere in a cell, or a cell that is exactly NAME. */
+function namesInTables(markdown: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of markdown.split(/\r?\n/)) {
+    if (!line.trimStart().startsWith("|")) continue;
+    for (const cell of line.split("|").map((c) => c.trim())) {
+      for (const m of cell.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)`/g)) names.add(m[1]!);
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(cell)) names.add(cell);
+    }
+  }
+  return names;
+}
+
+describe("README settings table", () => {
+  it("finds names in table rows only", () => {
+    const names = namesInTables(["`IN_TEXT` is prose", "| Setting | Meaning |", "|---|---|", "| `LOG_LEVEL` | `info` or `debug` |", "| PLAIN_NAME | x |"].join("\n"));
+    expect(names.has("LOG_LEVEL")).toBe(true);
+    expect(names.has("PLAIN_NAME")).toBe(true);
+    expect(names.has("IN_TEXT")).toBe(false);
+  });
+
+  it("lists every setting of the catalog", () => {
+    if (!existsSync(README)) {
+      expect.fail("README.md does not exist yet: it needs a settings table with every name in shared/config/catalog.ts (see docs/DEPLOY.md for the deploy section)");
+    }
+    const documented = namesInTables(readFileSync(README, "utf8"));
+    const missing = SETTINGS.map((s) => s.name).filter((name) => !documented.has(name));
+    expect(missing, "settings missing from README.md's settings table").toEqual([]);
+  });
+});
