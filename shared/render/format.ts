@@ -24,8 +24,6 @@ export function formatUtc(date: Date | null | undefined): string {
 }
 
 const MINUTE_IN_MS = 60_000;
-const HOUR_IN_MS = 60 * MINUTE_IN_MS;
-const DAY_IN_MS = 24 * HOUR_IN_MS;
 
 /** "1 h 12 min", "45 min", "38 s", "2 d 3 h"; "not reported" when unknown. */
 export function formatDuration(durationInMs: number | null | undefined): string {
