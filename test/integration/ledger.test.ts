@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { inspect } from "node:util";
 import type { TableClient } from "@azure/data-tables";
@@ -570,6 +571,47 @@ describe("when storage is unreachable", () => {
         expect(text).not.toContain("AccountKey");
       }
     }
+  });
+
+  it.each([
+    [503, "server", /answered HTTP 503.*next one retries/],
+    [500, "server", /answered HTTP 500/],
+    [403, "access", /refused access.*Storage Table Data Contributor/],
+  ] as const)("an answer of HTTP %i is LedgerUnavailableError (%s) with advice", async (status, kind, advice) => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(status, { "content-type": "application/json", "x-ms-request-id": "req-123" });
+      res.end(JSON.stringify({ "odata.error": { code: status === 403 ? "AuthorizationFailure" : "ServerBusy", message: { value: "nope" } } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      const key = "QW5vdGhlclNlY3JldEtleVRoYXRNdXN0Tm90TGVhaw==";
+      const cs = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+      const ledger = new AlertLedger(createTableClients(storage(cs), uniquePrefix(), { retryOptions: { maxRetries: 0 } }));
+      const failure = await ledger.readCheckpoint("contoso", "jobs").catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(LedgerUnavailableError);
+      expect(failure).toMatchObject({ kind, statusCode: status, requestId: "req-123" });
+      expect((failure as Error).message).toMatch(advice);
+      expect(inspect(failure)).not.toContain(key);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("a managed identity that cannot get a token is LedgerUnavailableError (access)", async () => {
+    const credential = {
+      getToken: async () => {
+        throw Object.assign(new Error("ManagedIdentityCredential: no identity endpoint"), { name: "CredentialUnavailableError" });
+      },
+    };
+    const clients = createTableClients({ kind: "accountUrl", url: "https://acct.table.core.windows.net" }, uniquePrefix(), { credential, retryOptions: { maxRetries: 0 } });
+    expect(clients.alerts.tableName).toMatch(/alerts$/);
+    expect(clients.checkpoints.tableName).toMatch(/checkpoints$/);
+    const failure = await new AlertLedger(clients).readCheckpoint("contoso", "jobs").catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(LedgerUnavailableError);
+    expect(failure).toMatchObject({ kind: "access" });
+    expect((failure as Error).message).toMatch(/CredentialUnavailableError.*managed identity/);
   });
 
   it("refuses plain http to a host other than this machine", () => {
