@@ -269,9 +269,11 @@ describe("the monitor of the monitor", () => {
     expect(property(rule.body, "properties.windowSize")?.text).toBe("heartbeatWindow");
     expect(property(rule.body, "properties.actions.actionGroups")?.text).toBe("actionGroupIds");
 
-    // The function is registered as 'jobsMonitor' (functions/jobsMonitor.ts).
-    const fnName = variables(main).find((v) => v.name === "jobsFunctionName");
-    expect(literal(fnName?.value)).toBe("jobsMonitor");
+    // The alert queries the name the jobs function is registered under.
+    const fnName = literal(variables(main).find((v) => v.name === "jobsFunctionName")?.value);
+    expect(fnName).toBe("jobsMonitor");
+    const registration = readFileSync(join(REPO_ROOT, "functions", "jobsMonitor.ts"), "utf8");
+    expect(registration).toMatch(new RegExp(`name:\\s*"${fnName}"|app\\.timer\\(\\s*"${fnName}"`));
 
     // Three intervals of the default schedule (every 5 minutes) = 15 minutes.
     const schedule = String(mainDefault("jobsSchedule"));
