@@ -282,6 +282,17 @@ describe("the monitor of the monitor", () => {
   });
 });
 
+describe("telemetry the alerts rely on", () => {
+  it("host.json keeps request telemetry out of sampling, so a missing request row means a missing run", () => {
+    const host = JSON.parse(readFileSync(join(REPO_ROOT, "host.json"), "utf8")) as {
+      logging?: { applicationInsights?: { samplingSettings?: { isEnabled?: boolean; excludedTypes?: string } } };
+    };
+    const sampling = host.logging?.applicationInsights?.samplingSettings;
+    if (sampling?.isEnabled === false) return;
+    expect((sampling?.excludedTypes ?? "").split(";").map((t) => t.trim())).toContain("Request");
+  });
+});
+
 describe("flaws of the samples, not copied", () => {
   it("no timer function runs on startup", () => {
     const dir = join(REPO_ROOT, "functions");
