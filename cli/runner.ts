@@ -1,0 +1,126 @@
+/**
+ * The local runner: what `func start` does for timers, without the Functions
+ * host (whose install downloads a binary). It imports the compiled function
+ * files — the same modules `package.json` `main` points the host at — and
+ * invokes their registered timer handlers, once or on their schedules.
+ */
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { InvocationContext, Timer, TimerFunctionOptions } from "@azure/functions";
+import { parseSchedule } from "../shared/config/ncrontab.js";
+import { MonitorCycleError } from "../shared/host.js";
+import type { CycleSummary } from "../shared/pipeline.js";
+import { formatSummary } from "../shared/runtime.js";
+
+export interface TimerRegistration {
+  name: string;
+  options: TimerFunctionOptions;
+}
+
+export interface InvocationOutcome {
+  name: string;
+  summary?: CycleSummary;
+  /** Set when the handler threw something other than a failed cycle (e.g. a configuration error). */
+  error?: unknown;
+  ok: boolean;
+}
+
+const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "functions");
+
+/**
+ * Imports every compiled function file and returns its timer registration.
+ * Outside the Functions host, `@azure/functions` prints two warnings per
+ * registration ("test mode", "skipping call to register"); they say nothing
+ * useful here, so they are filtered while the files load.
+ */
+export async function loadTimerRegistrations(dir: string = FUNCTIONS_DIR): Promise<TimerRegistration[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".js")).sort();
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("WARNING:") && args[0].includes("@azure/functions")) return;
+    if (typeof args[0] === "string" && args[0].startsWith('WARNING: Skipping call to register function')) return;
+    warn(...args);
+  };
+  try {
+    const registrations: TimerRegistration[] = [];
+    for (const file of files) {
+      const mod = (await import(pathToFileURL(join(dir, file)).href)) as { timer?: TimerRegistration };
+      if (mod.timer?.options.schedule) registrations.push(mod.timer);
+    }
+    return registrations;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** `%NAME%` in a schedule is an app setting, as the Functions host resolves it. */
+export function resolveSchedule(schedule: string, values: Record<string, string | undefined>): string {
+  return schedule.replace(/%([A-Za-z0-9_]+)%/g, (_, name: string) => {
+    const value = values[name];
+    if (!value) throw new Error(`schedule ${schedule} names app setting ${name}, which is not set`);
+    return value;
+  });
+}
+
+export async function invokeTimer(
+  registration: TimerRegistration,
+  log: (level: string, line: string) => void,
+  isPastDue = false,
+): Promise<InvocationOutcome> {
+  const { InvocationContext } = (await import("@azure/functions")).default as unknown as {
+    InvocationContext: new (init: object) => InvocationContext;
+  };
+  const context = new InvocationContext({
+    functionName: registration.name,
+    invocationId: crypto.randomUUID(),
+    logHandler: (level: string, ...args: unknown[]) => log(level, args.map(String).join(" ")),
+  });
+  const timer: Timer = { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+  try {
+    const summary = (await registration.options.handler(timer, context)) as CycleSummary;
+    return { name: registration.name, summary, ok: summary.ok };
+  } catch (error) {
+    if (error instanceof MonitorCycleError) return { name: registration.name, summary: error.summary, ok: false };
+    return { name: registration.name, error, ok: false };
+  }
+}
+
+export function outcomeLine(outcome: InvocationOutcome): string {
+  if (outcome.summary) return formatSummary(outcome.summary);
+  const e = outcome.error;
+  return `${outcome.name}: FAILED; ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+}
+
+/**
+ * Runs every registration on its schedule until the signal aborts. A cycle
+ * still running when its next time comes is not started twice (the host's
+ * singleton timer behaves the same).
+ */
+export async function runOnSchedules(
+  registrations: readonly TimerRegistration[],
+  values: Record<string, string | undefined>,
+  options: { signal: AbortSignal; log: (level: string, line: string) => void; onOutcome: (o: InvocationOutcome) => void },
+): Promise<void> {
+  const plans = registrations.map((r) => ({ r, schedule: parseSchedule(resolveSchedule(String(r.options.schedule), values)), running: false }));
+  const timers = new Set<NodeJS.Timeout>();
+  const arm = (plan: (typeof plans)[number]) => {
+    if (options.signal.aborted) return;
+    const next = plan.schedule.next(new Date());
+    const t = setTimeout(async () => {
+      timers.delete(t);
+      arm(plan);
+      if (plan.running) return;
+      plan.running = true;
+      try {
+        options.onOutcome(await invokeTimer(plan.r, options.log));
+      } finally {
+        plan.running = false;
+      }
+    }, Math.max(0, next.getTime() - Date.now()));
+    timers.add(t);
+  };
+  plans.forEach(arm);
+  await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
+  for (const t of timers) clearTimeout(t);
+}

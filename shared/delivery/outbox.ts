@@ -1,0 +1,127 @@
+import type { Alert, RenderContext } from "../alerts/model.js";
+import type { Channel } from "../channels/delivery.js";
+import { DeliveryError } from "../channels/delivery.js";
+import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
+import type { Logger } from "../logging.js";
+import { buildWorkflowsMessages } from "../render/index.js";
+
+/** A receiver: where alerts go (a permanent name) and how they are composed for it. */
+export interface Receiver {
+  channel: Channel;
+}
+
+export interface OutboxOptions {
+  ledger: Pick<AlertLedger, "pending" | "claim" | "markDelivered" | "release">;
+  receivers: readonly Receiver[];
+  tenant: string;
+  render: RenderContext;
+  groupThreshold: number;
+  /** Identifies this run in claims (visible in status tooling). */
+  owner: string;
+  logger: Logger;
+  abortSignal?: AbortSignal;
+}
+
+export interface OutboxResult {
+  delivered: number;
+  /** Claimed but not delivered; back to pending for the next cycle. */
+  failed: number;
+  /** Another run held the claim. */
+  skipped: number;
+  messages: number;
+  errors: string[];
+  /** Event time of the oldest alert left undelivered (failed or held by another run). */
+  oldestUndelivered: Date | null;
+}
+
+interface ComposedMessage {
+  payload: object;
+  fingerprints: string[];
+}
+
+/** How one channel kind turns a cycle's alerts into messages. */
+function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): ComposedMessage[] {
+  switch (channel.kind) {
+    case "teams-workflows":
+      return buildWorkflowsMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
+    default:
+      throw new Error(`no composer for receiver kind ${channel.kind}`);
+  }
+}
+
+/**
+ * Delivers everything pending in the ledger, oldest first: leftovers of earlier
+ * cycles as well as this cycle's new alerts. Per record: claim (conditional
+ * write) → send → record delivered only after a 2xx. A failed send puts the
+ * records back to pending, so nothing found is ever lost; a claim another run
+ * holds is skipped, so nothing is sent twice.
+ */
+export async function deliverPending(options: OutboxOptions): Promise<OutboxResult> {
+  const result: OutboxResult = { delivered: 0, failed: 0, skipped: 0, messages: 0, errors: [], oldestUndelivered: null };
+  const pending = await options.ledger.pending(options.tenant);
+  if (pending.length === 0) return result;
+
+  const byReceiver = new Map<string, DeliveryRecord[]>();
+  for (const record of pending) {
+    const list = byReceiver.get(record.receiver) ?? [];
+    list.push(record);
+    byReceiver.set(record.receiver, list);
+  }
+
+  for (const [receiverName, records] of byReceiver) {
+    const receiver = options.receivers.find((r) => r.channel.name === receiverName);
+    if (!receiver) {
+      // Receiver names are permanent ids; a removed receiver keeps its records for when it returns.
+      options.logger.warn(`${records.length} alert(s) pending for receiver "${receiverName}", which is not configured any more`);
+      noteUndelivered(result, records);
+      continue;
+    }
+    const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
+    const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
+    result.skipped += records.length - claimed.length;
+    noteUndelivered(result, records.filter((_, i) => claims[i] === null));
+    if (claimed.length === 0) continue;
+
+    const byFingerprint = new Map(claimed.map((r) => [r.fingerprint, r]));
+    const messages = compose(receiver.channel, claimed.map((r) => r.alert), options);
+    let unavailable: string | undefined;
+    for (const message of messages) {
+      const own = message.fingerprints.map((f) => byFingerprint.get(f)).filter((r): r is DeliveryRecord => r !== undefined);
+      if (unavailable) {
+        await releaseAll(options, own, unavailable, result);
+        result.failed += own.length;
+        continue;
+      }
+      let sent: Awaited<ReturnType<Channel["send"]>>;
+      try {
+        sent = await receiver.channel.send(message.payload, options.abortSignal ? { abortSignal: options.abortSignal } : undefined);
+      } catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        options.logger.error(`delivery to ${receiverName} failed; ${own.length} alert(s) stay pending`, { error: text });
+        result.errors.push(`${receiverName}: ${text}`);
+        await releaseAll(options, own, text, result);
+        result.failed += own.length;
+        // A receiver that is down after all its retries is not tried again this cycle.
+        if (!(error instanceof DeliveryError) || error.retryable) unavailable = `not sent: ${receiverName} was unavailable this cycle (${text})`;
+        continue;
+      }
+      result.messages++;
+      // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
+      // write leaves the records claimed; once the lease expires the next run sends again.
+      await Promise.all(own.map((r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined)));
+      result.delivered += own.length;
+    }
+  }
+  return result;
+}
+
+function noteUndelivered(result: OutboxResult, records: readonly DeliveryRecord[]): void {
+  for (const r of records) {
+    if (!result.oldestUndelivered || r.eventTime < result.oldestUndelivered) result.oldestUndelivered = r.eventTime;
+  }
+}
+
+async function releaseAll(options: OutboxOptions, records: DeliveryRecord[], error: string, result: OutboxResult): Promise<void> {
+  noteUndelivered(result, records);
+  await Promise.all(records.map((r) => options.ledger.release(r, error)));
+}

@@ -1,0 +1,246 @@
+/**
+ * The one place where the alert path's order is written:
+ *
+ *   poll → normalize → detect → decide → route → render → deliver → record
+ *
+ * poll/normalize live in the AvePoint client, detect in alerts/, decide is the
+ * ledger's admit (fingerprints already known are not admitted again), route is
+ * the receivers list, render + deliver + record happen in the outbox, and the
+ * checkpoint is written last.
+ */
+import type { LicenseUsage } from "./avepoint/model.js";
+import { detectJobAlerts, detectRecovery, isFinal, type OpenFailure } from "./alerts/job-rules.js";
+import { evaluateLicense, parseLicenseState } from "./alerts/license-rules.js";
+import type { Alert, JobAlert, JobRecoveryAlert } from "./alerts/model.js";
+import type { Settings } from "./config/settings.js";
+import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
+import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
+import type { Logger } from "./logging.js";
+import { redact } from "./security/secret.js";
+import { jobsWindow, readJobs, scanServices, type JobReader, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
+
+export type MonitorName = "jobs" | "license";
+
+export interface AvePointReader extends JobReader {
+  getLicenseUsage(options?: { abortSignal?: AbortSignal }): Promise<LicenseUsage>;
+}
+
+export interface MonitorDeps {
+  settings: Settings;
+  reader: AvePointReader;
+  ledger: AlertLedger;
+  receivers: readonly Receiver[];
+  now: () => Date;
+  logger: Logger;
+  /** Names this run in ledger claims. */
+  owner: string;
+  abortSignal?: AbortSignal;
+}
+
+export interface CycleSummary {
+  monitor: MonitorName;
+  tenant: string;
+  /** True when the read succeeded and everything found was delivered. */
+  ok: boolean;
+  /** Jobs (or license readings) read this cycle. */
+  read: number;
+  /** Alerts admitted to the ledger this cycle. */
+  newAlerts: number;
+  delivery: OutboxResult;
+  window?: JobsWindow;
+  /** Why the read failed; the checkpoint stayed where it was. */
+  error?: string;
+  checkpointWritten: boolean;
+}
+
+const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, messages: 0, errors: [], oldestUndelivered: null };
+
+/** One jobs-monitor cycle. Never throws for an AvePoint or delivery problem: the summary says what failed. */
+export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
+  return runCycle(deps, "jobs", async (checkpoint, now) => {
+    const { settings, reader, ledger } = deps;
+    const tenant = settings.alerts.tenantName;
+    const window = jobsWindow(checkpoint, settings.jobs, now);
+    const jobs = await readJobs(reader, window, settings.jobs.jobTypes, deps.abortSignal);
+
+    // Decide: which of the alert-worthy outcomes are new (one partition query).
+    const candidates = detectJobAlerts(jobs, { tenant, alertStates: settings.jobs.alertStates, detectedAt: now });
+    const known = await ledger.knownFingerprints(tenant, new Date(window.start.getTime() - 3_600_000));
+    const fresh = candidates.filter((a) => !known.has(a.fingerprint));
+
+    // Learn services only when something alerts or a service has an open failure.
+    const openFailures = readOpenFailures(checkpoint.state);
+    const needLabels = new Set(fresh.map((a) => a.job.id).filter((id): id is string => id !== null));
+    const scan =
+      needLabels.size > 0 || Object.keys(openFailures).length > 0
+        ? await scanServices(reader, window, needLabels, openFailures, deps.abortSignal)
+        : undefined;
+    const labelled: JobAlert[] = fresh.map((a) => {
+      const service = a.job.id !== null ? scan?.serviceOf.get(a.job.id) : undefined;
+      return service !== undefined ? { ...a, service } : a;
+    });
+
+    // Recovery: a service with an open failure that has since finished a job successfully.
+    const recoveries: JobRecoveryAlert[] = [];
+    for (const [key, failure] of Object.entries(openFailures)) {
+      const service = Number(key) as JobRecoveryAlert["service"];
+      const recovery = detectRecovery(service, failure, scan?.jobsByService.get(service) ?? [], { tenant, detectedAt: now });
+      if (!recovery) continue;
+      delete openFailures[key];
+      if (settings.alerts.sendResolved) recoveries.push(recovery);
+    }
+    for (const alert of labelled) {
+      if (alert.service === undefined || alert.job.state === "Unknown" || alert.job.id === null) continue;
+      const key = String(alert.service);
+      const finishedAt = (alert.job.finishTime ?? now).toISOString();
+      const open = openFailures[key] ?? { jobIds: [], lastFailureAt: finishedAt };
+      if (!open.jobIds.includes(alert.job.id)) open.jobIds.push(alert.job.id);
+      if (finishedAt > open.lastFailureAt) open.lastFailureAt = finishedAt;
+      openFailures[key] = open;
+    }
+
+    const admitted = await ledger.admit([...labelled, ...recoveries], deps.receivers.map((r) => r.channel.name));
+
+    // Jobs still running are re-read next cycle, wherever the watermark goes.
+    const openJobs: OpenJob[] = jobs
+      .filter((j) => !isFinal(j) && j.id !== null && j.startTime !== null)
+      .map((j) => ({ id: j.id as string, startTime: j.startTime as Date }));
+    const vanished = checkpoint.openJobs.filter((o) => !jobs.some((j) => j.id === o.id));
+    if (vanished.length > 0) {
+      deps.logger.warn(`${vanished.length} job(s) seen In Progress are no longer listed; they stop being tracked`, {
+        jobIds: vanished.map((v) => v.id).slice(0, 20),
+      });
+    }
+
+    return {
+      read: jobs.length,
+      newAlerts: admitted.length,
+      window,
+      next: (delivery: OutboxResult): Checkpoint => ({
+        ...checkpoint,
+        watermark: heldWatermark(now, delivery.oldestUndelivered, settings.jobs.lookbackHours),
+        openJobs,
+        state: { ...checkpoint.state, openFailures },
+      }),
+    };
+  });
+}
+
+/** One license-monitor cycle. */
+export async function runLicenseMonitor(deps: MonitorDeps): Promise<CycleSummary> {
+  return runCycle(deps, "license", async (checkpoint, now) => {
+    const { settings, ledger } = deps;
+    const usage = await deps.reader.getLicenseUsage(deps.abortSignal ? { abortSignal: deps.abortSignal } : undefined);
+    const previous = parseLicenseState(checkpoint.state["license"]);
+    const { alerts, state } = evaluateLicense({ usage, state: previous.state, settings: settings.license, tenant: settings.alerts.tenantName, now });
+    if (previous.corrupt) deps.logger.warn("the stored license state could not be read; starting it afresh");
+    // The state is written only after its alerts are admitted: a crash in between re-evaluates to the same fingerprints.
+    const admitted = await ledger.admit(alerts, deps.receivers.map((r) => r.channel.name));
+    return {
+      read: 1,
+      newAlerts: admitted.length,
+      next: (): Checkpoint => ({ ...checkpoint, watermark: now, state: { ...checkpoint.state, license: state } }),
+    };
+  });
+}
+
+interface PollOutcome {
+  read: number;
+  newAlerts: number;
+  window?: JobsWindow;
+  next: (delivery: OutboxResult) => Checkpoint;
+}
+
+/**
+ * The frame every monitor shares: read the checkpoint, poll + detect + admit,
+ * deliver everything pending (earlier cycles' leftovers first), then write the
+ * checkpoint. A failed poll still delivers what is pending and leaves the
+ * watermark where it was.
+ */
+async function runCycle(
+  deps: MonitorDeps,
+  monitor: MonitorName,
+  poll: (checkpoint: Checkpoint, now: Date) => Promise<PollOutcome>,
+): Promise<CycleSummary> {
+  const now = deps.now();
+  const tenant = deps.settings.alerts.tenantName;
+  await deps.ledger.ensureTables();
+  const checkpoint = await deps.ledger.readCheckpoint(tenant, monitor);
+
+  let outcome: PollOutcome | undefined;
+  let error: string | undefined;
+  try {
+    outcome = await poll(checkpoint, now);
+  } catch (err) {
+    error = describe(err);
+    deps.logger.error(`${monitor} monitor: the read failed; the checkpoint stays where it was`, { error });
+  }
+
+  const delivery = deps.receivers.length === 0 ? EMPTY_DELIVERY : await deliverPending({
+    ledger: deps.ledger,
+    receivers: deps.receivers,
+    tenant,
+    render: { tenantName: tenant, portalUrl: deps.settings.avepoint.portalUrl },
+    groupThreshold: deps.settings.alerts.groupThreshold,
+    owner: deps.owner,
+    logger: deps.logger,
+    ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+  });
+
+  const next: Checkpoint = outcome
+    ? { ...outcome.next(delivery), lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }
+    : { ...checkpoint, lastError: error ?? null, consecutiveFailures: checkpoint.consecutiveFailures + 1 };
+  let checkpointWritten = false;
+  try {
+    await deps.ledger.writeCheckpoint(next);
+    checkpointWritten = true;
+  } catch (err) {
+    if (!(err instanceof CheckpointConflictError)) throw err;
+    // An overlapping run wrote first; its checkpoint is as valid as ours and the ledger kept every alert.
+    deps.logger.info(`${monitor} monitor: another run updated the checkpoint first; keeping theirs`);
+  }
+
+  return {
+    monitor,
+    tenant,
+    ok: error === undefined && delivery.failed === 0,
+    read: outcome?.read ?? 0,
+    newAlerts: outcome?.newAlerts ?? 0,
+    delivery,
+    ...(outcome?.window ? { window: outcome.window } : {}),
+    ...(error !== undefined ? { error } : {}),
+    checkpointWritten,
+  };
+}
+
+/**
+ * The watermark moves to the cycle's pinned time, held back to the oldest
+ * alert still undelivered (so the window re-covers it; the ledger's known
+ * fingerprints keep that from re-alerting), but never further back than the
+ * lookback, so a receiver that stays down does not grow the window forever.
+ */
+function heldWatermark(now: Date, oldestUndelivered: Date | null, lookbackHours: number): Date {
+  if (!oldestUndelivered || oldestUndelivered >= now) return now;
+  const floor = now.getTime() - lookbackHours * 3_600_000;
+  return new Date(Math.max(oldestUndelivered.getTime(), floor));
+}
+
+function readOpenFailures(state: Record<string, unknown>): Record<string, OpenFailure> {
+  const raw = state["openFailures"];
+  const out: Record<string, OpenFailure> = {};
+  if (typeof raw !== "object" || raw === null) return out;
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const v = value as Partial<OpenFailure> | null;
+    if (v && Array.isArray(v.jobIds) && typeof v.lastFailureAt === "string" && /^\d+$/.test(key)) {
+      out[key] = { jobIds: v.jobIds.filter((id): id is string => typeof id === "string"), lastFailureAt: v.lastFailureAt };
+    }
+  }
+  return out;
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return redact(text);
+}
+
+export type { Alert };

@@ -1,0 +1,90 @@
+/**
+ * The composition root: turns Settings into the pieces a monitor cycle needs.
+ * The Functions entry points and the local runner both build through here, so
+ * `func start`, `npm run poll` and `npm start` run the same code.
+ * Built once per process: the AvePoint client keeps its token between cycles.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import { createAvePointClient } from "./avepoint/index.js";
+import type { Settings } from "./config/settings.js";
+import { WorkflowsWebhookChannel } from "./channels/teams-workflows.js";
+import type { Receiver } from "./delivery/outbox.js";
+import { AlertLedger, createTableClients } from "./ledger/index.js";
+import { silentLogger, type Logger } from "./logging.js";
+import { runJobsMonitor, runLicenseMonitor, type AvePointReader, type CycleSummary, type MonitorName } from "./pipeline.js";
+
+export interface RuntimeOptions {
+  now?: () => Date;
+  /** Replaces the AvePoint client (the demo's simulator is reached through the real client; tests may inject). */
+  reader?: AvePointReader;
+  receivers?: Receiver[];
+}
+
+export interface Runtime {
+  readonly settings: Settings;
+  run(monitor: MonitorName, logger: Logger, options?: { abortSignal?: AbortSignal }): Promise<CycleSummary>;
+}
+
+/** Receiver name of the Teams Workflows webhook from TEAMS_WEBHOOK_URL; permanent (the ledger keys deliveries by it). */
+export const TEAMS_RECEIVER = "teams";
+
+export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
+  const storage = settings.storage;
+  if (!storage) throw new Error("no ledger storage configured");
+  const ledger = new AlertLedger(createTableClients(storage, settings.tablePrefix));
+  const now = options.now ?? (() => new Date());
+  let reader = options.reader;
+  // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
+  const receiversFor = (logger: Logger): Receiver[] => {
+    if (options.receivers) return options.receivers;
+    const receivers: Receiver[] = [];
+    if (settings.teams.webhookUrl) {
+      receivers.push({ channel: new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: settings.teams.webhookUrl, logger }) });
+    }
+    return receivers;
+  };
+  // The client lives as long as the process (it caches its token) but logs to the
+  // invocation that is running: each run's logger is found through async context.
+  const currentLogger = new AsyncLocalStorage<Logger>();
+  const forwardingLogger: Logger = {
+    error: (m, d) => (currentLogger.getStore() ?? silentLogger).error(m, d),
+    warn: (m, d) => (currentLogger.getStore() ?? silentLogger).warn(m, d),
+    info: (m, d) => (currentLogger.getStore() ?? silentLogger).info(m, d),
+    debug: (m, d) => (currentLogger.getStore() ?? silentLogger).debug(m, d),
+  };
+  return {
+    settings,
+    async run(monitor, logger, runOptions = {}) {
+      reader ??= createAvePointClient(settings.avepoint, { logger: forwardingLogger });
+      const deps = {
+        settings,
+        reader,
+        ledger,
+        receivers: receiversFor(logger),
+        now,
+        logger,
+        owner: `${monitor}-${randomUUID().slice(0, 8)}`,
+        ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
+      };
+      return currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
+    },
+  };
+}
+
+/** One line per cycle, for logs and the local runner. */
+export function formatSummary(s: CycleSummary): string {
+  const d = s.delivery;
+  const parts = [
+    `${s.monitor} monitor [${s.tenant}]: ${s.ok ? "ok" : "FAILED"}`,
+    s.monitor === "jobs" ? `${s.read} job(s) read` : s.read > 0 ? "license read" : "license not read",
+    `${s.newAlerts} new alert(s)`,
+    `${d.delivered} delivered in ${d.messages} message(s)`,
+  ];
+  if (d.failed > 0) parts.push(`${d.failed} pending after failed delivery`);
+  if (d.skipped > 0) parts.push(`${d.skipped} held by another run`);
+  if (s.window) parts.push(`window ${s.window.start.toISOString()} .. ${s.window.end.toISOString()}`);
+  if (s.error) parts.push(`read error: ${s.error}`);
+  if (d.errors.length > 0) parts.push(`delivery error: ${d.errors[0]}`);
+  return parts.join("; ");
+}
