@@ -6,11 +6,10 @@
  * on-call admins would see in Teams. It listens on loopback only: it accepts
  * anything posted to it and shows it back.
  */
-import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost } from "../shared/config/environment.js";
+import { CARD_VIEW_SCRIPT, CARD_VIEW_STYLE, escapeHtml, readAdaptiveCardsBundle } from "./card-view.js";
 
 export interface InboxOptions {
   /** Default 7071; 0 picks a free port (tests). */
@@ -80,6 +79,8 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         return send(res, 200, "text/javascript; charset=utf-8", CLIENT_SCRIPT);
       case "/adaptivecards.js":
         return serveRenderer(res);
+      case "/card-view.js":
+        return send(res, 200, "text/javascript; charset=utf-8", CARD_VIEW_SCRIPT);
       case WEBHOOK_PATH:
         return sendText(res, 405, "POST a JSON payload here, as to a Teams Workflows webhook; the inbox page is at /");
       case "/inbox.json":
@@ -133,17 +134,13 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   };
 }
 
-let rendererSource: Promise<string> | undefined;
-
-/** The official renderer's browser bundle, read once from node_modules. */
+/** The official renderer's browser bundle from node_modules. */
 async function serveRenderer(res: ServerResponse): Promise<void> {
   let source: string;
   try {
-    rendererSource ??= readFile(createRequire(import.meta.url).resolve("adaptivecards/dist/adaptivecards.min.js"), "utf8");
-    source = await rendererSource;
-  } catch {
-    rendererSource = undefined;
-    return sendText(res, 503, "the adaptivecards package is not installed here: run `npm install` in the project folder to see rendered cards");
+    source = await readAdaptiveCardsBundle();
+  } catch (error) {
+    return sendText(res, 503, error instanceof Error ? error.message : String(error));
   }
   send(res, 200, "text/javascript; charset=utf-8", source, { "Cache-Control": "public, max-age=3600" });
 }
@@ -175,10 +172,6 @@ function sendWorkflowsError(res: ServerResponse, status: number, code: string, m
   send(res, status, "application/json; charset=utf-8", JSON.stringify({ error: { code, message } }));
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Scripts come only from this server; card images may come from anywhere https. */
 const PAGE_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; base-uri 'none'; form-action 'none'",
@@ -193,23 +186,11 @@ function renderPage(webhookUrl: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cloud Backup Alerts · local inbox</title>
 <style>
-  body { margin: 0; background: #f5f5f5; color: #242424; font: 14px/1.4 "Segoe UI", system-ui, -apple-system, sans-serif; }
   .bar { background: #ebebeb; border-bottom: 1px solid #e0e0e0; padding: 12px 24px; }
   .bar h1 { font-size: 16px; font-weight: 600; margin: 0 0 4px; }
   .bar p { margin: 0; color: #616161; }
-  code { font: 12px Consolas, monospace; background: #fff; padding: 1px 4px; border-radius: 3px; }
   main { padding: 16px 24px; display: flex; flex-direction: column; gap: 16px; }
-  .message { width: 500px; max-width: 100%; }
-  .message header { display: flex; gap: 8px; align-items: baseline; margin: 0 0 4px 2px; }
-  .message time { color: #616161; font-size: 12px; }
-  .message .summary { font-weight: 600; }
-  .card { background: #fff; border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.14), 0 0 2px rgba(0,0,0,.12); overflow: hidden; }
-  .card pre { margin: 0; padding: 12px; white-space: pre-wrap; word-break: break-word; font: 12px Consolas, monospace; }
-  .ac-pushButton { background: #fff; color: #242424; border: 1px solid #d1d1d1; border-radius: 4px; padding: 5px 12px; font: 600 14px "Segoe UI", system-ui, sans-serif; cursor: pointer; }
-  .ac-pushButton:hover { background: #f5f5f5; }
-  .ac-pushButton.expanded { background: #ebebeb; }
-  a { color: #5b5fc7; }
-</style>
+${CARD_VIEW_STYLE}</style>
 </head>
 <body>
 <header class="bar">
@@ -219,121 +200,21 @@ function renderPage(webhookUrl: string): string {
 </header>
 <main id="messages" aria-live="polite"></main>
 <script src="/adaptivecards.js"></script>
+<script src="/card-view.js"></script>
 <script src="/inbox.js"></script>
 </body>
 </html>
 `;
 }
 
-/**
- * Runs in the browser. Everything from a payload reaches the page through
- * textContent or the Adaptive Cards renderer; the only HTML it builds is the
- * markdown below, made from text that was escaped first.
- */
+/** Runs in the browser after /card-view.js: polls /inbox.json and shows new messages, newest first. */
 const CLIENT_SCRIPT = String.raw`"use strict";
 (function () {
   var POLL_IN_MS = 3000;
   var list = document.getElementById("messages");
   var status = document.getElementById("status");
+  var view = window.TeamsCardView;
   var lastShownId = 0;
-  var ready = typeof AdaptiveCards !== "undefined";
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
-  }
-
-  // The markdown subset Teams renders in TextBlocks: **bold**, *italic* or _italic_, [links](https://...),
-  // line breaks, and CommonMark backslash escapes (the card renderer escapes API text that way).
-  function markdown(text) {
-    var literals = [];
-    var marked = String(text).replace(/\u0000/g, "").replace(/\\([!-\/:-@\[-\`{-~])/g, function (_m, ch) {
-      literals.push(ch);
-      return "\u0000" + (literals.length - 1) + "\u0000";
-    });
-    var html = escapeHtml(marked)
-      .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
-      .replace(/(^|[^*\w])\*([^*\s][^*]*?)\*(?![*\w])/g, "$1<em>$2</em>")
-      .replace(/(^|\W)_(.+?)_(?=\W|$)/g, "$1<em>$2</em>")
-      .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>')
-      .replace(/\n/g, "<br>")
-      .replace(/\u0000(\d+)\u0000/g, function (_m, i) { return escapeHtml(literals[Number(i)] || ""); });
-    return { didProcess: true, outputHtml: html };
-  }
-
-  var hostConfig = ready ? new AdaptiveCards.HostConfig({
-    fontFamily: "'Segoe UI', system-ui, -apple-system, sans-serif",
-    supportsInteractivity: true,
-    spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 24, padding: 16 },
-    separator: { lineThickness: 1, lineColor: "#E0E0E0" },
-    fontSizes: { small: 12, default: 14, medium: 14, large: 18, extraLarge: 24 },
-    fontWeights: { lighter: 300, default: 400, bolder: 600 },
-    containerStyles: {
-      default: { backgroundColor: "#FFFFFF", foregroundColors: {
-        default: { default: "#242424", subtle: "#616161" }, accent: { default: "#5B5FC7", subtle: "#5B5FC7" },
-        good: { default: "#0E700E", subtle: "#0E700E" }, warning: { default: "#835B00", subtle: "#835B00" },
-        attention: { default: "#C4314B", subtle: "#C4314B" } } },
-      emphasis: { backgroundColor: "#F5F5F5" },
-      good: { backgroundColor: "#E7F2DA" }, warning: { backgroundColor: "#FBF6D9" }, attention: { backgroundColor: "#FCF4F6" }
-    },
-    actions: { maxActions: 6, spacing: "default", buttonSpacing: 8, actionsOrientation: "horizontal", actionAlignment: "left",
-      showCard: { actionMode: "inline", inlineTopMargin: 8 } },
-    imageSizes: { small: 32, medium: 52, large: 100 }
-  }) : undefined;
-  if (ready) AdaptiveCards.AdaptiveCard.onProcessMarkdown = function (text, result) {
-    var out = markdown(text); result.didProcess = out.didProcess; result.outputHtml = out.outputHtml;
-  };
-
-  function cardsOf(payload) {
-    if (payload && payload.type === "AdaptiveCard") return [payload];
-    var attachments = payload && Array.isArray(payload.attachments) ? payload.attachments : [];
-    return attachments
-      .filter(function (a) { return a && a.contentType === "application/vnd.microsoft.card.adaptive" && a.content; })
-      .map(function (a) { return a.content; });
-  }
-
-  function firstText(elements) {
-    if (!Array.isArray(elements)) return undefined;
-    for (var i = 0; i < elements.length; i++) {
-      var e = elements[i] || {};
-      if (e.type === "TextBlock" && typeof e.text === "string") return e.text;
-      var inner = firstText(e.items) || firstText(e.columns);
-      if (inner) return inner;
-    }
-    return undefined;
-  }
-
-  function summaryOf(payload, cards) {
-    if (payload && typeof payload.summary === "string") return payload.summary;
-    for (var i = 0; i < cards.length; i++) {
-      if (typeof cards[i].fallbackText === "string") return cards[i].fallbackText;
-      var text = firstText(cards[i].body);
-      if (text) return text.replace(/\*\*|__/g, "");
-    }
-    return "(no summary)";
-  }
-
-  function openUrl(action) {
-    if (action instanceof AdaptiveCards.OpenUrlAction && /^https?:\/\//i.test(action.url || "")) {
-      window.open(action.url, "_blank", "noopener,noreferrer");
-    }
-  }
-
-  function renderCard(card, into) {
-    if (!ready) throw new Error("the Adaptive Cards renderer did not load");
-    var adaptiveCard = new AdaptiveCards.AdaptiveCard();
-    adaptiveCard.hostConfig = hostConfig;
-    adaptiveCard.onExecuteAction = openUrl;
-    adaptiveCard.parse(card);
-    var element = adaptiveCard.render();
-    if (!element) throw new Error("the renderer produced nothing for this card");
-    into.appendChild(element);
-  }
-
-  function rawJson(payload, into, note) {
-    var pre = document.createElement("pre");
-    pre.textContent = (note ? note + "\n\n" : "") + JSON.stringify(payload, null, 2);
-    into.appendChild(pre);
-  }
 
   function renderMessage(message) {
     var article = document.createElement("article");
@@ -344,17 +225,13 @@ const CLIENT_SCRIPT = String.raw`"use strict";
     time.textContent = new Date(message.receivedAt).toLocaleString();
     var summary = document.createElement("span");
     summary.className = "summary";
-    var cards = cardsOf(message.payload);
-    summary.textContent = summaryOf(message.payload, cards);
+    summary.textContent = view.summaryOf(message.payload, view.cardsOf(message.payload));
     header.appendChild(summary);
     header.appendChild(time);
     article.appendChild(header);
     var body = document.createElement("div");
     body.className = "card";
-    if (cards.length === 0) rawJson(message.payload, body, "Not an Adaptive Card message:");
-    cards.forEach(function (card) {
-      try { renderCard(card, body); } catch (error) { rawJson(card, body, "Could not render this card: " + error.message); }
-    });
+    view.renderPayload(message.payload, body);
     article.appendChild(body);
     return article;
   }
