@@ -98,7 +98,7 @@ export function digestBreakdown(alerts: readonly Alert[]): string {
     .join(", ");
 }
 
-function digestTone(alerts: readonly Alert[]): { tone: CardTone; tag: string } {
+export function digestTone(alerts: readonly Alert[]): { tone: CardTone; tag: string } {
   const firing = alerts.filter((a) => a.status !== "resolved");
   if (firing.length === 0) return { tone: "good", tag: "[RESOLVED]" };
   const worst = firing.reduce((w, a) => (SEVERITY_RANK[a.severity] < SEVERITY_RANK[w] ? a.severity : w), "info" as Severity);

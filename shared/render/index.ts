@@ -50,3 +50,12 @@ export {
   type WorkflowsMessagesOptions,
   type WorkflowsPayload,
 } from "./workflows.js";
+export {
+  buildEmailMessages,
+  isEmailMessage,
+  renderAlertEmail,
+  renderDigestEmail,
+  type EmailMessage,
+  type EmailMessagesOptions,
+} from "./email.js";
+export { escapeHtml } from "./email-html.js";

@@ -109,7 +109,7 @@ function idBlock(label: string, id: string | null, detail: CardDetail): CardElem
 }
 
 /** Most frequent first; equal counts keep the API's order. */
-function rankErrors(errors: readonly JobError[]): JobError[] {
+export function rankErrors(errors: readonly JobError[]): JobError[] {
   return errors
     .map((error, index) => ({ error, index }))
     .sort((a, b) => (b.error.count ?? 0) - (a.error.count ?? 0) || a.index - b.index)

@@ -99,7 +99,7 @@ export function licenseAlertSummary(alert: LicenseAlert, ctx: RenderContext): st
   return summaryLine({ tag: alertTag(alert), headline, tenant: tenantLabel(alert, ctx) });
 }
 
-function noticeText(alert: LicenseAlert): string {
+export function noticeText(alert: LicenseAlert): string {
   switch (alert.reason) {
     case "entered":
       return `New: now ${alert.level}`;

@@ -1,0 +1,57 @@
+import type { Alert, RenderContext } from "../alerts/model.js";
+import { alertDocument, digestDocument, type EmailDocument } from "./email-document.js";
+import { renderEmailHtml } from "./email-html.js";
+import { renderEmailText } from "./email-text.js";
+
+/**
+ * Email rendering: alerts → one message with a subject, an HTML body and a
+ * plain-text alternative. Pure; sending lives in shared/channels (Graph or
+ * SMTP). This is also the payload the outbox hands to an email channel.
+ */
+export interface EmailMessage {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface EmailMessagesOptions {
+  /** More alerts than this in one batch become one digest email instead of one email each. */
+  groupThreshold: number;
+}
+
+function message(doc: EmailDocument): EmailMessage {
+  return { subject: doc.subject, html: renderEmailHtml(doc), text: renderEmailText(doc) };
+}
+
+export function renderAlertEmail(alert: Alert, ctx: RenderContext): EmailMessage {
+  return message(alertDocument(alert, ctx));
+}
+
+/** One email listing every alert of a cycle, most severe first. */
+export function renderDigestEmail(alerts: readonly Alert[], ctx: RenderContext): EmailMessage {
+  if (alerts.length === 0) throw new RangeError("a digest email needs at least one alert");
+  return message(digestDocument(alerts, ctx));
+}
+
+/**
+ * The emails for one batch of alerts: one per alert, or, when there are more
+ * than `groupThreshold`, a single digest. Every alert's fingerprint appears in
+ * exactly one message; none is dropped.
+ */
+export function buildEmailMessages(
+  alerts: readonly Alert[],
+  ctx: RenderContext,
+  options: EmailMessagesOptions,
+): { message: EmailMessage; fingerprints: string[] }[] {
+  if (alerts.length === 0) return [];
+  if (alerts.length <= options.groupThreshold) {
+    return alerts.map((alert) => ({ message: renderAlertEmail(alert, ctx), fingerprints: [alert.fingerprint] }));
+  }
+  return [{ message: renderDigestEmail(alerts, ctx), fingerprints: alerts.map((a) => a.fingerprint) }];
+}
+
+/** Narrows an outbox payload to an email message (channels receive `object`). */
+export function isEmailMessage(payload: object): payload is EmailMessage {
+  const p = payload as Partial<Record<keyof EmailMessage, unknown>>;
+  return typeof p.subject === "string" && typeof p.html === "string" && typeof p.text === "string";
+}
