@@ -34,6 +34,8 @@ export interface MonitorDeps {
   logger: Logger;
   /** Names this run in ledger claims. */
   owner: string;
+  /** Receivers that just failed (kept across the runs of one runtime). */
+  unavailableSince: Map<string, Date>;
   abortSignal?: AbortSignal;
 }
 
@@ -53,7 +55,7 @@ export interface CycleSummary {
   checkpointWritten: boolean;
 }
 
-const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, messages: 0, errors: [], oldestUndelivered: null };
+const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };
 
 /** One jobs-monitor cycle. Never throws for an AvePoint or delivery problem: the summary says what failed. */
 export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
@@ -183,6 +185,8 @@ async function runCycle(
     render: { tenantName: tenant, portalUrl: deps.settings.avepoint.portalUrl },
     groupThreshold: deps.settings.alerts.groupThreshold,
     owner: deps.owner,
+    now: deps.now,
+    unavailableSince: deps.unavailableSince,
     logger: deps.logger,
     ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
   });

@@ -19,6 +19,8 @@ export interface RuntimeOptions {
   /** Replaces the AvePoint client (the demo's simulator is reached through the real client; tests may inject). */
   reader?: AvePointReader;
   receivers?: Receiver[];
+  /** Replaces the ledger built from settings.storage (the benchmark counts its Table Storage round trips). */
+  ledger?: AlertLedger;
 }
 
 export interface Runtime {
@@ -31,9 +33,10 @@ export const TEAMS_RECEIVER = "teams";
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;
-  if (!storage) throw new Error("no ledger storage configured");
-  const ledger = new AlertLedger(createTableClients(storage, settings.tablePrefix));
   const now = options.now ?? (() => new Date());
+  const ledger = options.ledger ?? (storage ? new AlertLedger(createTableClients(storage, settings.tablePrefix), { now }) : undefined);
+  if (!ledger) throw new Error("no ledger storage configured");
+  const unavailableSince = new Map<string, Date>();
   let reader = options.reader;
   // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
   const receiversFor = (logger: Logger): Receiver[] => {
@@ -65,6 +68,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         now,
         logger,
         owner: `${monitor}-${randomUUID().slice(0, 8)}`,
+        unavailableSince,
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
       return currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
@@ -83,6 +87,7 @@ export function formatSummary(s: CycleSummary): string {
   ];
   if (d.failed > 0) parts.push(`${d.failed} pending after failed delivery`);
   if (d.skipped > 0) parts.push(`${d.skipped} held by another run`);
+  if (d.deferred > 0) parts.push(`${d.deferred} pending, retried next cycle`);
   if (s.window) parts.push(`window ${s.window.start.toISOString()} .. ${s.window.end.toISOString()}`);
   if (s.error) parts.push(`read error: ${s.error}`);
   if (d.errors.length > 0) parts.push(`delivery error: ${d.errors[0]}`);

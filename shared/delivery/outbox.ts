@@ -18,6 +18,14 @@ export interface OutboxOptions {
   groupThreshold: number;
   /** Identifies this run in claims (visible in status tooling). */
   owner: string;
+  now: () => Date;
+  /**
+   * Receivers that failed after all their retries, and when: not tried again
+   * for RECEIVER_PAUSE_IN_MS. Kept by the runtime, so the second monitor of
+   * a run (or the other timer in the same worker) does not repeat a send that
+   * just failed; the next cycle retries it.
+   */
+  unavailableSince: Map<string, Date>;
   logger: Logger;
   abortSignal?: AbortSignal;
 }
@@ -28,11 +36,15 @@ export interface OutboxResult {
   failed: number;
   /** Another run held the claim. */
   skipped: number;
+  /** Failed moments ago (e.g. by the other monitor of this run); retried next cycle. */
+  deferred: number;
   messages: number;
   errors: string[];
   /** Event time of the oldest alert left undelivered (failed or held by another run). */
   oldestUndelivered: Date | null;
 }
+
+export const RECEIVER_PAUSE_IN_MS = 60_000;
 
 interface ComposedMessage {
   payload: object;
@@ -57,8 +69,16 @@ function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): Com
  * holds is skipped, so nothing is sent twice.
  */
 export async function deliverPending(options: OutboxOptions): Promise<OutboxResult> {
-  const result: OutboxResult = { delivered: 0, failed: 0, skipped: 0, messages: 0, errors: [], oldestUndelivered: null };
-  const pending = await options.ledger.pending(options.tenant);
+  const result: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };
+  const now = options.now();
+  const all = await options.ledger.pending(options.tenant);
+  const paused = (receiver: string) => {
+    const since = options.unavailableSince.get(receiver);
+    return since !== undefined && now.getTime() - since.getTime() < RECEIVER_PAUSE_IN_MS;
+  };
+  const pending = all.filter((r) => !paused(r.receiver));
+  result.deferred = all.length - pending.length;
+  noteUndelivered(result, all.filter((r) => paused(r.receiver)));
   if (pending.length === 0) return result;
 
   const byReceiver = new Map<string, DeliveryRecord[]>();
@@ -102,10 +122,14 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
         await releaseAll(options, own, text, result);
         result.failed += own.length;
         // A receiver that is down after all its retries is not tried again this cycle.
-        if (!(error instanceof DeliveryError) || error.retryable) unavailable = `not sent: ${receiverName} was unavailable this cycle (${text})`;
+        if (receiverIsDown(error)) {
+          unavailable = `not sent: ${receiverName} was unavailable this cycle (${text})`;
+          options.unavailableSince.set(receiverName, now);
+        }
         continue;
       }
       result.messages++;
+      options.unavailableSince.delete(receiverName);
       // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
       // write leaves the records claimed; once the lease expires the next run sends again.
       await Promise.all(own.map((r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined)));
@@ -113,6 +137,16 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
     }
   }
   return result;
+}
+
+/**
+ * Whether a failure concerns the receiver rather than one message: down after
+ * all retries (5xx, 429, network), or gone / refusing us (401, 403, 404, 410).
+ * A 400 is about that one payload, so the other messages are still tried.
+ */
+function receiverIsDown(error: unknown): boolean {
+  if (!(error instanceof DeliveryError)) return true;
+  return error.retryable || [401, 403, 404, 410].includes(error.status ?? 0);
 }
 
 function noteUndelivered(result: OutboxResult, records: readonly DeliveryRecord[]): void {
