@@ -45,9 +45,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * Teams uses Segoe UI; elsewhere an Arial-metric font (Liberation Sans on
+ * Linux, which scripts/install-chromium.sh installs) wraps text about the
+ * same, so screenshots look like Teams.
+ */
+export const CARD_FONT_FAMILY = `"Segoe UI", -apple-system, "Helvetica Neue", Arial, "Liberation Sans", system-ui, sans-serif`;
+
 /** Styles of a message, a card and its buttons, roughly Teams' light theme. */
 export const CARD_VIEW_STYLE = `
-  body { margin: 0; background: #f5f5f5; color: #242424; font: 14px/1.4 "Segoe UI", system-ui, -apple-system, sans-serif; }
+  body { margin: 0; background: #f5f5f5; color: #242424; font: 14px/1.4 ${CARD_FONT_FAMILY}; }
   code { font: 12px Consolas, monospace; background: #fff; padding: 1px 4px; border-radius: 3px; }
   .message { width: 500px; max-width: 100%; }
   .message header { display: flex; gap: 8px; align-items: baseline; margin: 0 0 4px 2px; }
@@ -55,7 +62,7 @@ export const CARD_VIEW_STYLE = `
   .message .summary { font-weight: 600; }
   .card { background: #fff; border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.14), 0 0 2px rgba(0,0,0,.12); overflow: hidden; }
   .card pre { margin: 0; padding: 12px; white-space: pre-wrap; word-break: break-word; font: 12px Consolas, monospace; }
-  .ac-pushButton { background: #fff; color: #242424; border: 1px solid #d1d1d1; border-radius: 4px; padding: 5px 12px; font: 600 14px "Segoe UI", system-ui, sans-serif; cursor: pointer; }
+  .ac-pushButton { background: #fff; color: #242424; border: 1px solid #d1d1d1; border-radius: 4px; padding: 5px 12px; font: 600 14px ${CARD_FONT_FAMILY}; cursor: pointer; }
   .ac-pushButton:hover { background: #f5f5f5; }
   .ac-pushButton.expanded { background: #ebebeb; }
   a { color: #5b5fc7; }
@@ -97,20 +104,27 @@ export const CARD_VIEW_SCRIPT = String.raw`"use strict";
     return { didProcess: true, outputHtml: html };
   }
 
+  // Text colours are per container style; a style without them falls back to the renderer's own
+  // (lighter) defaults, so every style repeats Teams' light-theme colours.
+  var foregroundColors = {
+    default: { default: "#242424", subtle: "#616161" }, accent: { default: "#5B5FC7", subtle: "#5B5FC7" },
+    good: { default: "#0E700E", subtle: "#0E700E" }, warning: { default: "#835B00", subtle: "#835B00" },
+    attention: { default: "#C4314B", subtle: "#C4314B" }
+  };
+
   var hostConfig = ready ? new AdaptiveCards.HostConfig({
-    fontFamily: "'Segoe UI', system-ui, -apple-system, sans-serif",
+    fontFamily: ${JSON.stringify(CARD_FONT_FAMILY)},
     supportsInteractivity: true,
     spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 24, padding: 16 },
     separator: { lineThickness: 1, lineColor: "#E0E0E0" },
     fontSizes: { small: 12, default: 14, medium: 14, large: 18, extraLarge: 24 },
     fontWeights: { lighter: 300, default: 400, bolder: 600 },
     containerStyles: {
-      default: { backgroundColor: "#FFFFFF", foregroundColors: {
-        default: { default: "#242424", subtle: "#616161" }, accent: { default: "#5B5FC7", subtle: "#5B5FC7" },
-        good: { default: "#0E700E", subtle: "#0E700E" }, warning: { default: "#835B00", subtle: "#835B00" },
-        attention: { default: "#C4314B", subtle: "#C4314B" } } },
-      emphasis: { backgroundColor: "#F5F5F5" },
-      good: { backgroundColor: "#E7F2DA" }, warning: { backgroundColor: "#FBF6D9" }, attention: { backgroundColor: "#FCF4F6" }
+      default: { backgroundColor: "#FFFFFF", foregroundColors: foregroundColors },
+      emphasis: { backgroundColor: "#F5F5F5", foregroundColors: foregroundColors },
+      good: { backgroundColor: "#E7F2DA", foregroundColors: foregroundColors },
+      warning: { backgroundColor: "#FBF6D9", foregroundColors: foregroundColors },
+      attention: { backgroundColor: "#FCF4F6", foregroundColors: foregroundColors }
     },
     actions: { maxActions: 6, spacing: "default", buttonSpacing: 8, actionsOrientation: "horizontal", actionAlignment: "left",
       showCard: { actionMode: "inline", inlineTopMargin: 8 } },

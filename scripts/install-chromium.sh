@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Optional: Debian's Chromium, for the PNG screenshots of `npm run preview`.
 # Nothing else needs it (npm test never does). Safe to run again: it does
-# nothing when /usr/bin/chromium is already there. Needs root (or sudo) and apt.
+# nothing when both are already there. Needs root (or sudo) and apt.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
+# fonts-liberation: Arial-metric fonts, so cards in screenshots wrap about as they do in Teams
+# (Chromium only recommends it).
+PACKAGES=(chromium fonts-liberation)
+
+if [ -x /usr/bin/chromium ] && dpkg -s fonts-liberation >/dev/null 2>&1; then
   echo "chromium is already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
   exit 0
 fi
@@ -19,5 +23,5 @@ run_as_root() {
 }
 
 run_as_root apt-get update
-run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
-/usr/bin/chromium --version
+run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+/usr/bin/chromium --version 2>/dev/null
