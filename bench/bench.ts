@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: runs the scenarios, prints a table and writes
+ * docs/PERFORMANCE.md (`--no-write` only prints). Loopback only; stops by itself.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { startServices } from "./harness.js";
+import { describeMachine } from "./measure.js";
+import { consoleReport, markdownReport } from "./report.js";
+import type { ScenarioResult } from "./result.js";
+import { coldImports } from "./scenarios/cold-import.js";
+import { largeWindow } from "./scenarios/large-window.js";
+import { manyAlerts } from "./scenarios/many-alerts.js";
+import { quietCycle } from "./scenarios/quiet.js";
+
+/** Far above a normal run (about a minute on two cores): a hang ends the process instead of leaving it running. */
+const GIVE_UP_AFTER_MS = 5 * 60_000;
+
+async function main(argv: string[]): Promise<void> {
+  const write = !argv.includes("--no-write");
+  // Compiled to dist/bench/bench.js: the project root is two levels up.
+  const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const started = performance.now();
+  const machine = describeMachine();
+  const results: ScenarioResult[] = [];
+
+  say("starting Azurite, the AvePoint simulator and a recording webhook (loopback)");
+  const services = await startServices();
+  try {
+    say("1/4 quiet cycle");
+    results.push(await quietCycle(services));
+    say("2/4 10,000-job window");
+    results.push(await largeWindow(services));
+    say("3/4 500 alerts in one cycle");
+    results.push(await manyAlerts(services));
+  } finally {
+    await services.stop();
+  }
+  say("4/4 cold import of the function entries");
+  results.push(await coldImports(projectRoot));
+
+  const elapsedMs = performance.now() - started;
+  process.stdout.write(`${consoleReport(machine, results)}\n`);
+  if (write) {
+    const path = join(projectRoot, "docs", "PERFORMANCE.md");
+    writeFileSync(path, markdownReport(machine, results, elapsedMs));
+    say(`wrote ${path}`);
+  }
+  say(`done in ${(elapsedMs / 1000).toFixed(1)} s`);
+}
+
+setTimeout(() => {
+  process.stderr.write(`[bench] gave up after ${GIVE_UP_AFTER_MS / 1000} s\n`);
+  process.exit(1);
+}, GIVE_UP_AFTER_MS).unref();
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[bench] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
