@@ -97,7 +97,10 @@ function readNumber(value: unknown, what: string): number | undefined {
     const text = value.trim();
     if (text === "") return undefined;
     if (!NUMERIC.test(text)) fail(`${what} is ${describeType(value)}, expected a number`);
-    return Number(text);
+    // "1e999" has the form of a number but reads as Infinity.
+    const n = Number(text);
+    if (!Number.isFinite(n)) fail(`${what} is ${describeType(value)}, not a finite number`);
+    return n;
   }
   return fail(`${what} is ${describeType(value)}, expected a number`);
 }
@@ -191,7 +194,8 @@ export function normalizeJobState(raw: unknown): { state: KnownJobState | "Unkno
   if (raw === null || raw === undefined) return { state: "Unknown", rawState: null };
   const rawState = typeof raw === "string" ? raw : JSON.stringify(raw);
   const key = typeof raw === "string" ? raw.replace(/[\s_-]/g, "").toLowerCase() : "";
-  return { state: STATE_SPELLINGS[key] ?? "Unknown", rawState };
+  // Own keys only: "constructor" or "__proto__" are unknown states, not Object.prototype members.
+  return { state: Object.hasOwn(STATE_SPELLINGS, key) ? (STATE_SPELLINGS[key] as KnownJobState) : "Unknown", rawState };
 }
 
 // --- Envelope ------------------------------------------------------------------
