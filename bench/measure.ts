@@ -1,6 +1,6 @@
 /** Measuring instruments of the benchmark: Table Storage round trips, memory, machine. */
 import type { TableClient } from "@azure/data-tables";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 /** Table Storage requests by kind, as sent on the wire (SDK retries count as requests). */
 export class TableRoundTrips {
@@ -114,6 +114,8 @@ export interface Machine {
   node: string;
   platform: string;
   date: string;
+  /** 1-minute load average when the run started: other work on the machine makes times noisy. */
+  loadAverage: number;
 }
 
 export function describeMachine(now: Date = new Date()): Machine {
@@ -125,6 +127,7 @@ export function describeMachine(now: Date = new Date()): Machine {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: now.toISOString().slice(0, 10),
+    loadAverage: loadavg()[0] ?? 0,
   };
 }
 

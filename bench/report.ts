@@ -13,8 +13,11 @@ function formatValue(value: number, unit: Row["unit"]): string {
       return `${Math.round(value).toLocaleString("en-US")} B/job`;
     case "bytes":
       return `${Math.round(value).toLocaleString("en-US")} B`;
-    default:
-      return `${Math.round(value).toLocaleString("en-US")} ${unit}`;
+    default: {
+      const n = Math.round(value);
+      // "1 request", "2 requests"; "round trips" → "round trip".
+      return `${n.toLocaleString("en-US")} ${n === 1 ? unit.replace(/s$/, "") : unit}`;
+    }
   }
 }
 
@@ -48,7 +51,7 @@ export function consoleReport(machine: Machine, results: readonly ScenarioResult
 }
 
 function describe(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / MiB / 1024).toFixed(1)} GiB, Node ${m.node}, ${m.platform}, ${m.date}`;
+  return `${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / MiB / 1024).toFixed(1)} GiB, Node ${m.node}, ${m.platform}, ${m.date}, load ${m.loadAverage.toFixed(2)}`;
 }
 
 /** Count rows (requests, round trips, posts) that came out above their minimum. */
@@ -76,11 +79,12 @@ export function markdownReport(machine: Machine, results: readonly ScenarioResul
     "",
     "## Machine",
     "",
-    "| CPU | Cores | Memory | Node.js | Platform | Date |",
-    "| --- | ---: | ---: | --- | --- | --- |",
-    `| ${machine.cpu} | ${machine.cores} | ${(machine.memoryBytes / MiB / 1024).toFixed(1)} GiB | ${machine.node} | ${machine.platform} | ${machine.date} |`,
+    "| CPU | Cores | Memory | Node.js | Platform | Date | Load at start (1 min) |",
+    "| --- | ---: | ---: | --- | --- | --- | ---: |",
+    `| ${machine.cpu} | ${machine.cores} | ${(machine.memoryBytes / MiB / 1024).toFixed(1)} GiB | ${machine.node} | ${machine.platform} | ${machine.date} | ${machine.loadAverage.toFixed(2)} |`,
     "",
-    `The whole run took ${(elapsedMs / 1000).toFixed(0)} s.`,
+    `The whole run took ${(elapsedMs / 1000).toFixed(0)} s. Counts are exact and repeat from run to run; times and memory`,
+    "vary with what else the machine is doing (compare the load above with the core count).",
     "",
     "## How to read the tables",
     "",

@@ -6,6 +6,7 @@ import { CycleWorker, settingValues, SIMULATOR_PAGE_CAP, type CycleCost, type Se
 import { avePointMinimum, tableMinimum } from "../minimum.js";
 import { formatKinds, mib, type Row, type ScenarioResult } from "../result.js";
 import { addJobs, ALL_SERVICES } from "../tenant-fixtures.js";
+import { knownQueryNote } from "./quiet.js";
 
 const JOBS = 10_000;
 const PAGE_SIZES = [100, 1000] as const;
@@ -42,6 +43,7 @@ export async function largeWindow(services: Services): Promise<ScenarioResult> {
         { metric: `heap growth per job (${at})`, measured: (c.memory.peakHeapBytes - c.memory.heapBeforeBytes) / JOBS, unit: "bytes/job" },
       );
       notes.push(`Page size ${pageSize}: Table Storage requests by kind: ${formatKinds(c.tableByKind)}; RSS before the cycle ${mib(c.memory.rssBeforeBytes).toFixed(1)} MiB.`);
+      if (pageSize === PAGE_SIZES[0]) notes.push(...knownQueryNote(c.tableByKind, table.pendingQuery + table.knownQuery));
     }
   } finally {
     tenant.clearJobs();

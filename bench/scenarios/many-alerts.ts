@@ -85,6 +85,8 @@ export async function manyAlerts(services: Services): Promise<ScenarioResult> {
       ],
       notes: [
         `Table Storage requests by kind: ${formatKinds(c.tableByKind)}.`,
+        `Posts are filled to ${((100 * c.postBytes) / (c.posts * WORKFLOWS_MAX_BYTES)).toFixed(0)}% of the ${WORKFLOWS_MAX_BYTES}-byte budget on average;` +
+          ` the ${c.postBytes - digest.singleDigestBytes} bytes beyond one unsplit digest are the headers and summaries the further parts repeat.`,
         ...(c.avepoint.serviceListings > api.serviceListings
           ? [
               `Per-service listings: ${c.avepoint.serviceListings} against ${api.serviceListings}. \`scanServices\` (shared/monitors/jobs-window.ts)`

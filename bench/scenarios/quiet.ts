@@ -80,12 +80,16 @@ export async function quietCycle(services: Services): Promise<ScenarioResult> {
     ],
     notes: [
       `Table Storage requests of the last measured cycle by kind: ${formatKinds(byKind)}.`,
-      ...((byKind["query"] ?? 0) > table.pendingQuery
-        ? [
-            "The query beyond the pending one is the known-fingerprints query (`shared/pipeline.ts` `runJobsMonitor` calls",
-            "`ledger.knownFingerprints` before it knows whether any job alerts); with no candidate it could be skipped.",
-          ].join(" ")
-        : []),
+      ...knownQueryNote(byKind, table.pendingQuery + table.knownQuery),
     ],
   };
+}
+
+/** Explains a query beyond the ones the minimum counts: the known-fingerprints query of a cycle with nothing to alert. */
+export function knownQueryNote(byKind: Record<string, number>, queriesNeeded: number): string[] {
+  if ((byKind["query"] ?? 0) <= queriesNeeded) return [];
+  return [
+    "The query beyond the pending one is the known-fingerprints query: `runJobsMonitor` (shared/pipeline.ts) calls " +
+      "`ledger.knownFingerprints` before it knows whether any job alerts; with no candidate it could be skipped.",
+  ];
 }
