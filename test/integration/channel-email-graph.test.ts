@@ -32,7 +32,7 @@ class LoopbackTokenCredential implements TokenCredential {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ grant_type: "client_credentials", client_id: "test-app", client_secret: "test-secret", scope }).toString(),
-      ...(options?.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      ...(options?.abortSignal ? { abortSignal: options.abortSignal as AbortSignal } : {}),
     });
     if (response.status !== 200) {
       // Shaped like @azure/identity's AuthenticationError: a name and the endpoint's status.

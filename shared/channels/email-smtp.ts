@@ -1,0 +1,249 @@
+import type { ConnectionOptions } from "node:tls";
+import { inspect } from "node:util";
+import { createTransport } from "nodemailer";
+import { isEmailAddress } from "../config/email.js";
+import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
+import { silentLogger, type Logger } from "../logging.js";
+import { isEmailMessage } from "../render/email.js";
+import { redact, type Secret } from "../security/secret.js";
+import { ChannelConfigError, DeliveryError, type Channel, type DeliveryResult, type SendOptions } from "./delivery.js";
+
+/**
+ * Sends alert emails through an SMTP server (nodemailer): a multipart message
+ * with the HTML body and its plain-text alternative. For those without Graph,
+ * and for local runs.
+ *
+ * Failure decision table (nodemailer's error codes):
+ *   EAUTH, ENOAUTH            DeliveryError, not retried: the server refused the user name or password
+ *   ETLS, EREQUIRETLS         DeliveryError, not retried: no STARTTLS, or the TLS handshake failed
+ *   a 5xx reply (permanent)   DeliveryError, not retried: the server refused sender, recipients or message
+ *   connection refused/reset, timeouts, DNS, 4xx replies
+ *                             retried by the shared retrier, then DeliveryError(retryable)
+ *
+ * The password is kept in a Secret and handed to nodemailer only; errors and
+ * logs name the server and the user, never the password.
+ */
+
+export interface SmtpMailChannelOptions {
+  /** Permanent receiver id; names the channel in logs and errors. */
+  name: string;
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte (port 465). */
+  secure: boolean;
+  /** Refuse to send unless the server upgrades with STARTTLS. Ignored with `secure`. */
+  requireTls: boolean;
+  auth?: { user: string; password: Secret };
+  from: string;
+  recipients: readonly string[];
+  /**
+   * Extra TLS options (a private CA). Tests pass `rejectUnauthorized: false`
+   * for their self-signed server; production never should.
+   */
+  tls?: ConnectionOptions;
+  /** Connect, greeting and socket inactivity timeout. Default 30 000 ms. */
+  timeoutInMs?: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+  logger?: Logger;
+}
+
+export const DEFAULT_SMTP_TIMEOUT_IN_MS = 30_000;
+
+/** The nodemailer error fields this channel reads. */
+interface SmtpFailure {
+  code?: string;
+  responseCode?: number;
+  permanent?: boolean;
+  message: string;
+}
+
+function failureOf(error: unknown): SmtpFailure {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const e = error as Error & Partial<Record<"code" | "responseCode" | "permanent", unknown>>;
+  return {
+    message: e.message,
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(typeof e.responseCode === "number" ? { responseCode: e.responseCode } : {}),
+    ...(typeof e.permanent === "boolean" ? { permanent: e.permanent } : {}),
+  };
+}
+
+const NOT_RETRIED_CODES = new Set(["EAUTH", "ENOAUTH", "ETLS", "EREQUIRETLS", "ECONFIG", "EMAXRECIPIENTS"]);
+
+/** Whether another try may succeed. */
+function isRetryable(failure: SmtpFailure): boolean {
+  if (failure.code !== undefined && NOT_RETRIED_CODES.has(failure.code)) return false;
+  if (failure.permanent !== undefined) return !failure.permanent;
+  if (failure.responseCode !== undefined) return failure.responseCode < 500 || failure.responseCode === 503;
+  return true;
+}
+
+export class SmtpMailChannel implements Channel {
+  readonly kind = "email" as const;
+  readonly name: string;
+  readonly #server: string;
+  readonly #from: string;
+  readonly #recipients: readonly string[];
+  readonly #password: Secret | undefined;
+  readonly #user: string | undefined;
+  readonly #transport: ReturnType<typeof createTransport>;
+  readonly #retryPolicy: RetryPolicy;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => number;
+  readonly #random: (() => number) | undefined;
+  readonly #logger: Logger;
+
+  constructor(options: SmtpMailChannelOptions) {
+    const name = typeof options.name === "string" ? options.name.trim() : "";
+    if (!name) throw new ChannelConfigError("", "an email receiver needs a name (its permanent receiver id)");
+    this.name = name;
+    const label = `Email receiver "${name}"`;
+    if (!options.host) throw new ChannelConfigError(name, `${label}: no SMTP server (SMTP_HOST)`);
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new ChannelConfigError(name, `${label}: the SMTP port must be 1-65535`);
+    if (!isEmailAddress(options.from)) throw new ChannelConfigError(name, `${label}: the sender "${options.from}" is not an email address (EMAIL_FROM)`);
+    if (options.recipients.length === 0) throw new ChannelConfigError(name, `${label}: no recipients (EMAIL_TO)`);
+    const bad = options.recipients.find((r) => !isEmailAddress(r));
+    if (bad !== undefined) throw new ChannelConfigError(name, `${label}: "${bad}" is not an email address (EMAIL_TO)`);
+
+    this.#server = `${options.host}:${options.port}`;
+    this.#from = options.from;
+    this.#recipients = [...options.recipients];
+    this.#password = options.auth?.password;
+    this.#user = options.auth?.user;
+    const timeoutInMs = options.timeoutInMs ?? DEFAULT_SMTP_TIMEOUT_IN_MS;
+    this.#transport = createTransport({
+      host: options.host,
+      port: options.port,
+      secure: options.secure,
+      requireTLS: !options.secure && options.requireTls,
+      ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.password.reveal() } } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
+      connectionTimeout: timeoutInMs,
+      greetingTimeout: timeoutInMs,
+      socketTimeout: timeoutInMs,
+      // Nothing in an alert is a file or a URL to fetch; refuse both outright.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+      logger: false,
+      debug: false,
+    });
+    this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+    this.#sleep = options.sleep ?? timerSleep;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  async send(payload: object, options: SendOptions = {}): Promise<DeliveryResult> {
+    const { abortSignal } = options;
+    abortSignal?.throwIfAborted();
+    if (!isEmailMessage(payload)) {
+      throw new DeliveryError(`Email receiver "${this.name}": the payload is not an email message (subject, html, text); this is a bug in the outbox`, {
+        receiver: this.name,
+        retryable: false,
+        attempts: 0,
+      });
+    }
+    const started = this.#now();
+    let attempts = 0;
+    try {
+      const info = await withRetry(
+        async (attempt) => {
+          attempts = attempt;
+          return await this.#transport.sendMail({
+            from: this.#from,
+            to: [...this.#recipients],
+            subject: payload.subject,
+            text: payload.text,
+            html: payload.html,
+            // Out-of-office and other auto-replies must not answer an unattended sender.
+            headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
+            ...(abortSignal ? { signal: abortSignal } : {}),
+          });
+        },
+        {
+          policy: this.#retryPolicy,
+          classify: (error) => ({ retry: isRetryable(failureOf(error)) }),
+          sleep: this.#sleep,
+          now: this.#now,
+          ...(this.#random ? { random: this.#random } : {}),
+          ...(abortSignal ? { abortSignal } : {}),
+          onRetry: ({ attempt, delayInMs, error }) => {
+            this.#logger.warn(`Email receiver "${this.name}": SMTP attempt ${attempt} failed (${this.#describe(failureOf(error))}); retrying in ${delayInMs} ms`, {
+              receiver: this.name,
+              attempt,
+              delayInMs,
+            });
+          },
+        },
+      );
+      const status = Number(/^\d{3}/.exec(info.response ?? "")?.[0] ?? 250);
+      const result: DeliveryResult = { status, attempts, elapsedInMs: this.#now() - started };
+      if (info.messageId) result.messageId = info.messageId;
+      this.#logger.debug(`Email receiver "${this.name}": ${this.#server} accepted the message`, { receiver: this.name, attempts });
+      return result;
+    } catch (error) {
+      if (abortSignal?.aborted) throw abortSignal.reason ?? error;
+      throw this.#toDeliveryError(failureOf(error), attempts, this.#now() - started);
+    }
+  }
+
+  /** Releases pooled sockets (none are kept between sends; safe to call any time). */
+  close(): void {
+    this.#transport.close();
+  }
+
+  toString(): string {
+    return `SmtpMailChannel(${this.name})`;
+  }
+
+  toJSON(): { name: string; kind: "email" } {
+    return { name: this.name, kind: this.kind };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  #describe(failure: SmtpFailure): string {
+    const code = failure.code ? `${failure.code}: ` : "";
+    return this.#redact(`${code}${failure.message}`.replace(/\s+/g, " ").trim());
+  }
+
+  #toDeliveryError(failure: SmtpFailure, attempts: number, elapsedInMs: number): DeliveryError {
+    const receiver = `Email receiver "${this.name}" (SMTP ${this.#server})`;
+    const tries = `${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedInMs / 1000).toFixed(1)} s`;
+    const retryable = isRetryable(failure);
+    const what = this.#describe(failure);
+    const options = { receiver: this.name, retryable, attempts, ...(failure.responseCode !== undefined ? { status: failure.responseCode } : {}) };
+    switch (failure.code) {
+      case "EAUTH":
+        return new DeliveryError(
+          `${receiver} refused the login of user "${this.#user ?? ""}" (${what}). Check SMTP_USER and SMTP_PASSWORD, and that the account may send through this server (SMTP AUTH enabled).`,
+          options,
+        );
+      case "ENOAUTH":
+        return new DeliveryError(`${receiver} requires a login: set SMTP_USER and SMTP_PASSWORD (${what}).`, options);
+      case "ETLS":
+      case "EREQUIRETLS":
+        return new DeliveryError(
+          `${receiver}: TLS could not be established (${what}). The server must offer STARTTLS (SMTP_REQUIRE_TLS=true), or use SMTP_SECURE=true for a port with implicit TLS (465), and present a certificate this machine trusts.`,
+          options,
+        );
+    }
+    if (!retryable) {
+      return new DeliveryError(`${receiver} refused the message (${what}). Check EMAIL_FROM (the server may not let this account send as it) and EMAIL_TO.`, options);
+    }
+    return new DeliveryError(
+      `${receiver} could not take the message after ${tries} (${what}). The alert was not delivered and can be sent again later; check that SMTP_HOST and SMTP_PORT are right and reachable.`,
+      options,
+    );
+  }
+
+  #redact(text: string): string {
+    return redact(text, [this.#password]);
+  }
+}
