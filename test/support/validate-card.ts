@@ -35,10 +35,10 @@ const WARNING_EVENTS = new Set(["Hint", "Deprecated", "UnsupportedProperty", "Re
  * that every TextBlock and Fact carries a non-empty string (the package
  * accepts a TextBlock without text, which Teams shows as an empty gap).
  */
-function projectChecks(card: Record<string, unknown>, errors: string[]): void {
+function projectChecks(card: Record<string, unknown>, errors: string[], target: string): void {
   if (card["type"] !== "AdaptiveCard") errors.push(`type must be "AdaptiveCard", got ${JSON.stringify(card["type"])}`);
-  if (card["version"] !== TARGET_CARD_VERSION) {
-    errors.push(`version must be "${TARGET_CARD_VERSION}" (Teams Workflows does not render later versions), got ${JSON.stringify(card["version"])}`);
+  if (card["version"] !== target) {
+    errors.push(`version must be "${target}" (Teams Workflows does not render later versions than 1.4; the bot's cards are 1.5), got ${JSON.stringify(card["version"])}`);
   }
   const walk = (node: unknown, path: string): void => {
     if (Array.isArray(node)) {
@@ -64,7 +64,10 @@ function projectChecks(card: Record<string, unknown>, errors: string[]): void {
   walk(card["body"], "body");
 }
 
-export function validateAdaptiveCard(card: object): CardValidation {
+/** `targetVersion`: "1.4" (Workflows, the default) or "1.5" (the Teams bot's cards with Action.Execute). */
+export function validateAdaptiveCard(card: object, options: { targetVersion?: "1.4" | "1.5" } = {}): CardValidation {
+  const target = options.targetVersion ?? TARGET_CARD_VERSION;
+  const [major, minor] = target.split(".").map(Number) as [number, number];
   const AC = adaptiveCards();
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -74,7 +77,7 @@ export function validateAdaptiveCard(card: object): CardValidation {
   };
 
   const parsed = new AC.AdaptiveCard();
-  const context = new AC.SerializationContext(new AC.Version(1, 4));
+  const context = new AC.SerializationContext(new AC.Version(major, minor));
   parsed.parse(card, context);
   for (let i = 0; i < context.eventCount; i++) {
     const event = context.getEventAt(i);
@@ -83,6 +86,6 @@ export function validateAdaptiveCard(card: object): CardValidation {
   for (const event of parsed.validateProperties().validationEvents) {
     report(event.event, event.message, `validate ${event.source instanceof AC.CardObject ? event.source.getJsonTypeName() : ""}`.trimEnd());
   }
-  projectChecks(card as Record<string, unknown>, errors);
+  projectChecks(card as Record<string, unknown>, errors, target);
   return { errors, warnings };
 }

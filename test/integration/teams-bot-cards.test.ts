@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { Alert } from "../../shared/alerts/model.js";
+import { BOT_VERBS, buildTeamsBotMessages, renderBotAlertCard, type BotAdaptiveCard, type BotCardStatus } from "../../shared/render/bot-card.js";
+import { renderAlertCard } from "../../shared/render/index.js";
+import {
+  exchangeRecovery,
+  failedExchangeJob,
+  hostileTextJob,
+  manyJobAlerts,
+  RENDER_CONTEXT,
+  seatsCritical,
+  storageResolved,
+} from "../support/alert-fixtures.js";
+import { validateAdaptiveCard } from "../support/validate-card.js";
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "cards-bot");
+const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
+
+function expectGolden(name: string, value: unknown): void {
+  const file = join(GOLDEN_DIR, `${name}.json`);
+  const actual = `${JSON.stringify(value, null, 2)}\n`;
+  if (UPDATE_GOLDEN) {
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+const AT = new Date("2026-11-29T08:30:00Z");
+
+const STATES: [string, Alert, BotCardStatus][] = [
+  ["job-failed-open", failedExchangeJob, {}],
+  ["job-failed-acknowledged", failedExchangeJob, { acknowledged: { by: "Ada Lovelace", at: AT } }],
+  ["job-failed-snoozed", failedExchangeJob, { snoozed: { by: "Ada Lovelace", until: new Date("2026-11-29T12:30:00Z") } }],
+  ["job-failed-escalated", failedExchangeJob, { escalatedAfterMinutes: 30 }],
+  [
+    "job-failed-resolved-by-monitor",
+    failedExchangeJob,
+    { acknowledged: { by: "Ada Lovelace", at: AT }, resolved: { at: new Date("2026-11-29T09:45:00Z"), summary: "[RESOLVED] Backups succeed again: Exchange Online" } },
+  ],
+  ["license-seats-critical-resolved-by-hand", seatsCritical, { resolved: { at: AT, by: "Grace Hopper" } }],
+  ["job-hostile-acknowledged-by-hostile-name", hostileTextJob, { acknowledged: { by: "[Mallory](https://evil.example) **bold**", at: AT } }],
+];
+
+function card(alert: Alert, status: BotCardStatus): BotAdaptiveCard {
+  return renderBotAlertCard(alert, RENDER_CONTEXT, status).attachments[0].content;
+}
+
+describe("Teams bot cards (Adaptive Card 1.5)", () => {
+  it.each(STATES)("%s matches its golden file and validates as 1.5", (name, alert, status) => {
+    const c = card(alert, status);
+    expectGolden(name, c);
+    const { errors } = validateAdaptiveCard(c, { targetVersion: "1.5" });
+    expect(errors).toEqual([]);
+  });
+
+  it("is the Workflows card of the same alert, raised to 1.5 with buttons (the builders are shared)", () => {
+    const workflows = renderAlertCard(failedExchangeJob, RENDER_CONTEXT);
+    const bot = card(failedExchangeJob, {});
+    expect(bot.version).toBe("1.5");
+    expect(bot.body).toEqual(workflows.body);
+    expect(bot.fallbackText).toBe(workflows.fallbackText);
+    expect(bot.actions.map((a) => a.title)).toEqual(["Acknowledge", "Snooze 4 h", "Snooze 24 h", "Resolve", "Open AvePoint Online Services"]);
+    for (const action of bot.actions) {
+      if (action.type === "Action.Execute") expect(action.data).toEqual({ tenant: failedExchangeJob.tenant, fingerprint: failedExchangeJob.fingerprint });
+    }
+  });
+
+  it("drops Acknowledge once acknowledged, and every button once resolved", () => {
+    expect(card(failedExchangeJob, { acknowledged: { by: "A", at: AT } }).actions.map((a) => a.type === "Action.Execute" && a.verb)).toEqual([
+      BOT_VERBS.snooze4h,
+      BOT_VERBS.snooze24h,
+      BOT_VERBS.resolve,
+      false,
+    ]);
+    expect(card(failedExchangeJob, { resolved: { at: AT } }).actions.every((a) => a.type === "Action.OpenUrl")).toBe(true);
+  });
+
+  it("turns the header green when resolved", () => {
+    const header = card(failedExchangeJob, { resolved: { at: AT } }).body[0];
+    expect(header).toMatchObject({ type: "Container", style: "good" });
+    expect(JSON.stringify(header)).toContain("Resolved: Backup job failed: Exchange Online");
+  });
+
+  it("shows display names as text, never as links or markdown", () => {
+    const text = JSON.stringify(card(hostileTextJob, { acknowledged: { by: "[Mallory](https://evil.example) **bold**", at: AT } }));
+    expect(text).not.toContain("[Mallory](https://evil.example)");
+    expect(text).not.toContain("**bold**");
+  });
+
+  it("gives resolved notices and digests no buttons, and groups like the Workflows path", () => {
+    const resolved = buildTeamsBotMessages([exchangeRecovery, storageResolved], RENDER_CONTEXT, { groupThreshold: 3 });
+    expect(resolved).toHaveLength(2);
+    for (const m of resolved) {
+      expect(m.payload.single).toBe(true);
+      expect(m.payload.activity.attachments[0].content.actions.every((a) => a.type === "Action.OpenUrl")).toBe(true);
+    }
+    const digest = buildTeamsBotMessages(manyJobAlerts(5), RENDER_CONTEXT, { groupThreshold: 3 });
+    expect(digest).toHaveLength(1);
+    expect(digest[0]?.payload.single).toBe(false);
+    expect(digest[0]?.fingerprints).toHaveLength(5);
+    const content = digest[0]!.payload.activity.attachments[0].content;
+    expectGolden("digest-5", content);
+    expect(validateAdaptiveCard(content, { targetVersion: "1.5" }).errors).toEqual([]);
+    expect(content.actions.every((a) => a.type === "Action.OpenUrl")).toBe(true);
+  });
+
+  it("carries the activity summary Teams shows in notifications", () => {
+    const [message] = buildTeamsBotMessages([failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 });
+    expect(message?.payload.activity.summary).toMatch(/^\[CRITICAL\] Backup job failed: Exchange Online/);
+    expect(message?.payload.activity.attachments[0].contentType).toBe("application/vnd.microsoft.card.adaptive");
+  });
+});
