@@ -34,10 +34,24 @@ const DEVELOPMENT_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1";
  *   identity in Azure, developer sign-in locally).
  */
 export function createTableClients(storage: StorageSettings, tablePrefix: string, options: TableClientsOptions = {}): LedgerTableClients {
+  return createPrefixedTableClients(storage, tablePrefix, { alerts: "alerts", checkpoints: "checkpoints" }, options);
+}
+
+/**
+ * Table clients for `<prefix><suffix>` per key, reached the same way as the
+ * ledger's (other stores, such as the Teams bot's, keep their tables beside it).
+ */
+export function createPrefixedTableClients<K extends string>(
+  storage: StorageSettings,
+  tablePrefix: string,
+  suffixes: Record<K, string>,
+  options: TableClientsOptions = {},
+): Record<K, TableClient> {
   if (!TABLE_PREFIX_PATTERN.test(tablePrefix)) {
     throw new ConfigError([{ variable: "ALERTS_TABLE_PREFIX", message: "must start with a letter and hold only letters and digits, at most 30" }]);
   }
-  const names = { alerts: `${tablePrefix}alerts`, checkpoints: `${tablePrefix}checkpoints` };
+  const keys = Object.keys(suffixes) as K[];
+  const all = (make: (table: string) => TableClient) => Object.fromEntries(keys.map((k) => [k, make(`${tablePrefix}${suffixes[k]}`)])) as Record<K, TableClient>;
   const retry = options.retryOptions ? { retryOptions: options.retryOptions } : {};
 
   if (storage.kind === "connectionString") {
@@ -47,8 +61,7 @@ export function createTableClients(storage: StorageSettings, tablePrefix: string
     if (allowInsecureConnection && !isLoopbackHost(endpoint.hostname)) {
       throw new ConfigError([{ variable: storage.variable, message: `points Table Storage at plain http on ${endpoint.hostname}; use https (http is only for Azurite on this machine)` }]);
     }
-    const make = (table: string) => TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection, ...retry });
-    return { alerts: make(names.alerts), checkpoints: make(names.checkpoints) };
+    return all((table) => TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection, ...retry }));
   }
 
   const url = new URL(storage.url);
@@ -59,8 +72,7 @@ export function createTableClients(storage: StorageSettings, tablePrefix: string
   const credential =
     options.credential ??
     (storage.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: storage.managedIdentityClientId }) : new DefaultAzureCredential());
-  const make = (table: string) => new TableClient(storage.url, table, credential, { allowInsecureConnection, ...retry });
-  return { alerts: make(names.alerts), checkpoints: make(names.checkpoints) };
+  return all((table) => new TableClient(storage.url, table, credential, { allowInsecureConnection, ...retry }));
 }
 
 /** Where a connection string sends table requests (to decide whether plain http is acceptable). */

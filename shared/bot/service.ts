@@ -1,0 +1,120 @@
+/**
+ * The Teams bot, put together: its tables, the SDK layer (teams-app.ts), the
+ * handlers for installs and buttons, the `teams-bot` channel and escalation.
+ * Both entry points build it through here: the HTTP function
+ * (functions/messages.ts) and the runtime when TEAMS_BOT_APP_ID is set. Always
+ * loaded with dynamic import(): it pulls in the Teams SDK.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { RenderContext } from "../alerts/model.js";
+import type { Settings } from "../config/settings.js";
+import { TeamsBotChannel, type TeamsBotChannelOptions } from "../channels/teams-bot.js";
+import type { TableClientsOptions } from "../ledger/clients.js";
+import { silentLogger, type Logger } from "../logging.js";
+import { handleCardAction } from "./actions.js";
+import { CardStore } from "./cards.js";
+import type { BotConnector, BotHandlers } from "./contracts.js";
+import { escalateOverdue, type EscalationResult } from "./escalation.js";
+import { BotRequestError, toBotRequest, toHttpResponseInit, type IncomingHttpRequest } from "./http-bridge.js";
+import { InstallationStore, type StoredConversationReference } from "./installations.js";
+import { SnoozeStore } from "./snoozes.js";
+import { createBotTables, type BotTables } from "./tables.js";
+import { createTeamsBot, type BotAuthentication } from "./teams-app.js";
+
+/** Receiver name of the Teams bot when TEAMS_BOT_APP_ID is set; permanent (the ledger keys deliveries by it). */
+export const TEAMS_BOT_RECEIVER = "teams-bot";
+
+export interface BotServiceOptions {
+  settings: Settings;
+  /** Default: from settings.bot. Tests pass `{ kind: "unauthenticated" }`. */
+  authentication?: BotAuthentication;
+  tables?: BotTables;
+  tableOptions?: TableClientsOptions;
+  now?: () => Date;
+  /** For the channel's pacing and retries (tests: instant sleeps, fixed jitter). */
+  channelOptions?: Partial<Pick<TeamsBotChannelOptions, "sleep" | "now" | "random" | "retryPolicy" | "pacer" | "minIntervalInMs">>;
+}
+
+export interface BotService {
+  readonly installations: InstallationStore;
+  readonly cards: CardStore;
+  readonly snoozes: SnoozeStore;
+  readonly connector: BotConnector;
+  /** POST /api/messages: a Functions v4 request in, a Functions v4 response init out. */
+  handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
+  /** The `teams-bot` receiver's channel, logging to the run's logger. */
+  channel(logger: Logger): TeamsBotChannel;
+  /** Re-posts overdue unacknowledged critical alerts (no-op when TEAMS_BOT_ESCALATE_MINUTES is 0). */
+  escalate(logger: Logger): Promise<EscalationResult>;
+}
+
+export function createBotService(options: BotServiceOptions): BotService {
+  const { settings } = options;
+  const authentication = options.authentication ?? (settings.bot ? { kind: "settings" as const, settings: settings.bot } : undefined);
+  if (!authentication) throw new Error("the Teams bot is not configured: set TEAMS_BOT_APP_ID (and its credential)");
+  const storage = settings.storage;
+  if (!options.tables && !storage) throw new Error("the Teams bot needs Table Storage: set AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION or ALERTS_STORAGE_ACCOUNT_URL");
+  const tables = options.tables ?? createBotTables(storage!, settings.tablePrefix, options.tableOptions);
+  const installations = new InstallationStore(tables.conversations);
+  const cards = new CardStore(tables.cards);
+  const snoozes = new SnoozeStore(tables.snoozes);
+  const now = options.now ?? (() => new Date());
+  const tenant = settings.alerts.tenantName;
+  const render: RenderContext = { tenantName: tenant, portalUrl: settings.avepoint.portalUrl };
+  const currentLogger = new AsyncLocalStorage<Logger>();
+  const log = (): Logger => currentLogger.getStore() ?? silentLogger;
+
+  const handlers: BotHandlers = {
+    async onInstalled(reference: StoredConversationReference) {
+      if (!reference.conversation.id || !reference.serviceUrl) return;
+      await installations.remember(tenant, reference, now());
+      log().info(`Teams bot: installed in a ${reference.conversation.conversationType ?? "personal"} conversation`);
+    },
+    async onUninstalled(reference: StoredConversationReference) {
+      await installations.forget(tenant, reference.conversation.id);
+      log().info(`Teams bot: removed from a ${reference.conversation.conversationType ?? "personal"} conversation`);
+    },
+    async onMessage() {
+      return "I post Cloud Backup alerts here. Use the buttons on an alert card to acknowledge, snooze or resolve it.";
+    },
+    onAction: (request) => handleCardAction(request, { cards, snoozes, render, now, logger: log() }),
+    async onError(error, activityType) {
+      log().error(`Teams bot: handling a ${activityType} activity failed: ${error.name}: ${error.message.slice(0, 300)}`);
+    },
+  };
+  const bot = createTeamsBot({ authentication, handlers });
+
+  return {
+    installations,
+    cards,
+    snoozes,
+    connector: bot.connector,
+    async handle(request, logger = silentLogger) {
+      return currentLogger.run(logger, async () => {
+        let botRequest;
+        try {
+          botRequest = await toBotRequest(request);
+        } catch (error) {
+          if (error instanceof BotRequestError) return { status: 400, headers: { "content-type": "text/plain; charset=utf-8" }, body: error.message };
+          throw error;
+        }
+        return toHttpResponseInit(await bot.handle(botRequest));
+      });
+    },
+    channel(logger) {
+      return new TeamsBotChannel({ name: TEAMS_BOT_RECEIVER, connector: bot.connector, installations, cards, snoozes, tenant, logger, ...options.channelOptions });
+    },
+    async escalate(logger) {
+      const escalateMinutes = settings.bot?.escalateMinutes ?? 0;
+      return escalateOverdue({ tenant, escalateMinutes, cards, installations, connector: bot.connector, render, now, logger });
+    },
+  };
+}
+
+let processService: BotService | undefined;
+
+/** The process's bot service, built from settings on first use. */
+export function botServiceFor(settings: Settings): BotService {
+  processService ??= createBotService({ settings });
+  return processService;
+}

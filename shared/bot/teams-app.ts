@@ -1,0 +1,205 @@
+/**
+ * The one module that speaks the Teams SDK (@microsoft/teams-ai v1 over
+ * botbuilder's CloudAdapter). Everything else in shared/bot works with the
+ * plain types below (BotHandlers, BotConnector, StoredConversationReference),
+ * so moving to the Teams SDK v2 (@microsoft/teams.apps) replaces this file only.
+ *
+ * Loaded only through dynamic import() (functions/messages.ts, and the
+ * runtime when a bot receiver is configured): the timer functions never pay
+ * for the SDK's import time.
+ */
+import { X509Certificate } from "node:crypto";
+import { AdaptiveCardActionExecuteResponseType, Application, TeamsAdapter, type AdaptiveCard as SdkAdaptiveCard, type TurnState } from "@microsoft/teams-ai";
+import { ActivityTypes, type Activity, type ConversationReference, type TurnContext } from "botbuilder";
+import type { BotSettings } from "../config/settings.js";
+import { parseRetryAfter } from "../http/retry.js";
+import type { BotActivity, BotActionData, BotVerb } from "../render/bot-card.js";
+import { BOT_VERBS } from "../render/bot-card.js";
+import { ConnectorError, type BotConnector, type BotHandlers, type BotHttpRequest, type BotHttpResponse, type TeamsActor } from "./contracts.js";
+import type { StoredConversationReference } from "./installations.js";
+import { BotResponseRecorder } from "./http-bridge.js";
+
+/**
+ * How the bot proves who it is to the Bot Connector and checks who calls it.
+ * `unauthenticated` exists for tests only: no token is checked on incoming
+ * activities and none is sent with outgoing ones. Settings never produce it.
+ */
+export type BotAuthentication = { kind: "settings"; settings: BotSettings } | { kind: "unauthenticated" };
+
+export interface TeamsBot {
+  readonly connector: BotConnector;
+  /** Processes one POST /api/messages. */
+  handle(request: BotHttpRequest): Promise<BotHttpResponse>;
+}
+
+export interface TeamsBotOptions {
+  authentication: BotAuthentication;
+  handlers: BotHandlers;
+  /** Clock for the answer budget. Default Date.now. */
+  now?: () => number;
+}
+
+/** The Bot Framework configuration names CloudAdapter reads. Secrets go only here, never into logs. */
+function adapterConfiguration(auth: BotAuthentication): Record<string, string> {
+  if (auth.kind === "unauthenticated") return {};
+  const s = auth.settings;
+  const config: Record<string, string> = { MicrosoftAppId: s.appId, MicrosoftAppType: s.appType };
+  if (s.tenantId) config["MicrosoftAppTenantId"] = s.tenantId;
+  if (s.credential?.kind === "secret") config["MicrosoftAppPassword"] = s.credential.secret.reveal();
+  if (s.credential?.kind === "certificate") {
+    const pem = s.credential.pem.reveal();
+    config["CertificateThumbprint"] = certificateThumbprint(pem);
+    config["CertificatePrivateKey"] = privateKeyOf(pem);
+  }
+  return config;
+}
+
+function certificateThumbprint(pem: string): string {
+  const match = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  if (!match) throw new Error("TEAMS_BOT_CERTIFICATE holds no certificate");
+  // X509Certificate.fingerprint is SHA-1 as AA:BB:...; Entra wants the hex digits alone.
+  return new X509Certificate(match[0]).fingerprint.replace(/:/g, "");
+}
+
+function privateKeyOf(pem: string): string {
+  const match = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem);
+  if (!match) throw new Error("TEAMS_BOT_CERTIFICATE holds no private key");
+  return match[0];
+}
+
+const VERB_LIST: readonly BotVerb[] = Object.values(BOT_VERBS);
+
+export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
+  const { handlers } = options;
+  const botAppId = options.authentication.kind === "settings" ? options.authentication.settings.appId : "";
+  const adapter = new TeamsAdapter(adapterConfiguration(options.authentication) as ConstructorParameters<typeof TeamsAdapter>[0]);
+  // The SDK logs failed turns to the console; our handlers log through the invocation's logger instead.
+  adapter.onTurnError = async (context, error) => {
+    await handlers.onError(error instanceof Error ? error : new Error(String(error)), context.activity?.type ?? "unknown");
+  };
+  const app = new Application<TurnState>({
+    adapter,
+    botAppId,
+    adaptiveCards: { actionExecuteResponseType: AdaptiveCardActionExecuteResponseType.REPLACE_FOR_ALL },
+  });
+
+  // Installs, uninstalls and first contact: remember (or forget) the conversation.
+  app.activity(ActivityTypes.InstallationUpdate, async (context) => {
+    const action = String(context.activity.action ?? "");
+    if (action.startsWith("remove")) await handlers.onUninstalled(referenceOf(context));
+    else await handlers.onInstalled(referenceOf(context));
+  });
+  app.conversationUpdate("membersAdded", async (context) => {
+    const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
+    if (botAdded) await handlers.onInstalled(referenceOf(context));
+  });
+  app.conversationUpdate("membersRemoved", async (context) => {
+    const botRemoved = (context.activity.membersRemoved ?? []).some((m) => m.id === context.activity.recipient?.id);
+    if (botRemoved) await handlers.onUninstalled(referenceOf(context));
+  });
+  app.activity(ActivityTypes.Message, async (context) => {
+    await handlers.onInstalled(referenceOf(context));
+    await context.sendActivity(await handlers.onMessage(referenceOf(context)));
+  });
+
+  app.adaptiveCards.actionExecute<BotActionData>([...VERB_LIST], async (context, _state, data) => {
+    const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "") as BotVerb;
+    const from = context.activity.from;
+    const actor: TeamsActor = { name: from?.name ?? "someone", ...(from?.aadObjectId ? { aadObjectId: from.aadObjectId } : {}) };
+    const answer = await handlers.onAction({ verb, data, actor, reference: referenceOf(context) });
+    // teams-ai types the card loosely (an object with `type: "AdaptiveCard"`); ours is the same JSON, typed.
+    return typeof answer === "string" ? answer : (answer as unknown as SdkAdaptiveCard);
+  });
+
+  const connector: BotConnector = {
+    async send(reference, activity) {
+      let id: string | undefined;
+      await continueIn(adapter, botAppId, reference, async (context) => {
+        id = (await context.sendActivity(activity as Partial<Activity>))?.id;
+      });
+      if (!id) throw new ConnectorError("the Bot Connector accepted the message but returned no activity id", { status: 200 });
+      return id;
+    },
+    async update(reference, activityId, activity) {
+      await continueIn(adapter, botAppId, reference, async (context) => {
+        await context.updateActivity({ ...(activity as Partial<Activity>), id: activityId });
+      });
+    },
+  };
+
+  return {
+    connector,
+    async handle(request) {
+      const response = new BotResponseRecorder();
+      await adapter.process(request, response, (context) => app.run(context).then(() => undefined));
+      return response.result();
+    },
+  };
+}
+
+/** A proactive turn in a stored conversation; Connector failures become ConnectorError (status, Retry-After). */
+async function continueIn(adapter: TeamsAdapter, botAppId: string, reference: StoredConversationReference, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  // The adapter hands errors inside a turn to onTurnError; a proactive send must see them instead.
+  let failure: { error: unknown } | undefined;
+  try {
+    await adapter.continueConversationAsync(botAppId, reference as Partial<ConversationReference>, async (context) => {
+      withoutSdkRetries(context, adapter);
+      try {
+        await logic(context);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+  } catch (error) {
+    failure = { error };
+  }
+  if (failure) throw toConnectorError(failure.error);
+}
+
+/**
+ * The Connector client's HTTP pipeline (@azure/core-client) retries 429 and
+ * 5xx on its own, which would multiply the one retrier's attempts and hide
+ * Retry-After from the pacer. Its retry policy is taken out for our proactive
+ * turns; the fake-connector tests count requests per attempt, so an SDK change
+ * here shows up as a failing test rather than as silent extra retries.
+ */
+const SDK_RETRY_POLICY = "defaultRetryPolicy";
+
+function withoutSdkRetries(context: TurnContext, adapter: TeamsAdapter): void {
+  const client = context.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } } | undefined;
+  client?.client?.pipeline?.removePolicy({ name: SDK_RETRY_POLICY });
+}
+
+function toConnectorError(err: unknown): ConnectorError {
+  if (err instanceof ConnectorError) return err;
+  const e = err as { statusCode?: unknown; response?: { headers?: { get?: (name: string) => string | undefined | null } }; message?: unknown; code?: unknown };
+  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
+  const retryAfter = e.response?.headers?.get?.("retry-after") ?? undefined;
+  const retryAfterInMs = parseRetryAfter(retryAfter);
+  // The SDK's message can quote the request URL (the serviceUrl, not a secret) but never the token; it is still kept short.
+  const text = typeof e.message === "string" ? e.message.slice(0, 300) : String(err).slice(0, 300);
+  return new ConnectorError(status === undefined ? `no answer from the Bot Connector: ${text}` : `the Bot Connector answered HTTP ${status}`, {
+    ...(status !== undefined ? { status } : {}),
+    ...(retryAfterInMs !== undefined ? { retryAfterInMs } : {}),
+  });
+}
+
+function referenceOf(context: TurnContext): StoredConversationReference {
+  const a = context.activity;
+  const conversation = a.conversation ?? { id: "" };
+  const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? conversation.tenantId;
+  return {
+    serviceUrl: a.serviceUrl,
+    channelId: a.channelId,
+    conversation: {
+      id: conversation.id,
+      ...(conversation.conversationType ? { conversationType: conversation.conversationType } : {}),
+      ...(tenantId ? { tenantId } : {}),
+      ...(conversation.isGroup !== undefined ? { isGroup: conversation.isGroup } : {}),
+      ...(conversation.name ? { name: conversation.name } : {}),
+    },
+    bot: { id: a.recipient?.id ?? "", ...(a.recipient?.name ? { name: a.recipient.name } : {}) },
+  };
+}
+
+export type { BotActivity };

@@ -1,0 +1,267 @@
+import { inspect } from "node:util";
+import type { Alert, RenderContext } from "../alerts/model.js";
+import { ConnectorError, type BotConnector } from "../bot/contracts.js";
+import type { CardStore, PostedCard } from "../bot/cards.js";
+import { incidentKeyOf } from "../bot/incident.js";
+import type { Installation, InstallationStore } from "../bot/installations.js";
+import type { SnoozeStore } from "../bot/snoozes.js";
+import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
+import { silentLogger, type Logger } from "../logging.js";
+import { alertSummary } from "../render/alert-card.js";
+import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
+import { ChannelConfigError, DeliveryError, type Channel, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { processWidePacer, type SendPacer } from "./pacing.js";
+
+/**
+ * Delivers alerts through the Teams bot: a proactive message with the 1.5
+ * card to every conversation the app is installed in, or, for a resolved
+ * notice whose incident has cards out, an in-place update of those cards
+ * (they turn green) instead of a new post.
+ *
+ * Per conversation, status decision table (Bot Connector answers):
+ *   2xx                       posted (the activity id is kept with the card)
+ *   429, 412, 502, 504, none  retried by the shared retrier, Retry-After honoured; then retryable failure
+ *   403, 404                  the app was removed or the conversation is gone: forgotten, not a failure
+ *   other                     failure naming the status (not retryable)
+ *
+ * One delivery fans out to several conversations. A conversation that already
+ * has the alert's card (an earlier, partly failed try) is skipped, so a retry
+ * of the delivery does not post twice where it already arrived.
+ */
+
+export interface TeamsBotChannelOptions {
+  /** Permanent receiver id (default receiver: `teams-bot`). */
+  name: string;
+  connector: BotConnector;
+  installations: InstallationStore;
+  cards: CardStore;
+  snoozes: SnoozeStore;
+  /** The tenant label whose installations receive alerts (ALERT_TENANT_NAME). */
+  tenant: string;
+  /** Least time between two sends to one conversation. Default 150 ms (Teams allows about 7 per second per thread). */
+  minIntervalInMs?: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Clock in ms for pacing and retries. Default Date.now. */
+  now?: () => number;
+  random?: () => number;
+  logger?: Logger;
+  pacer?: SendPacer;
+}
+
+export const TEAMS_BOT_MIN_INTERVAL_IN_MS = 150;
+
+/** Statuses worth another try for the Bot Connector (412: a concurrent update of the same conversation). */
+const RETRYABLE_CONNECTOR_STATUSES = new Set([408, 412, 429, 500, 502, 503, 504]);
+const GONE_STATUSES = new Set([403, 404]);
+
+/** What happened in one conversation. */
+type Outcome = { kind: "posted"; activityId: string; attempts: number } | { kind: "gone" } | { kind: "skipped"; activityId: string } | { kind: "failed"; error: ConnectorError; attempts: number };
+
+export class TeamsBotChannel implements Channel {
+  readonly kind = "teams-bot" as const;
+  readonly name: string;
+  readonly #o: Required<Omit<TeamsBotChannelOptions, "random" | "retryPolicy">> & { random?: () => number; retryPolicy: RetryPolicy };
+
+  constructor(options: TeamsBotChannelOptions) {
+    const name = options.name?.trim() ?? "";
+    if (!name) throw new ChannelConfigError("", "a Teams bot receiver needs a name (its permanent receiver id)");
+    this.name = name;
+    const minIntervalInMs = options.minIntervalInMs ?? TEAMS_BOT_MIN_INTERVAL_IN_MS;
+    if (!Number.isFinite(minIntervalInMs) || minIntervalInMs < 0) throw new ChannelConfigError(name, `Teams bot receiver "${name}": minIntervalInMs must be 0 or more`);
+    this.#o = {
+      ...options,
+      name,
+      minIntervalInMs,
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy },
+      sleep: options.sleep ?? timerSleep,
+      now: options.now ?? Date.now,
+      logger: options.logger ?? silentLogger,
+      pacer: options.pacer ?? processWidePacer,
+    };
+  }
+
+  async send(payload: object, options: SendOptions = {}): Promise<DeliveryResult> {
+    options.abortSignal?.throwIfAborted();
+    if (!isTeamsBotMessage(payload)) {
+      throw new DeliveryError(`Teams bot receiver "${this.name}" was given a payload that is not a Teams bot message; this is a bug in the composer`, {
+        receiver: this.name,
+        retryable: false,
+        attempts: 0,
+      });
+    }
+    const started = this.#o.now();
+    const now = new Date(started);
+    const [alert] = payload.alerts;
+
+    if (payload.single && alert) {
+      if (alert.status === "resolved") {
+        const updated = await this.#resolveInPlace(alert, payload.render, now, options.abortSignal);
+        if (updated) return { status: 200, attempts: updated.attempts, elapsedInMs: this.#o.now() - started, messageId: updated.activityId };
+      } else if ((await this.#o.snoozes.active(alert.tenant, now)).covers(alert)) {
+        this.#o.logger.info(`Teams bot receiver "${this.name}": alert ${alert.fingerprint} is snoozed; not posted`);
+        return { status: 204, attempts: 0, elapsedInMs: this.#o.now() - started, messageId: "snoozed" };
+      }
+    }
+    return this.#post(payload, now, started, options.abortSignal);
+  }
+
+  /** Posts to every installation. */
+  async #post(message: TeamsBotMessage, now: Date, started: number, abortSignal?: AbortSignal): Promise<DeliveryResult> {
+    const installations = await this.#o.installations.list(this.#o.tenant);
+    if (installations.length === 0) {
+      throw new DeliveryError(
+        `Teams bot receiver "${this.name}": the app is not installed in any team, group chat or personal chat yet, so there is nowhere to post. ` +
+          "Install the Teams app (teams-app/) in the on-call team's channel; pending alerts are posted on the next cycle.",
+        { receiver: this.name, retryable: false, attempts: 0 },
+      );
+    }
+    const [alert] = message.alerts;
+    const tracked = message.single && alert !== undefined && alert.status !== "resolved";
+    const outcomes = await Promise.all(
+      installations.map(async (installation): Promise<Outcome> => {
+        if (tracked) {
+          const existing = await this.#o.cards.get(alert.tenant, alert.fingerprint, installation.conversationId);
+          if (existing) return { kind: "skipped", activityId: existing.activityId };
+        }
+        const outcome = await this.#attempt(installation, abortSignal, (connector) => connector.send(installation.reference, message.activity));
+        if (outcome.kind === "posted" && tracked) {
+          await this.#o.cards.record({ tenant: alert.tenant, fingerprint: alert.fingerprint, conversationId: installation.conversationId, activityId: outcome.activityId, alert, postedAt: now });
+        }
+        return outcome;
+      }),
+    );
+    return this.#result(outcomes, started);
+  }
+
+  /** The incident's open cards, updated to resolved (green). Undefined when there were none: post instead. */
+  async #resolveInPlace(resolution: Alert, ctx: RenderContext, now: Date, abortSignal?: AbortSignal): Promise<{ activityId: string; attempts: number } | undefined> {
+    const open = await this.#o.cards.openForIncident(resolution.tenant, incidentKeyOf(resolution));
+    if (open.length === 0) return undefined;
+    const installations = new Map((await this.#o.installations.list(this.#o.tenant)).map((i) => [i.conversationId, i]));
+    const summary = alertSummary(resolution, ctx);
+    const outcomes: Outcome[] = [];
+    for (const card of open) {
+      const installation = installations.get(card.conversationId);
+      if (!installation) continue;
+      const status = { ...card.status, resolved: { at: now, summary } };
+      const activity = renderBotAlertCard(card.alert, ctx, status);
+      const outcome = await this.#attempt(installation, abortSignal, async (connector) => {
+        await connector.update(installation.reference, card.activityId, activity);
+        return card.activityId;
+      });
+      if (outcome.kind === "posted") await this.#markResolved(card, status);
+      outcomes.push(outcome);
+    }
+    if (!outcomes.some((o) => o.kind === "posted")) {
+      const failure = outcomes.find((o): o is Extract<Outcome, { kind: "failed" }> => o.kind === "failed");
+      if (failure) throw this.#deliveryError(failure.error, failure.attempts);
+      return undefined;
+    }
+    const result = this.#result(outcomes, this.#o.now());
+    return { activityId: result.messageId ?? "", attempts: result.attempts };
+  }
+
+  async #markResolved(card: PostedCard, status: PostedCard["status"]): Promise<void> {
+    // A button pressed at the same moment wins the row; the card in Teams is already green either way.
+    const updated = await this.#o.cards.update(card, { state: "resolved", status });
+    if (!updated) this.#o.logger.debug(`Teams bot receiver "${this.name}": card ${card.fingerprint} changed while it was being resolved`);
+  }
+
+  /** One send or update to one conversation: paced, retried, 403/404 forgets the conversation. */
+  async #attempt(installation: Installation, abortSignal: AbortSignal | undefined, op: (connector: BotConnector) => Promise<string>): Promise<Outcome> {
+    let attempts = 0;
+    const key = `teams-bot|${installation.conversationId}`;
+    try {
+      const activityId = await withRetry(
+        async (attempt) => {
+          attempts = attempt;
+          await this.#o.pacer.waitForSlot(key, this.#o.minIntervalInMs, { now: this.#o.now, sleep: this.#o.sleep }, abortSignal);
+          return op(this.#o.connector);
+        },
+        {
+          policy: this.#o.retryPolicy,
+          sleep: this.#o.sleep,
+          now: this.#o.now,
+          ...(this.#o.random ? { random: this.#o.random } : {}),
+          ...(abortSignal ? { abortSignal } : {}),
+          classify: (error) => {
+            if (!(error instanceof ConnectorError)) return { retry: false };
+            const retry = error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status);
+            if (retry && error.retryAfterInMs !== undefined) {
+              // Throttling is per conversation: every sender in this process waits.
+              this.#o.pacer.holdUntil(key, this.#o.now() + Math.min(error.retryAfterInMs, this.#o.retryPolicy.maxDelayInMs));
+            }
+            return { retry, ...(error.retryAfterInMs !== undefined ? { retryAfterInMs: error.retryAfterInMs } : {}) };
+          },
+          onRetry: ({ attempt, delayInMs, error }) => {
+            this.#o.logger.warn(`Teams bot receiver "${this.name}": attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delayInMs} ms`, {
+              receiver: this.name,
+              attempt,
+              delayInMs,
+            });
+          },
+        },
+      );
+      return { kind: "posted", activityId, attempts };
+    } catch (error) {
+      if (abortSignal?.aborted) throw error;
+      const connectorError = error instanceof ConnectorError ? error : new ConnectorError(error instanceof Error ? error.message : String(error));
+      if (connectorError.status !== undefined && GONE_STATUSES.has(connectorError.status)) {
+        this.#o.logger.warn(
+          `Teams bot receiver "${this.name}": the Bot Connector answered HTTP ${connectorError.status} for a ${installation.conversationType} conversation; the app was removed there, so it is forgotten`,
+          { receiver: this.name, conversationType: installation.conversationType },
+        );
+        await this.#o.installations.forget(this.#o.tenant, installation.conversationId);
+        return { kind: "gone" };
+      }
+      return { kind: "failed", error: connectorError, attempts };
+    }
+  }
+
+  #result(outcomes: Outcome[], started: number): DeliveryResult {
+    const failures = outcomes.filter((o): o is Extract<Outcome, { kind: "failed" }> => o.kind === "failed");
+    const first = failures[0];
+    if (first) throw this.#deliveryError(first.error, Math.max(...failures.map((f) => f.attempts)), failures.length, outcomes.length);
+    const delivered = outcomes.filter((o): o is Extract<Outcome, { kind: "posted" | "skipped" }> => o.kind === "posted" || o.kind === "skipped");
+    if (delivered.length === 0) {
+      throw new DeliveryError(
+        `Teams bot receiver "${this.name}": every conversation the app was installed in refused the message (403/404), so the app has been removed everywhere. Install it again; pending alerts are posted on the next cycle.`,
+        { receiver: this.name, retryable: false, attempts: 1 },
+      );
+    }
+    const attempts = Math.max(1, ...outcomes.map((o) => ("attempts" in o ? o.attempts : 0)));
+    const result: DeliveryResult = { status: 201, attempts, elapsedInMs: this.#o.now() - started };
+    const firstId = delivered[0]?.activityId;
+    if (firstId) result.messageId = firstId;
+    return result;
+  }
+
+  #deliveryError(error: ConnectorError, attempts: number, failed = 1, total = 1): DeliveryError {
+    const retryable = error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status);
+    const scope = total > 1 ? ` in ${failed} of ${total} conversations` : "";
+    const advice = retryable
+      ? "The Bot Connector is throttling or unavailable; the alert stays pending and is sent again next cycle (conversations that already have it are skipped)."
+      : error.status === 401
+        ? "The bot's credentials were refused: check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE and the password, certificate or managed identity of the Azure Bot."
+        : "The Bot Connector refused the message; the alert stays pending.";
+    return new DeliveryError(`Teams bot receiver "${this.name}": ${error.message} after ${attempts} attempt${attempts === 1 ? "" : "s"}${scope}. ${advice}`, {
+      receiver: this.name,
+      retryable,
+      attempts,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+    });
+  }
+
+  toString(): string {
+    return `TeamsBotChannel(${this.name})`;
+  }
+
+  toJSON(): { name: string; kind: "teams-bot" } {
+    return { name: this.name, kind: this.kind };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,404 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import functions from "@azure/functions";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Alert } from "../../shared/alerts/model.js";
+import { DeliveryError } from "../../shared/channels/delivery.js";
+import { SendPacer } from "../../shared/channels/pacing.js";
+import { parseSettings, type Settings } from "../../shared/config/settings.js";
+import { createBotService, TEAMS_BOT_RECEIVER, type BotService } from "../../shared/bot/service.js";
+import type { Logger } from "../../shared/logging.js";
+import { BOT_VERBS, buildTeamsBotMessages, type BotVerb } from "../../shared/render/bot-card.js";
+import { exchangeRecovery, failedExchangeJob, makeLicenseAlert, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
+import { validateAdaptiveCard } from "../support/validate-card.js";
+
+/**
+ * The Teams bot end to end, without Teams: activities are posted to the bot's
+ * HTTP handler in-process (authentication off, which only tests can ask for),
+ * the Bot Connector is a fake HTTP server on 127.0.0.1 (the conversations'
+ * serviceUrl) that records proactive sends and PUT updates, and Table
+ * Storage is Azurite.
+ */
+
+const { HttpRequest } = functions;
+
+interface ConnectorCall {
+  method: string;
+  conversationId: string;
+  /** Activity id in the path (the updated activity for PUT, the replied-to one for POST). */
+  activityId?: string;
+  body: Record<string, unknown>;
+}
+
+interface Scripted {
+  status: number;
+  headers?: Record<string, string>;
+}
+
+/** A Bot Connector on port 0: answers POST with a fresh activity id, PUT with 200; faults scripted per conversation. */
+async function startFakeConnector() {
+  const calls: ConnectorCall[] = [];
+  const scripts = new Map<string, Scripted[]>();
+  let next = 1;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? "");
+      if (!match) {
+        res.writeHead(404).end();
+        return;
+      }
+      const conversationId = decodeURIComponent(match[1]!);
+      const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
+      calls.push({ method: req.method ?? "", conversationId, ...(activityId ? { activityId } : {}), body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") });
+      const scripted = scripts.get(conversationId)?.shift();
+      if (scripted) {
+        res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers }).end(JSON.stringify({ error: { code: "Scripted", message: "scripted failure" } }));
+        return;
+      }
+      const id = req.method === "PUT" ? activityId : `activity-${next++}`;
+      res.writeHead(req.method === "PUT" ? 200 : 201, { "content-type": "application/json" }).end(JSON.stringify({ id }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    serviceUrl: `http://127.0.0.1:${port}/`,
+    calls,
+    script(conversationId: string, ...responses: Scripted[]) {
+      scripts.set(conversationId, [...(scripts.get(conversationId) ?? []), ...responses]);
+    },
+    reset() {
+      calls.length = 0;
+      scripts.clear();
+      next = 1;
+    },
+    posts: () => calls.filter((c) => c.method === "POST"),
+    puts: () => calls.filter((c) => c.method === "PUT"),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type FakeConnector = Awaited<ReturnType<typeof startFakeConnector>>;
+
+const CHANNEL = "19:oncall-channel@thread.tacv2";
+const PERSONAL = "a:1personal-chat-with-ada";
+const BOT = { id: "28:cloud-backup-alerts-bot", name: "Cloud Backup Alerts" };
+const ADA = { id: "29:ada", name: "Ada Lovelace", aadObjectId: "00000000-0000-0000-0000-00000000ada0" };
+const BOT_PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
+
+let connector: FakeConnector;
+let clock: Date;
+let service: BotService;
+let settings: Settings;
+let logs: string[];
+
+function recordingLogger(): Logger {
+  const push = (level: string) => (message: string, data?: Record<string, unknown>) => logs.push(`${level} ${message} ${data ? JSON.stringify(data) : ""}`);
+  return { error: push("error"), warn: push("warn"), info: push("info"), debug: push("debug") };
+}
+
+beforeAll(async () => {
+  connector = await startFakeConnector();
+});
+afterAll(async () => {
+  await connector.stop();
+});
+
+beforeEach(() => {
+  connector.reset();
+  logs = [];
+  clock = new Date("2026-11-29T08:20:00Z");
+  settings = parseSettings(
+    {
+      ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+      ALERTS_TABLE_PREFIX: `bot${randomBytes(4).toString("hex")}`,
+      ALERT_TENANT_NAME: TENANT,
+      TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
+      TEAMS_BOT_APP_PASSWORD: BOT_PASSWORD,
+      TEAMS_BOT_ESCALATE_MINUTES: "30",
+    },
+    { requireAvePoint: false },
+  );
+  service = createBotService({
+    settings,
+    authentication: { kind: "unauthenticated" },
+    tableOptions: { retryOptions: { maxRetries: 0 } },
+    now: () => clock,
+    channelOptions: { now: () => clock.getTime(), sleep: async (ms) => void waits.push(ms), random: () => 0, pacer: new SendPacer() },
+  });
+});
+
+let waits: number[] = [];
+afterEach(() => {
+  waits = [];
+});
+
+function conversationOf(id: string) {
+  return id === CHANNEL
+    ? { id, conversationType: "channel", isGroup: true, tenantId: "tenant-1", name: "On-call" }
+    : { id, conversationType: "personal", tenantId: "tenant-1" };
+}
+
+/** Posts one activity to the bot's HTTP handler as a Functions v4 request. */
+async function post(activity: Record<string, unknown>) {
+  const request = new HttpRequest({
+    method: "POST",
+    url: "https://func.example/api/messages",
+    headers: { "content-type": "application/json" },
+    body: { string: JSON.stringify(activity) },
+  });
+  return service.handle(request, recordingLogger());
+}
+
+function baseActivity(conversationId: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: `in-${randomBytes(4).toString("hex")}`,
+    channelId: "msteams",
+    serviceUrl: connector.serviceUrl,
+    from: ADA,
+    recipient: BOT,
+    conversation: conversationOf(conversationId),
+    channelData: { tenant: { id: "tenant-1" }, ...(conversationId === CHANNEL ? { team: { id: "19:team@thread.tacv2" } } : {}) },
+    timestamp: clock.toISOString(),
+    ...extra,
+  };
+}
+
+const install = (conversationId: string) => post(baseActivity(conversationId, { type: "installationUpdate", action: "add" }));
+const uninstall = (conversationId: string) => post(baseActivity(conversationId, { type: "installationUpdate", action: "remove" }));
+
+function press(conversationId: string, activityId: string, verb: BotVerb, alert: Alert) {
+  return post(
+    baseActivity(conversationId, {
+      type: "invoke",
+      name: "adaptiveCard/action",
+      replyToId: activityId,
+      value: { action: { type: "Action.Execute", verb, data: { tenant: alert.tenant, fingerprint: alert.fingerprint } }, trigger: "manual" },
+    }),
+  );
+}
+
+async function deliver(alerts: Alert[]) {
+  const [message, ...rest] = buildTeamsBotMessages(alerts, RENDER_CONTEXT, { groupThreshold: 3 });
+  expect(rest).toHaveLength(0);
+  return service.channel(recordingLogger()).send(message!.payload);
+}
+
+function cardIn(call: ConnectorCall | undefined): Record<string, unknown> {
+  const attachments = call?.body["attachments"] as { content: Record<string, unknown> }[] | undefined;
+  const content = attachments?.[0]?.content;
+  if (!content) throw new Error(`no card in ${JSON.stringify(call)}`);
+  return content;
+}
+
+const minutes = (n: number) => new Date(clock.getTime() + n * 60_000);
+
+describe("installations", () => {
+  it("remembers a team channel and a personal chat on install, with their serviceUrl, and forgets them on uninstall", async () => {
+    expect((await install(CHANNEL)).status).toBe(200);
+    expect((await install(PERSONAL)).status).toBe(200);
+    const installed = await service.installations.list(TENANT);
+    expect(installed.map((i) => [i.conversationId, i.conversationType, i.reference.serviceUrl])).toEqual([
+      [CHANNEL, "channel", connector.serviceUrl],
+      [PERSONAL, "personal", connector.serviceUrl],
+    ]);
+    await uninstall(PERSONAL);
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+  });
+
+  it("remembers a conversation on its first message and answers it", async () => {
+    const response = await post(baseActivity(PERSONAL, { type: "message", text: "hello" }));
+    expect(response.status).toBe(200);
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([PERSONAL]);
+    expect(connector.posts()).toHaveLength(1);
+    expect(connector.posts()[0]?.body["text"]).toMatch(/acknowledge, snooze or resolve/);
+  });
+
+  it("refuses a body that is not an activity", async () => {
+    const request = new HttpRequest({ method: "POST", url: "https://func.example/api/messages", body: { string: "not json" } });
+    const response = await service.handle(request);
+    expect(response.status).toBe(400);
+  });
+});
+
+describe("timeline: install → alert → acknowledge → resolved in place", () => {
+  it("posts one card, records Ada's acknowledgement for everyone, then turns the same card green", async () => {
+    await install(CHANNEL);
+
+    // t0: the jobs monitor delivers a failed Exchange backup.
+    const sent = await deliver([failedExchangeJob]);
+    const [posted] = connector.posts();
+    expect(connector.posts()).toHaveLength(1);
+    expect(posted?.conversationId).toBe(CHANNEL);
+    expect(sent.messageId).toBe("activity-1");
+    const card = cardIn(posted);
+    expect(card["version"]).toBe("1.5");
+    expect(validateAdaptiveCard(card, { targetVersion: "1.5" }).errors).toEqual([]);
+    expect((card["actions"] as { verb?: string }[]).map((a) => a.verb).filter(Boolean)).toEqual([
+      BOT_VERBS.acknowledge,
+      BOT_VERBS.snooze4h,
+      BOT_VERBS.snooze24h,
+      BOT_VERBS.resolve,
+    ]);
+
+    // t0+5 min: Ada presses Acknowledge.
+    clock = minutes(5);
+    const answer = await press(CHANNEL, "activity-1", BOT_VERBS.acknowledge, failedExchangeJob);
+    expect(answer.status).toBe(200);
+    const invokeBody = answer.jsonBody as { statusCode: number; type: string; value: Record<string, unknown> };
+    expect(invokeBody.statusCode).toBe(200);
+    expect(invokeBody.type).toBe("application/vnd.microsoft.card.adaptive");
+    expect(JSON.stringify(invokeBody.value)).toContain("Acknowledged by Ada Lovelace at 2026-11-29 08:25 UTC");
+    // Replaced for everyone: the bot updated the posted activity itself.
+    expect(connector.puts().map((p) => p.activityId)).toEqual(["activity-1"]);
+    expect(JSON.stringify(cardIn(connector.puts()[0]))).toContain("Acknowledged by Ada Lovelace");
+    const row = await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL);
+    expect(row?.state).toBe("acknowledged");
+    expect(row?.status.acknowledged).toEqual({ by: "Ada Lovelace", at: new Date("2026-11-29T08:25:00Z") });
+
+    // t0+90 min: Exchange backs up again; the recovery updates the original card instead of posting.
+    clock = minutes(85);
+    const resolved = await deliver([exchangeRecovery]);
+    expect(connector.posts()).toHaveLength(1);
+    expect(connector.puts().map((p) => p.activityId)).toEqual(["activity-1", "activity-1"]);
+    expect(resolved.messageId).toBe("activity-1");
+    const green = cardIn(connector.puts()[1]);
+    expect(green["body"]).toEqual(expect.arrayContaining([expect.objectContaining({ type: "Container", style: "good" })]));
+    expect(JSON.stringify(green)).toContain("Acknowledged by Ada Lovelace");
+    expect(JSON.stringify(green)).toContain("Resolved at 2026-11-29 09:50 UTC");
+    expect((green["actions"] as { type: string }[]).every((a) => a.type === "Action.OpenUrl")).toBe(true);
+    expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.state).toBe("resolved");
+
+    // A second recovery for the same service has nothing open left: it is posted as a new (green) card.
+    await deliver([{ ...exchangeRecovery, fingerprint: "f".repeat(32) }]);
+    expect(connector.posts()).toHaveLength(2);
+  });
+
+  it("Resolve by hand turns the card green for everyone and records who", async () => {
+    await install(CHANNEL);
+    await deliver([seatsCritical]);
+    const answer = await press(CHANNEL, "activity-1", BOT_VERBS.resolve, seatsCritical);
+    expect(JSON.stringify(answer.jsonBody)).toContain("Resolved by Ada Lovelace");
+    expect((await service.cards.get(TENANT, seatsCritical.fingerprint, CHANNEL))?.state).toBe("resolved");
+  });
+
+  it("answers a press on a card it does not know with a message, not an error", async () => {
+    await install(CHANNEL);
+    const answer = await press(CHANNEL, "activity-9", BOT_VERBS.acknowledge, failedExchangeJob);
+    expect(answer.status).toBe(200);
+    expect(answer.jsonBody).toMatchObject({ statusCode: 200, type: "application/vnd.microsoft.activity.message" });
+  });
+});
+
+describe("snooze", () => {
+  it("suppresses the incident's next alerts until it expires", async () => {
+    await install(CHANNEL);
+    await deliver([seatsCritical]);
+    clock = minutes(1);
+    const answer = await press(CHANNEL, "activity-1", BOT_VERBS.snooze4h, seatsCritical);
+    expect(JSON.stringify(answer.jsonBody)).toContain("Snoozed by Ada Lovelace until 2026-11-29 12:21 UTC");
+    expect(await service.snoozes.isSnoozed(TENANT, seatsCritical.fingerprint, clock)).toBe(true);
+
+    // A reminder for the same metric two hours later: silenced (delivered as far as the ledger is concerned).
+    clock = minutes(120);
+    const reminder: Alert = { ...makeLicenseAlert({ ...seatsCritical, reason: "reminder" }), fingerprint: "1".repeat(32) };
+    expect(reminder.fingerprint).not.toBe(seatsCritical.fingerprint);
+    const silenced = await deliver([reminder]);
+    expect(silenced).toMatchObject({ status: 204, messageId: "snoozed" });
+    expect(connector.posts()).toHaveLength(1);
+
+    // After 4 hours the snooze has expired: the next reminder is posted.
+    clock = minutes(121);
+    expect(await service.snoozes.isSnoozed(TENANT, seatsCritical.fingerprint, clock)).toBe(false);
+    await deliver([{ ...makeLicenseAlert({ ...seatsCritical, reason: "reminder" }), fingerprint: "2".repeat(32) }]);
+    expect(connector.posts()).toHaveLength(2);
+  });
+});
+
+describe("escalation (TEAMS_BOT_ESCALATE_MINUTES=30)", () => {
+  it("re-posts an unacknowledged critical alert once after the timeout, and never an acknowledged one", async () => {
+    await install(CHANNEL);
+    await deliver([failedExchangeJob]);
+    await deliver([seatsCritical]);
+    await press(CHANNEL, "activity-2", BOT_VERBS.acknowledge, seatsCritical);
+
+    clock = minutes(29);
+    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 0, failed: 0 });
+    clock = minutes(2);
+    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 1, failed: 0 });
+    const escalation = connector.posts()[2];
+    expect(escalation?.conversationId).toBe(CHANNEL);
+    expect(escalation?.body["summary"]).toMatch(/^Escalated: \[CRITICAL\] Backup job failed/);
+    expect(JSON.stringify(cardIn(escalation))).toContain("Escalated: not acknowledged within 30 minutes");
+
+    clock = minutes(60);
+    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 0, failed: 0 });
+    expect(connector.posts()).toHaveLength(3);
+  });
+
+  it("is off when TEAMS_BOT_ESCALATE_MINUTES is 0 (the default)", () => {
+    const off = parseSettings({ TEAMS_BOT_APP_ID: "x", TEAMS_BOT_APP_PASSWORD: "y" }, { requireAvePoint: false });
+    expect(off.bot?.escalateMinutes).toBe(0);
+  });
+});
+
+describe("delivery to the Bot Connector", () => {
+  it("prunes a conversation the connector answers 403 for, and still delivers to the others", async () => {
+    await install(CHANNEL);
+    await install(PERSONAL);
+    connector.script(PERSONAL, { status: 403 });
+    const sent = await deliver([failedExchangeJob]);
+    expect(sent.messageId).toBeDefined();
+    expect(connector.posts().map((p) => p.conversationId).sort()).toEqual([CHANNEL, PERSONAL].sort());
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+    expect(logs.some((l) => l.includes("HTTP 403") && l.includes("forgotten"))).toBe(true);
+  });
+
+  it("retries 429 honouring Retry-After, once per attempt (the SDK's own retries are off)", async () => {
+    await install(CHANNEL);
+    connector.script(CHANNEL, { status: 429, headers: { "retry-after": "7" } }, { status: 502 });
+    const sent = await deliver([failedExchangeJob]);
+    expect(sent.attempts).toBe(3);
+    expect(connector.posts()).toHaveLength(3);
+    expect(waits[0]).toBeGreaterThanOrEqual(7000);
+  });
+
+  it("gives up after the retry budget with a retryable DeliveryError, and a later try skips conversations that already have the card", async () => {
+    await install(CHANNEL);
+    await install(PERSONAL);
+    connector.script(PERSONAL, ...Array.from({ length: 5 }, () => ({ status: 504 })));
+    const error = await deliver([failedExchangeJob]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).retryable).toBe(true);
+    expect((error as DeliveryError).message).toContain("1 of 2 conversations");
+    expect((error as DeliveryError).message).not.toContain(BOT_PASSWORD);
+    const before = connector.posts().filter((p) => p.conversationId === CHANNEL).length;
+    await deliver([failedExchangeJob]);
+    expect(connector.posts().filter((p) => p.conversationId === CHANNEL)).toHaveLength(before);
+    expect(connector.posts().filter((p) => p.conversationId === PERSONAL)).toHaveLength(6);
+  });
+
+  it("keeps alerts pending while the app is installed nowhere", async () => {
+    const error = await deliver([failedExchangeJob]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).message).toMatch(/not installed/);
+  });
+
+  it("paces sends to one conversation (about 7 per second)", async () => {
+    await install(CHANNEL);
+    const channel = service.channel(recordingLogger());
+    for (const message of buildTeamsBotMessages([failedExchangeJob, seatsCritical], RENDER_CONTEXT, { groupThreshold: 3 })) await channel.send(message.payload);
+    expect(waits).toEqual([150]);
+  });
+
+  it("is the receiver named teams-bot and never shows the bot's password", async () => {
+    const channel = service.channel(recordingLogger());
+    expect(channel.name).toBe(TEAMS_BOT_RECEIVER);
+    expect(channel.kind).toBe("teams-bot");
+    expect(JSON.stringify(settings.bot)).not.toContain(BOT_PASSWORD);
+    expect(logs.join("\n")).not.toContain(BOT_PASSWORD);
+  });
+});
