@@ -42,8 +42,8 @@ export interface BotService {
   readonly connector: BotConnector;
   /** POST /api/messages: a Functions v4 request in, a Functions v4 response init out. */
   handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
-  /** The `teams-bot` receiver's channel, logging to the run's logger. */
-  channel(logger: Logger): TeamsBotChannel;
+  /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to TEAMS_BOT_RECEIVER. */
+  channel(logger: Logger, name?: string): TeamsBotChannel;
   /** Re-posts overdue unacknowledged critical alerts (no-op when TEAMS_BOT_ESCALATE_MINUTES is 0). */
   escalate(logger: Logger): Promise<EscalationResult>;
 }
@@ -101,8 +101,8 @@ export function createBotService(options: BotServiceOptions): BotService {
         return toHttpResponseInit(await bot.handle(botRequest));
       });
     },
-    channel(logger) {
-      return new TeamsBotChannel({ name: TEAMS_BOT_RECEIVER, connector: bot.connector, installations, cards, snoozes, tenant, logger, ...options.channelOptions });
+    channel(logger, name = TEAMS_BOT_RECEIVER) {
+      return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, ...options.channelOptions });
     },
     async escalate(logger) {
       const escalateMinutes = settings.bot?.escalateMinutes ?? 0;
