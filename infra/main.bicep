@@ -241,11 +241,51 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
 param deployBot bool = false
 
-@description('Email sender mailbox (EMAIL_FROM) for email delivery, in releases that have it. Empty: email off.')
+@description('Comma-separated email recipients (EMAIL_TO). Empty: email off.')
+param emailTo string = ''
+
+@description('Mailbox alerts are sent from (EMAIL_FROM); required with emailTo.')
 param emailFrom string = ''
 
-@description('Comma-separated email recipients (EMAIL_TO) for email delivery, in releases that have it. Empty: email off.')
-param emailTo string = ''
+@description('How email is sent (EMAIL_TRANSPORT). Empty: graph, or smtp when only smtpHost is set. Graph sends as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (README, Email).')
+@allowed([
+  ''
+  'graph'
+  'smtp'
+])
+param emailTransport string = ''
+
+@description('Microsoft Graph endpoint (EMAIL_GRAPH_BASE_URL), for national clouds. Empty: https://graph.microsoft.com.')
+param emailGraphBaseUrl string = ''
+
+@description('SMTP server (SMTP_HOST) for emailTransport smtp. Empty: no SMTP.')
+param smtpHost string = ''
+
+@description('SMTP port (SMTP_PORT). Empty: 587, or 465 with smtpSecure.')
+param smtpPort string = ''
+
+@description('Implicit TLS from the first byte (SMTP_SECURE). Empty: false.')
+@allowed([
+  ''
+  'true'
+  'false'
+])
+param smtpSecure string = ''
+
+@description('Refuse to send unless the server upgrades with STARTTLS (SMTP_REQUIRE_TLS). Empty: true.')
+@allowed([
+  ''
+  'true'
+  'false'
+])
+param smtpRequireTls string = ''
+
+@description('SMTP user name (SMTP_USER). Empty: no login. With a user, SMTP_PASSWORD is read from the Key Vault secret smtp-password.')
+param smtpUser string = ''
+
+@secure()
+@description('SMTP password. Optional: leave empty and store it in Key Vault (smtp-password) after deployment.')
+param smtpPassword string = ''
 
 // ---------------------------------------------------------------- names
 
@@ -321,6 +361,7 @@ module keyVault 'modules/keyvault.bicep' = {
     avepointClientSecret: avepointClientSecret
     avepointCertificatePem: avepointCertificatePem
     teamsWebhookUrl: teamsWebhookUrl
+    smtpPassword: smtpPassword
   }
 }
 
@@ -357,15 +398,31 @@ var applicationSettings = {
   LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
   TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
+  // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
+  EMAIL_TO: emailTo
+  EMAIL_FROM: emailFrom
+  EMAIL_TRANSPORT: emailTransport
+  EMAIL_GRAPH_BASE_URL: emailGraphBaseUrl
+  SMTP_HOST: smtpHost
+  SMTP_PORT: smtpPort
+  SMTP_SECURE: smtpSecure
+  SMTP_REQUIRE_TLS: smtpRequireTls
+  SMTP_USER: smtpUser
+  SMTP_PASSWORD: empty(smtpUser) ? '' : keyVaultReference(keyVault.outputs.secretUris.smtpPassword)
   // The ledger: Table Storage through the managed identity.
   ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId
   ALERTS_TABLE_PREFIX: alertsTablePrefix
 }
 
+// not-set: EMAIL_GRAPH_TENANT_ID the Bicep's app sends mail through Graph as its managed identity; an app registration (tenant, client id, secret or certificate) is for runs outside Azure
+// not-set: EMAIL_GRAPH_CLIENT_ID the Bicep's app sends mail through Graph as its managed identity (AZURE_CLIENT_ID)
+// not-set: EMAIL_GRAPH_CLIENT_SECRET the Bicep's app sends mail through Graph as its managed identity, which holds no secret
+// not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
+
 // Settings of later releases, set only when their feature is switched on.
 var optionalFeatureSettings = union(
-  empty(emailTo) ? {} : { EMAIL_FROM: emailFrom, EMAIL_TO: emailTo },
+  {},
   deployBot ? { TEAMS_BOT_APP_ID: identity.outputs.clientId } : {}
 )
 

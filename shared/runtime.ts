@@ -6,9 +6,12 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "./avepoint/index.js";
 import type { Settings } from "./config/settings.js";
 import { WorkflowsWebhookChannel } from "./channels/teams-workflows.js";
+import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
+import { SmtpMailChannel } from "./channels/email-smtp.js";
 import type { Receiver } from "./delivery/outbox.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";
@@ -30,6 +33,8 @@ export interface Runtime {
 
 /** Receiver name of the Teams Workflows webhook from TEAMS_WEBHOOK_URL; permanent (the ledger keys deliveries by it). */
 export const TEAMS_RECEIVER = "teams";
+/** Receiver name of the email list from EMAIL_TO; permanent like TEAMS_RECEIVER. */
+export const EMAIL_RECEIVER = "email";
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;
@@ -38,12 +43,29 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   if (!ledger) throw new Error("no ledger storage configured");
   const unavailableSince = new Map<string, Date>();
   let reader = options.reader;
+  // Like the AvePoint client, the Graph credential lives as long as the process: it caches its token.
+  let graphCredential: TokenCredential | undefined;
   // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
   const receiversFor = (logger: Logger): Receiver[] => {
     if (options.receivers) return options.receivers;
     const receivers: Receiver[] = [];
     if (settings.teams.webhookUrl) {
       receivers.push({ channel: new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: settings.teams.webhookUrl, logger }) });
+    }
+    const email = settings.email;
+    if (email) {
+      const { transport } = email;
+      if (transport.kind === "graph") {
+        graphCredential ??= createGraphCredential(transport.credential);
+        receivers.push({
+          channel: new GraphMailChannel({ name: EMAIL_RECEIVER, sender: email.from, recipients: email.to, credential: graphCredential, graphBaseUrl: transport.baseUrl, logger }),
+        });
+      } else {
+        const { host, port, secure, requireTls, auth } = transport;
+        receivers.push({
+          channel: new SmtpMailChannel({ name: EMAIL_RECEIVER, host, port, secure, requireTls, from: email.from, recipients: email.to, logger, ...(auth ? { auth } : {}) }),
+        });
+      }
     }
     return receivers;
   };

@@ -1,6 +1,7 @@
-// The only secrets of the deployment live here: the AvePoint credential and the
-// Teams Workflows webhook URL (a bearer credential). The app reads them as Key
-// Vault references with its managed identity; nothing else can read them.
+// The only secrets of the deployment live here: the AvePoint credential, the
+// Teams Workflows webhook URL (a bearer credential) and, for email by SMTP, its
+// password. The app reads them as Key Vault references with its managed
+// identity; nothing else can read them.
 
 @description('Key Vault name (3-24 letters, digits and hyphens, globally unique).')
 @minLength(3)
@@ -46,11 +47,16 @@ param avepointCertificatePem string
 @description('Teams Workflows webhook URL. Empty: store it after deployment.')
 param teamsWebhookUrl string
 
+@secure()
+@description('SMTP password for email alerts. Empty: store it after deployment (or no SMTP).')
+param smtpPassword string
+
 // Secret names are part of the contract with the post-deployment steps in docs/DEPLOY.md.
 var secretNames = {
   avepointClientSecret: 'avepoint-client-secret'
   avepointCertificate: 'avepoint-certificate'
   teamsWebhookUrl: 'teams-webhook-url'
+  smtpPassword: 'smtp-password'
 }
 
 var roles = {
@@ -109,6 +115,15 @@ resource webhookUrl 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(
   }
 }
 
+resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: secretNames.smtpPassword
+  properties: {
+    value: smtpPassword
+    contentType: 'text/plain'
+  }
+}
+
 resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)
   scope: vault
@@ -135,5 +150,6 @@ output secretUris object = {
   avepointClientSecret: '${vault.properties.vaultUri}secrets/${secretNames.avepointClientSecret}'
   avepointCertificate: '${vault.properties.vaultUri}secrets/${secretNames.avepointCertificate}'
   teamsWebhookUrl: '${vault.properties.vaultUri}secrets/${secretNames.teamsWebhookUrl}'
+  smtpPassword: '${vault.properties.vaultUri}secrets/${secretNames.smtpPassword}'
 }
 output secretNames object = secretNames

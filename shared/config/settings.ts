@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Secret } from "../security/secret.js";
 import { parseSchedule } from "./ncrontab.js";
+import { parseEmailSettings, type EmailSettings } from "./email.js";
 import { describeWebhookUrlProblem } from "./webhook-url.js";
 import {
   AVEPOINT_ENVIRONMENTS,
@@ -72,6 +73,8 @@ export interface Settings {
     remindHours: number;
   };
   teams: { webhookUrl?: Secret };
+  /** Email delivery (receiver `email`); absent when EMAIL_TO is unset. */
+  email?: EmailSettings;
   storage?: StorageSettings;
   tablePrefix: string;
 }
@@ -126,6 +129,20 @@ const rawSchema = z.object({
   LICENSE_HYSTERESIS_PERCENT: optionalText,
   LICENSE_REMIND_HOURS: optionalText,
   TEAMS_WEBHOOK_URL: optionalText,
+  EMAIL_TO: optionalText,
+  EMAIL_FROM: optionalText,
+  EMAIL_TRANSPORT: optionalText,
+  EMAIL_GRAPH_TENANT_ID: optionalText,
+  EMAIL_GRAPH_CLIENT_ID: optionalText,
+  EMAIL_GRAPH_CLIENT_SECRET: optionalText,
+  EMAIL_GRAPH_CERTIFICATE: optionalText,
+  EMAIL_GRAPH_BASE_URL: optionalText,
+  SMTP_HOST: optionalText,
+  SMTP_PORT: optionalText,
+  SMTP_SECURE: optionalText,
+  SMTP_REQUIRE_TLS: optionalText,
+  SMTP_USER: optionalText,
+  SMTP_PASSWORD: optionalText,
   AzureWebJobsStorage: optionalText,
   ALERTS_STORAGE_CONNECTION: optionalText,
   ALERTS_STORAGE_ACCOUNT_URL: optionalText,
@@ -315,6 +332,9 @@ export function parseSettings(values: Record<string, string | undefined>, option
     else teams.webhookUrl = new Secret(raw.TEAMS_WEBHOOK_URL);
   }
 
+  // --- Email ---------------------------------------------------------------
+  const email = parseEmailSettings(raw, { problem, integer, bool, url: (variable) => url(variable) });
+
   // --- Storage -------------------------------------------------------------
   let storage: StorageSettings | undefined;
   if (raw.ALERTS_STORAGE_ACCOUNT_URL !== undefined) {
@@ -345,8 +365,8 @@ export function parseSettings(values: Record<string, string | undefined>, option
       "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
     );
   }
-  if (requireAvePoint && raw.TEAMS_WEBHOOK_URL === undefined) {
-    problem("TEAMS_WEBHOOK_URL", "no receiver: set the Teams Workflows webhook URL alerts are posted to");
+  if (requireAvePoint && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined) {
+    problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -358,6 +378,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     alerts,
     license,
     teams,
+    ...(email ? { email } : {}),
     ...(storage ? { storage } : {}),
     tablePrefix,
   };

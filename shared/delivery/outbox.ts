@@ -3,7 +3,7 @@ import type { Channel } from "../channels/delivery.js";
 import { DeliveryError } from "../channels/delivery.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { buildWorkflowsMessages } from "../render/index.js";
+import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
 
 /** A receiver: where alerts go (a permanent name) and how they are composed for it. */
 export interface Receiver {
@@ -56,6 +56,8 @@ function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): Com
   switch (channel.kind) {
     case "teams-workflows":
       return buildWorkflowsMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
+    case "email":
+      return buildEmailMessages(alerts, options.render, { groupThreshold: options.groupThreshold }).map(({ message, fingerprints }) => ({ payload: message, fingerprints }));
     default:
       throw new Error(`no composer for receiver kind ${channel.kind}`);
   }

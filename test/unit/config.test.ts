@@ -88,7 +88,7 @@ describe("settings", () => {
         "JOBS_LOOKBACK_HOURS",
         "JOBS_SCHEDULE",
         "LOG_LEVEL",
-        "TEAMS_WEBHOOK_URL",
+        "TEAMS_WEBHOOK_URL, EMAIL_TO",
       ].sort(),
     );
     const message = new ConfigError(problems).message;
@@ -148,7 +148,7 @@ describe("settings", () => {
 
   it("asks for ledger storage and a receiver when the monitors will run", () => {
     const problems = problemsOf({ AVEPOINT_CLIENT_ID: "a", AVEPOINT_CLIENT_SECRET: "b" }).map((p) => p.variable);
-    expect(problems).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", "TEAMS_WEBHOOK_URL"]);
+    expect(problems).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", "TEAMS_WEBHOOK_URL, EMAIL_TO"]);
     const identity = parseSettings({ ...base, AzureWebJobsStorage: "", ALERTS_STORAGE_ACCOUNT_URL: "https://acct.table.core.windows.net", AZURE_CLIENT_ID: "uami" });
     expect(identity.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
   });
