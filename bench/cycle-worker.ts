@@ -4,10 +4,10 @@
  * other processes. Driven by bench/harness.ts over the IPC channel.
  */
 import { performance } from "node:perf_hooks";
-import type { TableEntityResult } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
+import type { Alert } from "../shared/alerts/model.js";
 import { WorkflowsWebhookChannel } from "../shared/channels/teams-workflows.js";
-import { parseSettings, type Settings } from "../shared/config/settings.js";
+import { parseSettings, type Settings, type StorageSettings } from "../shared/config/settings.js";
 import { AlertLedger, createTableClients } from "../shared/ledger/index.js";
 import { deliveryFromEntity } from "../shared/ledger/records.js";
 import { tenantPartitionKey } from "../shared/ledger/keys.js";
@@ -19,6 +19,7 @@ import type { CycleMeasurement, DigestMeasurement, WorkerReply, WorkerRequest } 
 
 interface Bench {
   settings: Settings;
+  storage: StorageSettings;
   runtime: Runtime;
   counter: TableRoundTrips;
   logger: Logger;
@@ -43,7 +44,7 @@ function init(values: Record<string, string>): Bench {
     // No pacing: a production webhook gets at most one post a second; here it would only add idle seconds.
     receivers: [{ channel: new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: webhookUrl, minIntervalInMs: 0, logger }) }],
   });
-  return { settings, runtime, counter, logger, clock };
+  return { settings, storage, runtime, counter, logger, clock };
 }
 
 async function cycle(b: Bench, nowMs: number): Promise<CycleMeasurement> {
@@ -72,11 +73,11 @@ async function cycle(b: Bench, nowMs: number): Promise<CycleMeasurement> {
 /** Reads every alert row of the tenant (uncounted clients) and measures them as one digest. */
 async function digest(b: Bench): Promise<DigestMeasurement> {
   const { settings } = b;
-  const clients = createTableClients(settings.storage!, settings.tablePrefix);
+  const clients = createTableClients(b.storage, settings.tablePrefix);
   const partitionKey = tenantPartitionKey(settings.alerts.tenantName);
-  const alerts = [];
+  const alerts: Alert[] = [];
   const rows = clients.alerts.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } });
-  for await (const row of rows as AsyncIterable<TableEntityResult<Record<string, unknown>>>) alerts.push(deliveryFromEntity(row, row.etag).alert);
+  for await (const row of rows) alerts.push(deliveryFromEntity(row, row.etag).alert);
   const ctx = { tenantName: settings.alerts.tenantName, portalUrl: settings.avepoint.portalUrl };
   const ordered = digestOrder(alerts);
   const part = { index: 1, count: 1, firstAlert: 1, totalAlerts: ordered.length };
