@@ -9,11 +9,11 @@ import { httpRequest, NetworkError, safeOrigin, type HttpResponse } from "../htt
 import { isRetryableStatus, parseRetryAfter, withRetry, type RetryDecision } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { redact, type Secret } from "../security/secret.js";
-import { AvePointApiError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "./errors.js";
-import type { BackupJob, JobPage, JobQuery, LicenseUsage } from "./model.js";
-import { parseJobPage, parseLicenseUsage, readErrorBody } from "./normalize.js";
+import { AvePointApiError, AvePointAuthError, AvePointPermissionError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "./errors.js";
+import type { BackupFrequency, BackupJob, JobPage, JobQuery, LicenseUsage, UnusualActivityCounts } from "./model.js";
+import { parseBackupFrequency, parseJobPage, parseLicenseUsage, parseUnusualActivity, readErrorBody } from "./normalize.js";
 import { API_PROFILE_DEFINITIONS, jobQueryParameters, type ApiProfile, type ApiProfileDefinition } from "./profiles.js";
-import { AvePointTokenProvider, type AvePointTransportOptions } from "./token-provider.js";
+import { AVEPOINT_SCOPES, AvePointTokenProvider, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE, type AvePointTransportOptions } from "./token-provider.js";
 
 /** Pages read at most in one listing before it is taken for a loop. */
 export const DEFAULT_MAX_PAGES = 1000;
@@ -43,6 +43,20 @@ export interface RequestOptions {
   abortSignal?: AbortSignal;
 }
 
+/** The detection window of an unusual-activity query. */
+export interface UnusualActivityQuery {
+  startTime: Date;
+  finishTime: Date;
+}
+
+/** The endpoint exists only in the current API profile. */
+export class UnsupportedByProfileError extends Error {
+  override readonly name = "UnsupportedByProfileError";
+  constructor(readonly feature: string, readonly profile: string) {
+    super(`${feature} is only available with AVEPOINT_API_PROFILE=current (this client uses ${profile})`);
+  }
+}
+
 /** Where the next page is: by index (PageIndex) or by the link the server gave. */
 export type PageLink = { kind: "index"; pageIndex: number } | { kind: "next"; url: URL };
 
@@ -52,6 +66,8 @@ export class AvePointClient {
   readonly #apiBase: URL;
   readonly #options: AvePointClientOptions;
   readonly #tokens: AvePointTokenProvider;
+  /** Tokens with one extra scope each, made only when an optional endpoint is first called. */
+  readonly #scopedTokens = new Map<string, AvePointTokenProvider>();
   readonly #logger: Logger;
 
   constructor(options: AvePointClientOptions) {
@@ -94,6 +110,52 @@ export class AvePointClient {
     });
     this.#logger.debug("AvePoint license consumption read", { path: url.pathname, elapsedInMs: Math.round(response.elapsedInMs) });
     return usage;
+  }
+
+  /**
+   * Today's backup schedule per service (current profile; permission
+   * microsoft365backup.settings.read.all, requested only here).
+   * Throws AvePointPermissionError when the app registration lacks it.
+   */
+  async getBackupFrequency(options: RequestOptions = {}): Promise<BackupFrequency[]> {
+    const path = this.profile.backupFrequencyPath;
+    if (!path) throw new UnsupportedByProfileError("The backup frequency", this.profile.name);
+    const url = this.#resolvePath(path);
+    const response = await this.#get(url, options.abortSignal, SETTINGS_SCOPE);
+    return parseBackupFrequency(response.text, { page: "backup frequency", path: url.pathname, durationUnit: this.profile.durationUnit, requestId: requestIdHeader(response.headers) });
+  }
+
+  /**
+   * Unusual-activity counts per service detected in the window (current
+   * profile; permission microsoft365backup.unusualActivity.read.all, requested
+   * only here). Throws AvePointPermissionError when the app registration lacks it.
+   */
+  async getUnusualActivity(query: UnusualActivityQuery, options: RequestOptions = {}): Promise<UnusualActivityCounts[]> {
+    const path = this.profile.unusualActivityPath;
+    if (!path) throw new UnsupportedByProfileError("Unusual-activity data", this.profile.name);
+    const params = new URLSearchParams({ StartTime: this.profile.encodeTime(query.startTime), FinishTime: this.profile.encodeTime(query.finishTime) });
+    const url = this.#resolvePath(path, params);
+    const response = await this.#get(url, options.abortSignal, UNUSUAL_ACTIVITY_SCOPE);
+    return parseUnusualActivity(response.text, { page: "unusual activity", path: url.pathname, durationUnit: this.profile.durationUnit, requestId: requestIdHeader(response.headers) });
+  }
+
+  /** The token provider for a request: the base scopes, or the base scopes plus one optional permission. */
+  #tokensFor(extraScope: string | undefined): AvePointTokenProvider {
+    if (extraScope === undefined) return this.#tokens;
+    let provider = this.#scopedTokens.get(extraScope);
+    if (!provider) {
+      const options = this.#options;
+      provider = new AvePointTokenProvider({
+        tokenUrl: options.tokenUrl,
+        clientId: options.clientId,
+        credential: options.credential,
+        logger: this.#logger,
+        scope: `${AVEPOINT_SCOPES} ${extraScope}`,
+        ...pick(options, ["retryPolicy", "sleep", "timeoutInMs", "now", "random", "readFile"]),
+      });
+      this.#scopedTokens.set(extraScope, provider);
+    }
+    return provider;
   }
 
   /** When the certificate credential expires (null with a client secret); loads the certificate if needed. */
@@ -181,8 +243,9 @@ export class AvePointClient {
    * GET with the bearer token, retried on transport errors, 408, 429 and 5xx
    * (honouring Retry-After). A 401 gets one new token and one more try.
    */
-  async #get(url: URL, abortSignal: AbortSignal | undefined): Promise<HttpResponse> {
+  async #get(url: URL, abortSignal: AbortSignal | undefined, extraScope?: string): Promise<HttpResponse> {
     const path = url.pathname;
+    const tokens = this.#tokensFor(extraScope);
     let refreshedAfter401 = false;
     const send = (token: Secret) =>
       httpRequest({
@@ -193,14 +256,24 @@ export class AvePointClient {
       });
     return withRetry(
       async () => {
-        const token = await this.#tokens.getToken(abortSignal ? { abortSignal } : {});
+        let token: Secret;
+        try {
+          token = await tokens.getToken(abortSignal ? { abortSignal } : {});
+        } catch (err) {
+          // The base scopes work (the jobs listing uses them): a refused extra scope is a missing permission, not an outage.
+          if (extraScope !== undefined && err instanceof AvePointAuthError && err.status !== null && err.status >= 400 && err.status < 500) {
+            throw new AvePointPermissionError(extraScope, "token-endpoint", err.status);
+          }
+          throw err;
+        }
         let response = await send(token);
         if (response.status === 401 && !refreshedAfter401) {
           refreshedAfter401 = true;
           this.#logger.warn("AvePoint API refused the access token; requesting a new one and trying again", { path });
-          response = await send(await this.#tokens.refreshToken(token, abortSignal ? { abortSignal } : {}));
+          response = await send(await tokens.refreshToken(token, abortSignal ? { abortSignal } : {}));
         }
         if (response.status >= 200 && response.status <= 299) return response;
+        if (extraScope !== undefined && response.status === 403) throw new AvePointPermissionError(extraScope, "api", 403);
         // Retry-After dates are on the server's wall clock, so they are compared with the real one.
         throw apiError(response, path, Date.now());
       },

@@ -118,3 +118,23 @@ export class PageLimitExceededError extends Error {
 export function describePage(page: number | string): string {
   return typeof page === "number" ? `page ${page}` : page === "license" ? "license consumption" : `page ${page}`;
 }
+
+/**
+ * The app registration lacks the permission an optional endpoint needs: the
+ * token endpoint refused the extra scope, or the API answered 403. Callers
+ * treat the feature as not permitted (one info line), not as an outage.
+ */
+export class AvePointPermissionError extends Error {
+  override readonly name = "AvePointPermissionError";
+  constructor(
+    /** The permission (scope) that is missing, e.g. microsoft365backup.unusualActivity.read.all. */
+    readonly scope: string,
+    /** What refused it: the token endpoint or the API. */
+    readonly refusedBy: "token-endpoint" | "api",
+    readonly status: number | null,
+  ) {
+    super(
+      `The AvePoint app registration is not granted ${scope} (${refusedBy === "api" ? `the API answered HTTP ${status ?? "?"}` : `the token endpoint refused the scope${status !== null ? ` with HTTP ${status}` : ""}`}). Add the permission in AvePoint Online Services > App registration to use this feature.`,
+    );
+  }
+}

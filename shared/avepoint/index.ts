@@ -1,7 +1,8 @@
 /** The AvePoint Cloud Backup for Microsoft 365 client: what the rest of the application imports. */
 export { AvePointClient, createAvePointClient, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE } from "./client.js";
-export type { AvePointClientOptions, ListJobPagesOptions, PageLink, RequestOptions } from "./client.js";
-export { AvePointTokenProvider, AVEPOINT_SCOPES, CLIENT_ASSERTION_TYPE } from "./token-provider.js";
+export { UnsupportedByProfileError } from "./client.js";
+export type { AvePointClientOptions, ListJobPagesOptions, PageLink, RequestOptions, UnusualActivityQuery } from "./client.js";
+export { AvePointTokenProvider, AVEPOINT_SCOPES, CLIENT_ASSERTION_TYPE, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE } from "./token-provider.js";
 export type { AvePointTransportOptions, TokenProviderOptions } from "./token-provider.js";
 export { ClientCertificate, loadClientCertificate, certificateFromPem, certificateFromPfx } from "./certificate.js";
 export type { CertificateCredential } from "./certificate.js";
@@ -9,11 +10,22 @@ export {
   AvePointApiError,
   AvePointAuthError,
   AvePointCertificateError,
+  AvePointPermissionError,
   MalformedResponseError,
   PageLimitExceededError,
   UnsafeNextLinkError,
 } from "./errors.js";
 export { API_PROFILE_DEFINITIONS, jobQueryParameters } from "./profiles.js";
 export type { ApiProfileDefinition, DurationUnit } from "./profiles.js";
-export { normalizeJobPage, normalizeJobState, normalizeLicenseUsage, parseJobPage, parseLicenseUsage } from "./normalize.js";
+export {
+  normalizeBackupFrequency,
+  normalizeJobPage,
+  normalizeJobState,
+  normalizeLicenseUsage,
+  normalizeUnusualActivity,
+  parseBackupFrequency,
+  parseJobPage,
+  parseLicenseUsage,
+  parseUnusualActivity,
+} from "./normalize.js";
 export * from "./model.js";

@@ -88,3 +88,57 @@ export interface JobQuery {
   objectType?: ServiceId;
   jobState?: number;
 }
+
+/**
+ * The `serviceType` numbering of the current profile's settings and
+ * unusual-activity endpoints (current-api/overview.md), which is not the jobs
+ * listing's ObjectType numbering.
+ */
+export const SERVICE_TYPES: Readonly<Record<number, string>> = {
+  0: "Exchange Online",
+  1: "SharePoint Online",
+  2: "OneDrive",
+  3: "Microsoft 365 Groups",
+  4: "Project Online",
+  5: "Public Folder",
+  6: "Teams",
+  7: "Public Folder Metadata",
+  8: "Private Channel",
+  9: "Yammer Group",
+  10: "Personal Chat",
+  11: "Power BI",
+  12: "Power Automate",
+  13: "Shared Channel",
+  14: "Power Apps",
+};
+
+/**
+ * The ObjectType service whose backup jobs carry a serviceType. Public folder
+ * metadata is backed up with the public folders, private and shared channels
+ * with Teams (the jobs listing has no ObjectType of their own).
+ */
+const SERVICE_OF_SERVICE_TYPE: Readonly<Record<number, ServiceId>> = {
+  0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 6, 8: 7, 9: 8, 10: 9, 11: 10, 12: 11, 13: 7, 14: 12,
+};
+
+export function serviceOfServiceType(serviceType: number): ServiceId | undefined {
+  return Object.hasOwn(SERVICE_OF_SERVICE_TYPE, serviceType) ? SERVICE_OF_SERVICE_TYPE[serviceType] : undefined;
+}
+
+/** One service's backup schedule for the current UTC day (GET /backup/m365/settings/backup/frequency). */
+export interface BackupFrequency {
+  serviceType: number;
+  /** Backups scheduled per day. */
+  frequency: number | null;
+  /** When today's backups start or started (UTC). */
+  startTimes: Date[];
+}
+
+/** One service's unusual-activity counts over the queried range (GET /backup/m365/cloudbackupunusualactivitydata). */
+export interface UnusualActivityCounts {
+  serviceType: number;
+  /** Sites under potential ransomware attack. */
+  ransomwareCount: number;
+  /** Sites with unusual activity. */
+  unusualCount: number;
+}

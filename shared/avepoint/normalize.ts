@@ -11,7 +11,7 @@
  * a state we do not know, or without an id, is kept and marked, never dropped.
  */
 import { AvePointApiError, MalformedResponseError } from "./errors.js";
-import type { BackupJob, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId } from "./model.js";
+import type { BackupFrequency, BackupJob, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId, UnusualActivityCounts } from "./model.js";
 import type { DurationUnit } from "./profiles.js";
 
 export interface NormalizeContext {
@@ -450,4 +450,73 @@ export function readErrorBody(text: string): ErrorBodyInfo {
     requestId: text_("requestId"),
     traceId: text_("traceId"),
   };
+}
+
+// --- Backup frequency and unusual activity (current profile) ----------------------
+
+/** Reads one entry's serviceType: a whole number (the API's enum), never guessed. */
+function readServiceType(f: Fields, what: string): number {
+  const n = readCount(f.get("serviceType", "service", "objectType"), `${what}.serviceType`);
+  if (n === undefined) fail(`${what}.serviceType is missing`);
+  return n;
+}
+
+/** The list inside `data` (or `data.data`, as the unusual-activity sample nests it), or the bare list. */
+function readList(body: unknown, context: NormalizeContext, what: string): unknown[] {
+  const { payload } = unwrap(body, context);
+  let list: unknown = payload;
+  if (isObject(payload)) {
+    const inner = new Fields(payload);
+    if (!inner.has("data", "items", "value")) fail(`data has no ${what} list (properties: ${Object.keys(payload).join(", ") || "none"})`);
+    list = inner.get("data", "items", "value");
+  }
+  if (list === null || list === undefined) return [];
+  if (!Array.isArray(list)) fail(`${what} is ${describeType(list)}, expected a list`);
+  return list;
+}
+
+export function parseBackupFrequency(text: string, context: NormalizeContext): BackupFrequency[] {
+  return normalizeBackupFrequency(parseJson(text, context.page), context);
+}
+
+export function normalizeBackupFrequency(body: unknown, context: NormalizeContext): BackupFrequency[] {
+  try {
+    return readList(body, context, "backup frequency").map((raw, position) => {
+      const what = `backup frequency[${position}]`;
+      if (!isObject(raw)) fail(`${what} is ${describeType(raw)}, expected an object`);
+      const f = new Fields(raw);
+      const timesValue = f.get("backupStartTime", "backupStartTimes", "startTimes");
+      if (timesValue !== null && timesValue !== undefined && !Array.isArray(timesValue)) fail(`${what}.backupStartTime is ${describeType(timesValue)}, expected a list`);
+      const startTimes = (Array.isArray(timesValue) ? timesValue : [])
+        .map((t, i) => readTime(t, `${what}.backupStartTime[${i}]`))
+        .filter((t): t is Date => t !== null);
+      return { serviceType: readServiceType(f, what), frequency: readCount(f.get("frequency"), `${what}.frequency`) ?? null, startTimes };
+    });
+  } catch (err) {
+    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
+    throw err;
+  }
+}
+
+export function parseUnusualActivity(text: string, context: NormalizeContext): UnusualActivityCounts[] {
+  return normalizeUnusualActivity(parseJson(text, context.page), context);
+}
+
+export function normalizeUnusualActivity(body: unknown, context: NormalizeContext): UnusualActivityCounts[] {
+  try {
+    return readList(body, context, "unusual activity").map((raw, position) => {
+      const what = `unusual activity[${position}]`;
+      if (!isObject(raw)) fail(`${what} is ${describeType(raw)}, expected an object`);
+      const f = new Fields(raw);
+      // A missing counter is a response we do not understand, never a zero.
+      return {
+        serviceType: readServiceType(f, what),
+        ransomwareCount: requireCount(f.get("potentialRansomwareAttackCount", "ransomwareCount"), `${what}.potentialRansomwareAttackCount`),
+        unusualCount: requireCount(f.get("unusualActivitiesCount", "unusualActivityCount"), `${what}.unusualActivitiesCount`),
+      };
+    });
+  } catch (err) {
+    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
+    throw err;
+  }
 }

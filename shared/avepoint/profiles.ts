@@ -18,6 +18,10 @@ export interface ApiProfileDefinition {
   name: ApiProfile;
   jobsPath: string;
   licensePath: string;
+  /** Backup schedule per service (current profile only). */
+  backupFrequencyPath?: string;
+  /** Unusual-activity counts per service (current profile only). */
+  unusualActivityPath?: string;
   /** How StartTime / FinishTime are written in the query string. */
   encodeTime(time: Date): string;
   durationUnit: DurationUnit;
@@ -36,6 +40,8 @@ export const API_PROFILE_DEFINITIONS: Record<ApiProfile, ApiProfileDefinition> =
     name: "current",
     jobsPath: "/backup/m365/cloudbackupjobs",
     licensePath: "/backup/m365/cloudbackuplicenseconsumption",
+    backupFrequencyPath: "/backup/m365/settings/backup/frequency",
+    unusualActivityPath: "/backup/m365/cloudbackupunusualactivitydata",
     encodeTime: (time) => time.toISOString(),
     // "duration: Duration in hours, string" (list-jobs.md).
     durationUnit: "hours",

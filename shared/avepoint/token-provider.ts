@@ -13,6 +13,10 @@ import { loadClientCertificate, type ClientCertificate, type LoadCertificateOpti
 import { AvePointAuthError } from "./errors.js";
 
 export const AVEPOINT_SCOPES = "microsoft365backup.jobInfo.read.all microsoft365backup.subscriptionInfo.read.all";
+/** Read backup settings (the backup frequency); requested only by the features that need it. */
+export const SETTINGS_SCOPE = "microsoft365backup.settings.read.all";
+/** Read unusual-activity detections; requested only by the features that need it. */
+export const UNUSUAL_ACTIVITY_SCOPE = "microsoft365backup.unusualActivity.read.all";
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /** Refresh this long before expiry (or at half the lifetime for short-lived tokens). */

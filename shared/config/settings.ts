@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Secret } from "../security/secret.js";
+import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { parseEmailSettings, type EmailSettings } from "./email.js";
 import { describeWebhookUrlProblem } from "./webhook-url.js";
@@ -60,6 +61,8 @@ export interface Settings {
     /** Empty = every job type (one query with no JobType filter). */
     jobTypes: JobTypeName[];
   };
+  /** Backup health rules (README "Backup health rules"); 0 / null switches a rule off. */
+  health: HealthSettings;
   alerts: {
     tenantName: string;
     groupThreshold: number;
@@ -120,6 +123,13 @@ const rawSchema = z.object({
   JOBS_OVERLAP_MINUTES: optionalText,
   ALERT_JOB_STATES: optionalText,
   ALERT_JOB_TYPES: optionalText,
+  BACKUP_MAX_AGE_HOURS: optionalText,
+  WATCH_SERVICES: optionalText,
+  BACKUP_START_GRACE_MINUTES: optionalText,
+  JOB_MAX_RUNTIME_HOURS: optionalText,
+  JOB_FAILED_OBJECTS_PERCENT: optionalText,
+  JOB_SKIPPED_GROWTH_RUNS: optionalText,
+  ALERT_UNUSUAL_ACTIVITY: optionalText,
   ALERT_TENANT_NAME: optionalText,
   ALERT_GROUP_THRESHOLD: optionalText,
   ALERT_SEND_RESOLVED: optionalText,
@@ -301,6 +311,23 @@ export function parseSettings(values: Record<string, string | undefined>, option
     jobTypes: list("ALERT_JOB_TYPES", Object.keys(JOB_TYPES) as JobTypeName[]) ?? [],
   };
 
+  // --- Backup health rules -------------------------------------------------
+  const watchServices = parseWatchServices(raw.WATCH_SERVICES);
+  if (typeof watchServices === "string") problem("WATCH_SERVICES", watchServices);
+  const failedObjectsPercent = raw.JOB_FAILED_OBJECTS_PERCENT === undefined ? null : Number(raw.JOB_FAILED_OBJECTS_PERCENT);
+  if (failedObjectsPercent !== null && !(Number.isFinite(failedObjectsPercent) && failedObjectsPercent >= 0 && failedObjectsPercent < 100)) {
+    problem("JOB_FAILED_OBJECTS_PERCENT", `must be a number of percent from 0 to below 100, or unset for off (got "${raw.JOB_FAILED_OBJECTS_PERCENT}")`);
+  }
+  const health: HealthSettings = {
+    backupMaxAgeHours: integer("BACKUP_MAX_AGE_HOURS", 26, 0, 24 * 30),
+    watchServices: typeof watchServices === "string" ? null : watchServices,
+    backupStartGraceMinutes: integer("BACKUP_START_GRACE_MINUTES", 120, 0, 24 * 60),
+    jobMaxRuntimeHours: integer("JOB_MAX_RUNTIME_HOURS", 12, 0, 24 * 30),
+    jobFailedObjectsPercent: failedObjectsPercent !== null && Number.isFinite(failedObjectsPercent) ? failedObjectsPercent : null,
+    jobSkippedGrowthRuns: integer("JOB_SKIPPED_GROWTH_RUNS", 3, 0, 18),
+    unusualActivity: bool("ALERT_UNUSUAL_ACTIVITY", true),
+  };
+
   // --- Alerts --------------------------------------------------------------
   const tenantName = raw.ALERT_TENANT_NAME ?? "default";
   if (tenantName.length > 100 || /[\\/#?\u0000-\u001f\u007f-\u009f]/.test(tenantName)) {
@@ -375,6 +402,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     avepoint: { clientId, credential, environment, region, apiUrl, tokenUrl, profile, pageSize, portalUrl },
     logLevel,
     jobs,
+    health,
     alerts,
     license,
     teams,
@@ -382,4 +410,46 @@ export function parseSettings(values: Record<string, string | undefined>, option
     ...(storage ? { storage } : {}),
     tablePrefix,
   };
+}
+
+export interface HealthSettings {
+  /** BACKUP_MAX_AGE_HOURS: a watched service with no successful backup for this long alerts; 0 = off. */
+  backupMaxAgeHours: number;
+  /** WATCH_SERVICES: null = every service that had a successful backup lately ("auto"). */
+  watchServices: ServiceId[] | null;
+  /** BACKUP_START_GRACE_MINUTES: a scheduled backup not started this long after its time alerts (current profile); 0 = off. */
+  backupStartGraceMinutes: number;
+  /** JOB_MAX_RUNTIME_HOURS: a job In Progress for longer alerts; 0 = off. */
+  jobMaxRuntimeHours: number;
+  /** JOB_FAILED_OBJECTS_PERCENT: a job with more failed + skipped objects (percent of its total) alerts; null = off. */
+  jobFailedObjectsPercent: number | null;
+  /** JOB_SKIPPED_GROWTH_RUNS: a service skipping more objects in this many runs in a row alerts; 0 = off. */
+  jobSkippedGrowthRuns: number;
+  /** ALERT_UNUSUAL_ACTIVITY: read Cloud Backup's unusual-activity counts (current profile, extra permission). */
+  unusualActivity: boolean;
+}
+
+/** Names compared without case, spaces or punctuation; "Exchange" for "Exchange Online", "Groups" for "Microsoft 365 Groups". */
+function serviceKeys(name: string): string[] {
+  const key = name.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return [key, key.replace(/online$/, ""), key.replace(/^microsoft365/, "")];
+}
+
+/** WATCH_SERVICES: "auto" (or unset) → null; else services by name or ObjectType number; a string is the problem. */
+export function parseWatchServices(value: string | undefined): ServiceId[] | null | string {
+  if (value === undefined || value.trim().toLowerCase() === "auto") return null;
+  const services: ServiceId[] = [];
+  const unknown: string[] = [];
+  for (const item of value.split(",").map((v) => v.trim()).filter((v) => v !== "")) {
+    const byNumber = /^\d+$/.test(item) && Object.hasOwn(SERVICES, item) ? (Number(item) as ServiceId) : undefined;
+    const key = item.toLowerCase().replace(/[^a-z0-9]/g, "");
+    const byName = (Object.entries(SERVICES) as [string, string][]).find(([, name]) => serviceKeys(name).includes(key));
+    const service = byNumber ?? (byName ? (Number(byName[0]) as ServiceId) : undefined);
+    if (service === undefined) unknown.push(item);
+    else if (!services.includes(service)) services.push(service);
+  }
+  if (unknown.length > 0 || services.length === 0) {
+    return `must be "auto" or a comma-separated list of services (${Object.values(SERVICES).join(", ")}) or their numbers 1-12${unknown.length > 0 ? `; not known: ${unknown.map((u) => `"${u.slice(0, 40)}"`).join(", ")}` : ""}`;
+  }
+  return services;
 }

@@ -46,7 +46,7 @@ export const SILENCED_RECEIVER = "silenced";
  * Alert kinds a matcher may name: the Alert union's kinds plus those announced
  * (monitoring). Matching is on strings, so a new kind is added here only.
  */
-export const ROUTABLE_KINDS = ["job", "job-recovery", "license", "monitoring"] as const;
+export const ROUTABLE_KINDS = ["job", "job-recovery", "license", "monitoring", "missed-backup", "stuck-job", "failure-ratio", "unusual-activity"] as const;
 export const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
 
 /** Every listed field must match (a value among those given); an absent field matches anything. */

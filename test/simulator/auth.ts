@@ -9,7 +9,9 @@ import { verifyClientAssertion } from "./client-assertion.js";
 
 export const JOB_INFO_SCOPE = "microsoft365backup.jobInfo.read.all";
 export const SUBSCRIPTION_INFO_SCOPE = "microsoft365backup.subscriptionInfo.read.all";
-const KNOWN_SCOPES: readonly string[] = [JOB_INFO_SCOPE, SUBSCRIPTION_INFO_SCOPE];
+export const SETTINGS_SCOPE = "microsoft365backup.settings.read.all";
+export const UNUSUAL_ACTIVITY_SCOPE = "microsoft365backup.unusualActivity.read.all";
+export const KNOWN_SCOPES: readonly string[] = [JOB_INFO_SCOPE, SUBSCRIPTION_INFO_SCOPE, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE];
 
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const ASSERTION_SKEW_IN_MS = 60_000;
@@ -21,6 +23,13 @@ export interface AuthSettings {
   tokenLifetimeSeconds: number;
   tokenUrl: string;
   nowMs: number;
+  /** Scopes the app registration holds (default: all known). */
+  grantedScopes?: readonly string[] | undefined;
+  /**
+   * What happens to a requested scope the app does not hold: `refuse` answers
+   * invalid_scope (as Entra ID does), `omit` issues a token without it (the API then answers 403).
+   */
+  ungrantedScopes?: "refuse" | "omit" | undefined;
 }
 
 export type OAuthErrorCode = "invalid_client" | "invalid_request" | "invalid_scope" | "unsupported_grant_type";
@@ -71,10 +80,14 @@ export class TokenAuthority {
     if (requested.length === 0) return failure("invalid_scope", `scope is required: ${KNOWN_SCOPES.join(" and/or ")}`);
     const unknown = requested.filter((s) => !KNOWN_SCOPES.includes(s));
     if (unknown.length > 0) return failure("invalid_scope", `scope not granted to this app: ${unknown.join(" ")}`);
+    const granted = settings.grantedScopes ?? KNOWN_SCOPES;
+    const missing = requested.filter((s) => !granted.includes(s));
+    if (missing.length > 0 && settings.ungrantedScopes !== "omit") return failure("invalid_scope", `scope not granted to this app: ${missing.join(" ")}`);
+    const issued = requested.filter((s) => granted.includes(s));
 
     const accessToken = randomBytes(32).toString("base64url");
     this.tokens.set(accessToken, {
-      scopes: new Set(requested),
+      scopes: new Set(issued),
       expiresAtMs: settings.nowMs + settings.tokenLifetimeSeconds * 1000,
       uses: 0,
       useLimit,
@@ -86,7 +99,7 @@ export class TokenAuthority {
         expires_in: settings.tokenLifetimeSeconds,
         ext_expires_in: settings.tokenLifetimeSeconds,
         access_token: accessToken,
-        scope: requested.join(" "),
+        scope: issued.join(" "),
       },
     };
   }

@@ -4,10 +4,10 @@
  * queue when its `times` are used up.
  */
 
-export type FaultTarget = "token" | "jobs" | "license" | "any";
+export type FaultTarget = "token" | "jobs" | "license" | "frequency" | "unusual-activity" | "any";
 
 /** What a request is, for fault matching. */
-export type EndpointKind = "token" | "jobs" | "license" | "other";
+export type EndpointKind = "token" | "jobs" | "license" | "frequency" | "unusual-activity" | "other";
 
 export type Fault = { target: FaultTarget; times?: number /* default 1 */ } & (
   /** Answer with this status (e.g. 429 with Retry-After '1' or an HTTP date; 500; 503) instead of the real response. */

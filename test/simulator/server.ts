@@ -12,12 +12,12 @@ import { randomBytes } from "node:crypto";
 import { STATUS_CODES, createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { JOB_INFO_SCOPE, SUBSCRIPTION_INFO_SCOPE, TokenAuthority } from "./auth.js";
+import { JOB_INFO_SCOPE, SETTINGS_SCOPE, SUBSCRIPTION_INFO_SCOPE, TokenAuthority, UNUSUAL_ACTIVITY_SCOPE } from "./auth.js";
 import { FaultQueue } from "./faults.js";
 import type { EndpointKind, Fault } from "./faults.js";
-import { nextLinkFor, pageOf, parseJobsRequest, selectJobs } from "./jobs-query.js";
+import { nextLinkFor, pageOf, parseJobsRequest, queryParam, selectJobs } from "./jobs-query.js";
 import type { NextLinkMode } from "./jobs-query.js";
-import { licenseTimeFormat, resolveStyle, shapeError, shapeJobPage, shapeLicense } from "./style.js";
+import { licenseTimeFormat, resolveStyle, shapeBackupFrequency, shapeError, shapeJobPage, shapeLicense, shapeUnusualActivity } from "./style.js";
 import type { ApiProfile, EnvelopeIds, ResponseStyle } from "./style.js";
 import { SimulatedTenant } from "./tenant.js";
 
@@ -40,6 +40,10 @@ export interface SimulatorOptions {
   nextLink?: NextLinkMode;
   /** Include TotalCount / metadata.totalCount. Default true. */
   totalCount?: boolean;
+  /** Scopes the app registration holds. Default: all four Cloud Backup read scopes. */
+  grantedScopes?: readonly string[];
+  /** A requested scope the app does not hold: `refuse` (invalid_scope, default) or `omit` (token without it; the API answers 403). */
+  ungrantedScopes?: "refuse" | "omit";
 }
 
 export interface RecordedRequest {
@@ -67,6 +71,15 @@ const ROUTES: Record<string, Route> = {
   "/cloudbackup/licenseconsumption": { kind: "license", profile: "seed" },
   "/backup/m365/cloudbackupjobs": { kind: "jobs", profile: "current" },
   "/backup/m365/cloudbackuplicenseconsumption": { kind: "license", profile: "current" },
+  "/backup/m365/settings/backup/frequency": { kind: "frequency", profile: "current" },
+  "/backup/m365/cloudbackupunusualactivitydata": { kind: "unusual-activity", profile: "current" },
+};
+
+const SCOPE_OF: Record<string, string> = {
+  jobs: JOB_INFO_SCOPE,
+  license: SUBSCRIPTION_INFO_SCOPE,
+  frequency: SETTINGS_SCOPE,
+  "unusual-activity": UNUSUAL_ACTIVITY_SCOPE,
 };
 
 /** Paths match case-insensitively and with or without a trailing slash, as the vendor's ASP.NET routing does. */
@@ -258,7 +271,7 @@ export class AvePointSimulator {
     const ids = this.envelopeIds();
     if (req.method !== "GET") return json(405, shapeError(405, "use GET", style, ids), false, { allow: "GET" });
 
-    const scope = route.kind === "jobs" ? JOB_INFO_SCOPE : SUBSCRIPTION_INFO_SCOPE;
+    const scope = SCOPE_OF[route.kind] ?? JOB_INFO_SCOPE;
     const nowMs = this.now();
     const check = this.auth.check(req.headers.authorization, scope, nowMs, limitUses);
     if (!check.ok) {
@@ -269,6 +282,21 @@ export class AvePointSimulator {
 
     if (route.kind === "license") {
       return json(200, shapeLicense(this.tenant.license, style, licenseTimeFormat(this.options.style), ids), true);
+    }
+    if (route.kind === "frequency") return json(200, shapeBackupFrequency(this.tenant.backupFrequency, style, ids), true);
+    if (route.kind === "unusual-activity") {
+      // Both bounds are required (unusual-activities.md); dates or ISO times, read as UTC.
+      const bound = (name: string): number | undefined => {
+        const raw = queryParam(url.searchParams, name);
+        if (!raw) return undefined;
+        const ms = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(raw) ? `${raw}Z` : raw);
+        return Number.isNaN(ms) ? undefined : ms;
+      };
+      const startMs = bound("StartTime");
+      const finishMs = bound("FinishTime");
+      if (startMs === undefined || finishMs === undefined) return json(400, shapeError(400, "StartTime and FinishTime are required UTC times such as 2024-01-01", style, ids), true);
+      const inWindow = this.tenant.unusualActivities.filter((a) => a.detectedAt.getTime() >= startMs && a.detectedAt.getTime() <= finishMs);
+      return json(200, shapeUnusualActivity(inWindow, style, ids), true);
     }
 
     const parsed = parseJobsRequest(url.searchParams, profile, this.options.pageCap ?? 1000);
@@ -299,6 +327,8 @@ export class AvePointSimulator {
         tokenLifetimeSeconds: this.options.tokenLifetimeSeconds ?? 3600,
         tokenUrl: this.tokenUrl,
         nowMs: this.now(),
+        grantedScopes: this.options.grantedScopes,
+        ungrantedScopes: this.options.ungrantedScopes,
       },
       useLimit,
     );

@@ -7,7 +7,7 @@
  * Everything is built with canonical camelCase keys and re-cased at the end, so
  * `casing` really applies to every key, envelope included.
  */
-import type { SimJob, SimLicense } from "./tenant.js";
+import type { SimBackupFrequency, SimJob, SimLicense, SimUnusualActivity } from "./tenant.js";
 
 export type ApiProfile = "seed" | "current";
 
@@ -183,6 +183,33 @@ export function shapeLicense(license: SimLicense, style: ResponseStyle, timeForm
   };
   if (!style.envelope) return recase(data, style);
   return recase({ statusCode: 200, message: "", data, requestId: ids.requestId, timestamp: ids.timestamp, traceId: ids.traceId }, style);
+}
+
+/** GET /backup/m365/settings/backup/frequency: `data` is the list of services (backup-frequency.md). */
+export function shapeBackupFrequency(entries: readonly SimBackupFrequency[], style: ResponseStyle, ids: EnvelopeIds): Json {
+  const data: Json = entries.map((e) => ({
+    serviceType: e.serviceType,
+    frequency: counter(e.frequency, style),
+    backupStartTime: e.backupStartTime.map((t) => formatTime(t, "iso")),
+  }));
+  return recase({ statusCode: 200, message: "", data, requestId: ids.requestId, timestamp: ids.timestamp, traceId: ids.traceId }, style);
+}
+
+/** GET /backup/m365/cloudbackupunusualactivitydata: `data.data` lists one entry per service, counts summed (unusual-activities.md). */
+export function shapeUnusualActivity(activities: readonly SimUnusualActivity[], style: ResponseStyle, ids: EnvelopeIds): Json {
+  const byService = new Map<number, { ransomware: number; unusual: number }>();
+  for (const a of activities) {
+    const sum = byService.get(a.serviceType) ?? { ransomware: 0, unusual: 0 };
+    byService.set(a.serviceType, { ransomware: sum.ransomware + a.potentialRansomwareAttackCount, unusual: sum.unusual + a.unusualActivitiesCount });
+  }
+  const list: Json = [...byService.entries()].map(([serviceType, sum]) => ({
+    tenantOwner: "Simulated Owner",
+    tenantId: "00000000-0000-4000-8000-000000000001",
+    serviceType,
+    potentialRansomwareAttackCount: counter(sum.ransomware, style),
+    unusualActivitiesCount: counter(sum.unusual, style),
+  }));
+  return recase({ statusCode: 200, message: "", data: { data: list }, requestId: ids.requestId, timestamp: ids.timestamp, traceId: ids.traceId }, style);
 }
 
 /** An error body in the profile's shape (the current profile's envelope with `errors`). */

@@ -49,6 +49,23 @@ export interface SimLicense {
   protectedSize: number;
 }
 
+/** One service's backup schedule for today, as GET /backup/m365/settings/backup/frequency serves it. */
+export interface SimBackupFrequency {
+  /** The API's serviceType (0 = Exchange Online, 1 = SharePoint Online, 2 = OneDrive, 6 = Teams, ...). */
+  serviceType: number;
+  frequency: number;
+  backupStartTime: Date[];
+}
+
+/** One unusual-activity detection: served summed per serviceType over the queried window. */
+export interface SimUnusualActivity {
+  serviceType: number;
+  /** When Cloud Backup detected it (the query's StartTime/FinishTime filter on this). */
+  detectedAt: Date;
+  potentialRansomwareAttackCount: number;
+  unusualActivitiesCount: number;
+}
+
 /** Thrown when a test addresses a job the tenant does not hold. */
 export class SimulatedJobNotFoundError extends Error {
   override readonly name = "SimulatedJobNotFoundError";
@@ -72,6 +89,11 @@ export class SimulatedTenant {
     purchasedStorageSize: 1000,
     protectedSize: 120,
   };
+
+  /** Served by the backup frequency endpoint (current profile). */
+  backupFrequency: SimBackupFrequency[] = [];
+  /** Served by the unusual-activity endpoint (current profile), summed per service over the window. */
+  unusualActivities: SimUnusualActivity[] = [];
 
   private readonly stored: SimJob[] = [];
   private idCounter = 0;
