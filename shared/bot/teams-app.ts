@@ -130,6 +130,10 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
   return {
     connector,
     async handle(request) {
+      // No token at all: refused here, before the adapter (which would log the refusal to the console as an error).
+      if (options.authentication.kind === "settings" && !request.headers["authorization"]) {
+        return { status: 401, headers: {}, body: "Unauthorized: Bot Framework calls carry a signed token (Authorization header)." };
+      }
       const response = new BotResponseRecorder();
       await adapter.process(request, response, (context) => app.run(context).then(() => undefined));
       return response.result();

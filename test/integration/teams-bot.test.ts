@@ -5,6 +5,9 @@ import functions from "@azure/functions";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../shared/alerts/model.js";
 import { DeliveryError } from "../../shared/channels/delivery.js";
+import { deliverPending } from "../../shared/delivery/outbox.js";
+import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
+import { tenantPartitionKey } from "../../shared/ledger/keys.js";
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { createBotService, TEAMS_BOT_RECEIVER, type BotService } from "../../shared/bot/service.js";
@@ -342,6 +345,32 @@ describe("escalation (TEAMS_BOT_ESCALATE_MINUTES=30)", () => {
   it("is off when TEAMS_BOT_ESCALATE_MINUTES is 0 (the default)", () => {
     const off = parseSettings({ TEAMS_BOT_APP_ID: "x", TEAMS_BOT_APP_PASSWORD: "y" }, { requireAvePoint: false });
     expect(off.bot?.escalateMinutes).toBe(0);
+  });
+});
+
+describe("through the outbox", () => {
+  it("delivers admitted alerts as teams-bot messages and the ledger keeps the activity id", async () => {
+    await install(CHANNEL);
+    const clients = createTableClients(settings.storage!, settings.tablePrefix, { retryOptions: { maxRetries: 0 } });
+    const ledger = new AlertLedger(clients, { now: () => clock });
+    await ledger.ensureTables();
+    await ledger.admit([failedExchangeJob], [TEAMS_BOT_RECEIVER]);
+    const result = await deliverPending({
+      ledger,
+      receivers: [{ channel: service.channel(recordingLogger()) }],
+      tenant: TENANT,
+      render: RENDER_CONTEXT,
+      groupThreshold: 3,
+      owner: "test-run",
+      now: () => clock,
+      unavailableSince: new Map(),
+      logger: recordingLogger(),
+    });
+    expect(result).toMatchObject({ delivered: 1, failed: 0, messages: 1 });
+    const row = await clients.alerts.getEntity<{ state: string; messageId: string }>(tenantPartitionKey(TENANT), `${failedExchangeJob.fingerprint}~${TEAMS_BOT_RECEIVER}`);
+    expect(row.state).toBe("delivered");
+    expect(row.messageId).toBe("activity-1");
+    expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.activityId).toBe("activity-1");
   });
 });
 
