@@ -287,6 +287,12 @@ param smtpUser string = ''
 @description('SMTP password. Optional: leave empty and store it in Key Vault (smtp-password) after deployment.')
 param smtpPassword string = ''
 
+@description('Routing file (ALERT_ROUTES_FILE): its path on the app, e.g. /home/site/wwwroot/routes.yaml shipped with the package. Empty: TEAMS_WEBHOOK_URL (and EMAIL_TO) form the default route.')
+param alertRoutesFile string = ''
+
+@description('Routing as inline JSON (ALERT_ROUTES), instead of a file. Webhook URLs are named with urlFrom (an app setting holding a Key Vault reference), never written here. Empty: no inline routing.')
+param alertRoutes string = ''
+
 // ---------------------------------------------------------------- names
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
@@ -398,6 +404,8 @@ var applicationSettings = {
   LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
   TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
+  ALERT_ROUTES_FILE: alertRoutesFile
+  ALERT_ROUTES: alertRoutes
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
   EMAIL_TO: emailTo
   EMAIL_FROM: emailFrom

@@ -5,8 +5,9 @@
  *
  * poll/normalize live in the AvePoint client, detect in alerts/, decide is the
  * ledger's admit (fingerprints already known are not admitted again), route is
- * the receivers list, render + deliver + record happen in the outbox, and the
- * checkpoint is written last.
+ * routing/admission.ts (each alert admitted for the receivers its route names,
+ * or recorded as silenced), render + deliver + record happen in the outbox
+ * (with a receiver's fallback when it is down), and the checkpoint is written last.
  */
 import type { LicenseUsage } from "./avepoint/model.js";
 import { detectJobAlerts, detectRecovery, isFinal, type OpenFailure } from "./alerts/job-rules.js";
@@ -16,6 +17,7 @@ import type { Settings } from "./config/settings.js";
 import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
+import { admitRouted } from "./routing/admission.js";
 import { redact } from "./security/secret.js";
 import { jobsWindow, readJobs, scanServices, type JobReader, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
 
@@ -101,7 +103,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
       openFailures[key] = open;
     }
 
-    const admitted = await ledger.admit([...labelled, ...recoveries], deps.receivers.map((r) => r.channel.name));
+    const { admitted } = await admitRouted(ledger, [...labelled, ...recoveries], settings.routing, now, deps.logger);
 
     // Jobs still running are re-read next cycle, wherever the watermark goes.
     const openJobs: OpenJob[] = jobs
@@ -137,7 +139,7 @@ export async function runLicenseMonitor(deps: MonitorDeps): Promise<CycleSummary
     const { alerts, state } = evaluateLicense({ usage, state: previous.state, settings: settings.license, tenant: settings.alerts.tenantName, now });
     if (previous.corrupt) deps.logger.warn("the stored license state could not be read; starting it afresh");
     // The state is written only after its alerts are admitted: a crash in between re-evaluates to the same fingerprints.
-    const admitted = await ledger.admit(alerts, deps.receivers.map((r) => r.channel.name));
+    const { admitted } = await admitRouted(ledger, alerts, settings.routing, now, deps.logger);
     return {
       read: 1,
       newAlerts: admitted.length,

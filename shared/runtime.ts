@@ -8,11 +8,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "./avepoint/index.js";
-import type { Settings } from "./config/settings.js";
-import { WorkflowsWebhookChannel } from "./channels/teams-workflows.js";
+import type { GraphCredentialSettings } from "./config/email.js";
+import { ConfigError, type Settings } from "./config/settings.js";
+import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
 import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
 import { SmtpMailChannel } from "./channels/email-smtp.js";
 import type { Receiver } from "./delivery/outbox.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";
 import { runJobsMonitor, runLicenseMonitor, type AvePointReader, type CycleSummary, type MonitorName } from "./pipeline.js";
@@ -32,9 +34,55 @@ export interface Runtime {
 }
 
 /** Receiver name of the Teams Workflows webhook from TEAMS_WEBHOOK_URL; permanent (the ledger keys deliveries by it). */
-export const TEAMS_RECEIVER = "teams";
+export const TEAMS_RECEIVER = DEFAULT_TEAMS_RECEIVER;
 /** Receiver name of the email list from EMAIL_TO; permanent like TEAMS_RECEIVER. */
-export const EMAIL_RECEIVER = "email";
+export const EMAIL_RECEIVER = DEFAULT_EMAIL_RECEIVER;
+
+export interface ReceiverContext {
+  settings: Settings;
+  logger: Logger;
+  /** The Graph credential for email receivers; one per process, since it caches its token. Default: a new one. */
+  graphCredential?: (settings: GraphCredentialSettings) => TokenCredential;
+  /** Options for Teams Workflows channels (tests: no waits, a private pacer). */
+  workflows?: Partial<Omit<WorkflowsWebhookChannelOptions, "name" | "url">>;
+}
+
+/**
+ * One receiver of the routing (settings.routing): its channel, named by the
+ * receiver's permanent name, and its fallback. Email receivers send through
+ * the email transport of the settings (Graph or SMTP) to their own list.
+ * @throws ConfigError for a receiver this build cannot deliver to.
+ */
+export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Receiver {
+  const { settings, logger } = context;
+  const fallback = spec.fallback !== undefined ? { fallback: spec.fallback } : {};
+  switch (spec.type) {
+    case "teams-workflows":
+      return { channel: new WorkflowsWebhookChannel({ logger, ...context.workflows, name: spec.name, url: spec.url }), ...fallback };
+    case "email": {
+      const email = settings.email;
+      // The settings parser refuses email receivers without email settings; this guards other callers.
+      if (!email) throw new ConfigError([{ variable: "EMAIL_FROM, EMAIL_TO", message: `receiver ${spec.name} sends email, but email is not configured` }]);
+      const { transport } = email;
+      if (transport.kind === "graph") {
+        const credential = (context.graphCredential ?? createGraphCredential)(transport.credential);
+        return {
+          channel: new GraphMailChannel({ name: spec.name, sender: email.from, recipients: spec.to, credential, graphBaseUrl: transport.baseUrl, logger }),
+          ...fallback,
+        };
+      }
+      const { host, port, secure, requireTls, auth } = transport;
+      return {
+        channel: new SmtpMailChannel({ name: spec.name, host, port, secure, requireTls, from: email.from, recipients: spec.to, logger, ...(auth ? { auth } : {}) }),
+        ...fallback,
+      };
+    }
+    case "teams-bot":
+      throw new ConfigError([
+        { variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name}: this build cannot deliver through the Teams bot from the monitors; remove the bot receiver or TEAMS_BOT_APP_ID` },
+      ]);
+  }
+}
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;
@@ -48,26 +96,8 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
   const receiversFor = (logger: Logger): Receiver[] => {
     if (options.receivers) return options.receivers;
-    const receivers: Receiver[] = [];
-    if (settings.teams.webhookUrl) {
-      receivers.push({ channel: new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: settings.teams.webhookUrl, logger }) });
-    }
-    const email = settings.email;
-    if (email) {
-      const { transport } = email;
-      if (transport.kind === "graph") {
-        graphCredential ??= createGraphCredential(transport.credential);
-        receivers.push({
-          channel: new GraphMailChannel({ name: EMAIL_RECEIVER, sender: email.from, recipients: email.to, credential: graphCredential, graphBaseUrl: transport.baseUrl, logger }),
-        });
-      } else {
-        const { host, port, secure, requireTls, auth } = transport;
-        receivers.push({
-          channel: new SmtpMailChannel({ name: EMAIL_RECEIVER, host, port, secure, requireTls, from: email.from, recipients: email.to, logger, ...(auth ? { auth } : {}) }),
-        });
-      }
-    }
-    return receivers;
+    const graphCredentialFor = (credential: GraphCredentialSettings): TokenCredential => (graphCredential ??= createGraphCredential(credential));
+    return settings.routing.receivers.map((spec) => buildReceiver(spec, { settings, logger, graphCredential: graphCredentialFor }));
   };
   // The client lives as long as the process (it caches its token) but logs to the
   // invocation that is running: each run's logger is found through async context.

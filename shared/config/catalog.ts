@@ -63,6 +63,9 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "SMTP_REQUIRE_TLS", description: "Refuse to send unless the server upgrades with STARTTLS (must stay true with a password, except to localhost)", default: "true", scope: "infra" },
   { name: "SMTP_USER", description: "SMTP user name (with SMTP_PASSWORD)", scope: "infra" },
   { name: "SMTP_PASSWORD", description: "SMTP password", secret: true, scope: "infra" },
+  // Routing
+  { name: "ALERT_ROUTES_FILE", description: "Path of a routing file (JSON or YAML): named receivers, routes by kind, severity, service and tenant, fallbacks, silences (see Routing)", default: "none: TEAMS_WEBHOOK_URL and/or EMAIL_TO form the default route", scope: "infra" },
+  { name: "ALERT_ROUTES", description: "The routing as inline JSON, instead of a file; name webhook URLs with `urlFrom` (a setting holding a Key Vault reference), never inline", default: "none", scope: "infra" },
   // Storage
   { name: "AzureWebJobsStorage", description: "Storage connection string (used for the ledger unless one of the two below is set)", scope: "platform" },
   { name: "ALERTS_STORAGE_CONNECTION", description: "Connection string of the ledger's storage account", secret: true, scope: "local-only" },

@@ -4,6 +4,7 @@ import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { parseEmailSettings, type EmailSettings } from "./email.js";
 import { describeWebhookUrlProblem } from "./webhook-url.js";
+import { parseRouting, type Routing } from "../routing/config.js";
 import {
   AVEPOINT_ENVIRONMENTS,
   AVEPOINT_REGIONS,
@@ -78,6 +79,8 @@ export interface Settings {
   teams: { webhookUrl?: Secret };
   /** Email delivery (receiver `email`); absent when EMAIL_TO is unset. */
   email?: EmailSettings;
+  /** Receivers, routes and silences: from ALERT_ROUTES_FILE / ALERT_ROUTES, else the default route of the receivers above. */
+  routing: Routing;
   storage?: StorageSettings;
   tablePrefix: string;
 }
@@ -140,6 +143,8 @@ const rawSchema = z.object({
   LICENSE_REMIND_HOURS: optionalText,
   TEAMS_WEBHOOK_URL: optionalText,
   EMAIL_TO: optionalText,
+  ALERT_ROUTES_FILE: optionalText,
+  ALERT_ROUTES: optionalText,
   EMAIL_FROM: optionalText,
   EMAIL_TRANSPORT: optionalText,
   EMAIL_GRAPH_TENANT_ID: optionalText,
@@ -362,6 +367,24 @@ export function parseSettings(values: Record<string, string | undefined>, option
   // --- Email ---------------------------------------------------------------
   const email = parseEmailSettings(raw, { problem, integer, bool, url: (variable) => url(variable) });
 
+  // --- Routing -------------------------------------------------------------
+  // `values`, not `raw`: a receiver's urlFrom may name any setting.
+  const routed = parseRouting({
+    values,
+    ...(teams.webhookUrl ? { teamsWebhookUrl: teams.webhookUrl } : {}),
+    ...(email ? { emailTo: email.to } : {}),
+  });
+  for (const p of routed.problems) problem(p.variable, p.message);
+  const routing = routed.routing;
+  const routingVariable = routing.source === "default" ? undefined : routing.source;
+  if (routingVariable) {
+    for (const r of routing.receivers) {
+      if (r.type === "email" && !email && raw.EMAIL_TO === undefined) {
+        problem(routingVariable, `receivers.${r.name}: an email receiver needs the email settings: set EMAIL_FROM and EMAIL_TO (the \`email\` receiver's recipients), and Graph or SMTP`);
+      }
+    }
+  }
+
   // --- Storage -------------------------------------------------------------
   let storage: StorageSettings | undefined;
   if (raw.ALERTS_STORAGE_ACCOUNT_URL !== undefined) {
@@ -392,7 +415,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
       "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
     );
   }
-  if (requireAvePoint && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined) {
+  if (requireAvePoint && routing.source === "default" && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined) {
     problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients");
   }
 
@@ -407,6 +430,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     license,
     teams,
     ...(email ? { email } : {}),
+    routing,
     ...(storage ? { storage } : {}),
     tablePrefix,
   };

@@ -4,14 +4,20 @@ import { DeliveryError } from "../channels/delivery.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
 import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
+import { SILENCED_RECEIVER } from "../routing/config.js";
 
 /** A receiver: where alerts go (a permanent name) and how they are composed for it. */
 export interface Receiver {
   channel: Channel;
+  /**
+   * Receiver that gets what this one fails to take in a cycle (after the
+   * channel's own retries); from the routing file's `fallback`.
+   */
+  fallback?: string;
 }
 
 export interface OutboxOptions {
-  ledger: Pick<AlertLedger, "pending" | "claim" | "markDelivered" | "release">;
+  ledger: Pick<AlertLedger, "pending" | "claim" | "markDelivered" | "release" | "admit">;
   receivers: readonly Receiver[];
   tenant: string;
   render: RenderContext;
@@ -69,18 +75,25 @@ function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): Com
  * write) → send → record delivered only after a 2xx. A failed send puts the
  * records back to pending, so nothing found is ever lost; a claim another run
  * holds is skipped, so nothing is sent twice.
+ *
+ * Fallback: what a receiver fails to take this cycle (its channel has already
+ * retried; or it is paused after such a failure) is admitted for its
+ * `fallback` receiver, alert × fallback in the ledger like any delivery, and
+ * sent there in the same cycle. The primary's rows stay pending, so the
+ * primary still gets them when it is back: both are marked, each once. A
+ * fallback that is down too hands on to its own fallback.
+ *
+ * Rows of the reserved receiver `silenced` are recorded as delivered without
+ * sending (see routing/admission.ts).
  */
 export async function deliverPending(options: OutboxOptions): Promise<OutboxResult> {
   const result: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };
   const now = options.now();
-  const all = await options.ledger.pending(options.tenant);
+  const pending = await options.ledger.pending(options.tenant);
   const paused = (receiver: string) => {
     const since = options.unavailableSince.get(receiver);
     return since !== undefined && now.getTime() - since.getTime() < RECEIVER_PAUSE_IN_MS;
   };
-  const pending = all.filter((r) => !paused(r.receiver));
-  result.deferred = all.length - pending.length;
-  noteUndelivered(result, all.filter((r) => paused(r.receiver)));
   if (pending.length === 0) return result;
 
   const byReceiver = new Map<string, DeliveryRecord[]>();
@@ -90,7 +103,13 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
     byReceiver.set(record.receiver, list);
   }
 
-  for (const [receiverName, records] of byReceiver) {
+  const queue = [...byReceiver];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const [receiverName, records] = next;
+    if (receiverName === SILENCED_RECEIVER) {
+      await recordSilenced(options, records, result);
+      continue;
+    }
     const receiver = options.receivers.find((r) => r.channel.name === receiverName);
     if (!receiver) {
       // Receiver names are permanent ids; a removed receiver keeps its records for when it returns.
@@ -98,47 +117,82 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
       noteUndelivered(result, records);
       continue;
     }
-    const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
-    const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
-    result.skipped += records.length - claimed.length;
-    noteUndelivered(result, records.filter((_, i) => claims[i] === null));
-    if (claimed.length === 0) continue;
-
-    const byFingerprint = new Map(claimed.map((r) => [r.fingerprint, r]));
-    const messages = compose(receiver.channel, claimed.map((r) => r.alert), options);
-    let unavailable: string | undefined;
-    for (const message of messages) {
-      const own = message.fingerprints.map((f) => byFingerprint.get(f)).filter((r): r is DeliveryRecord => r !== undefined);
-      if (unavailable) {
-        await releaseAll(options, own, unavailable, result);
-        result.failed += own.length;
-        continue;
-      }
-      let sent: Awaited<ReturnType<Channel["send"]>>;
-      try {
-        sent = await receiver.channel.send(message.payload, options.abortSignal ? { abortSignal: options.abortSignal } : undefined);
-      } catch (error) {
-        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        options.logger.error(`delivery to ${receiverName} failed; ${own.length} alert(s) stay pending`, { error: text });
-        result.errors.push(`${receiverName}: ${text}`);
-        await releaseAll(options, own, text, result);
-        result.failed += own.length;
-        // A receiver that is down after all its retries is not tried again this cycle.
-        if (receiverIsDown(error)) {
-          unavailable = `not sent: ${receiverName} was unavailable this cycle (${text})`;
-          options.unavailableSince.set(receiverName, now);
-        }
-        continue;
-      }
-      result.messages++;
-      options.unavailableSince.delete(receiverName);
-      // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
-      // write leaves the records claimed; once the lease expires the next run sends again.
-      await Promise.all(own.map((r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined)));
-      result.delivered += own.length;
+    let undelivered: DeliveryRecord[];
+    if (paused(receiverName)) {
+      // Failed moments ago (this cycle, or the other monitor's): not tried again; the rows wait for the next cycle.
+      result.deferred += records.length;
+      noteUndelivered(result, records);
+      undelivered = records;
+    } else {
+      undelivered = await deliverTo(receiver, records, options, result, now);
     }
+    if (undelivered.length === 0 || receiver.fallback === undefined || options.abortSignal?.aborted) continue;
+    // Admission is insert-if-absent: alerts the fallback already has (an earlier cycle, another run) are not handed over again.
+    const handedOver = await options.ledger.admit(
+      undelivered.map((r) => r.alert),
+      [receiver.fallback],
+    );
+    if (handedOver.length === 0) continue;
+    options.logger.warn(`${handedOver.length} alert(s) not delivered to ${receiverName} go to its fallback ${receiver.fallback}; ${receiverName} still gets them when it is back`);
+    queue.push([receiver.fallback, handedOver]);
   }
   return result;
+}
+
+/** Claims, composes and sends one receiver's records; returns those a failed send left undelivered (not claims held elsewhere). */
+async function deliverTo(receiver: Receiver, records: DeliveryRecord[], options: OutboxOptions, result: OutboxResult, now: Date): Promise<DeliveryRecord[]> {
+  const receiverName = receiver.channel.name;
+  const undelivered: DeliveryRecord[] = [];
+  const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
+  const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
+  result.skipped += records.length - claimed.length;
+  noteUndelivered(result, records.filter((_, i) => claims[i] === null));
+  if (claimed.length === 0) return undelivered;
+
+  const byFingerprint = new Map(claimed.map((r) => [r.fingerprint, r]));
+  const messages = compose(receiver.channel, claimed.map((r) => r.alert), options);
+  let unavailable: string | undefined;
+  for (const message of messages) {
+    const own = message.fingerprints.map((f) => byFingerprint.get(f)).filter((r): r is DeliveryRecord => r !== undefined);
+    if (unavailable) {
+      await releaseAll(options, own, unavailable, result);
+      result.failed += own.length;
+      undelivered.push(...own);
+      continue;
+    }
+    let sent: Awaited<ReturnType<Channel["send"]>>;
+    try {
+      sent = await receiver.channel.send(message.payload, options.abortSignal ? { abortSignal: options.abortSignal } : undefined);
+    } catch (error) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      options.logger.error(`delivery to ${receiverName} failed; ${own.length} alert(s) stay pending`, { error: text });
+      result.errors.push(`${receiverName}: ${text}`);
+      await releaseAll(options, own, text, result);
+      result.failed += own.length;
+      undelivered.push(...own);
+      // A receiver that is down after all its retries is not tried again this cycle.
+      if (receiverIsDown(error)) {
+        unavailable = `not sent: ${receiverName} was unavailable this cycle (${text})`;
+        options.unavailableSince.set(receiverName, now);
+      }
+      continue;
+    }
+    result.messages++;
+    options.unavailableSince.delete(receiverName);
+    // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
+    // write leaves the records claimed; once the lease expires the next run sends again.
+    await Promise.all(own.map((r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined)));
+    result.delivered += own.length;
+  }
+  return undelivered;
+}
+
+/** Silenced alerts: claimed and marked delivered without a send, so the ledger knows them and they never fire later. */
+async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[], result: OutboxResult): Promise<void> {
+  const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
+  const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
+  noteUndelivered(result, records.filter((_, i) => claims[i] === null));
+  await Promise.all(claimed.map((r) => options.ledger.markDelivered(r)));
 }
 
 /**

@@ -36,6 +36,7 @@ import { isKnownTimeZone, minutesOfClockTime, WEEKDAYS, type WeeklyWindow, type 
 /** Receiver names used without a routing file (permanent: the ledger keys deliveries by them). */
 export const DEFAULT_TEAMS_RECEIVER = "teams";
 export const DEFAULT_EMAIL_RECEIVER = "email";
+export const DEFAULT_TEAMS_BOT_RECEIVER = "teams-bot";
 /**
  * The ledger records silenced alerts as delivered to this pseudo-receiver,
  * so a name no routing file may declare.
@@ -77,7 +78,12 @@ export interface EmailReceiverSpec extends ReceiverSpecBase {
   to: string[];
 }
 
-export type ReceiverSpec = TeamsWorkflowsReceiverSpec | EmailReceiverSpec;
+/** Posts through the Teams bot configured by TEAMS_BOT_* (one bot per app). */
+export interface TeamsBotReceiverSpec extends ReceiverSpecBase {
+  type: "teams-bot";
+}
+
+export type ReceiverSpec = TeamsWorkflowsReceiverSpec | EmailReceiverSpec | TeamsBotReceiverSpec;
 export type ReceiverType = ReceiverSpec["type"];
 
 export interface Route {
@@ -114,6 +120,8 @@ export interface RoutingInput {
   teamsWebhookUrl?: Secret;
   /** The default route's email recipients, already validated by the settings parser. */
   emailTo?: readonly string[];
+  /** Whether the Teams bot is configured (TEAMS_BOT_APP_ID): it then joins the default route. */
+  teamsBot?: boolean;
   /** Reads ALERT_ROUTES_FILE. Default: the file system (UTF-8). */
   readFile?: (path: string) => string;
 }
@@ -182,12 +190,13 @@ export function parseRouting(input: RoutingInput): { routing: Routing; problems:
 }
 
 /** Without a routing file: every configured receiver is the default route. */
-export function defaultRouting(input: Pick<RoutingInput, "teamsWebhookUrl" | "emailTo">): Routing {
+export function defaultRouting(input: Pick<RoutingInput, "teamsWebhookUrl" | "emailTo" | "teamsBot">): Routing {
   const receivers: ReceiverSpec[] = [];
   if (input.teamsWebhookUrl) {
     receivers.push({ name: DEFAULT_TEAMS_RECEIVER, type: "teams-workflows", url: input.teamsWebhookUrl, urlFrom: "TEAMS_WEBHOOK_URL" });
   }
   if (input.emailTo && input.emailTo.length > 0) receivers.push({ name: DEFAULT_EMAIL_RECEIVER, type: "email", to: [...input.emailTo] });
+  if (input.teamsBot) receivers.push({ name: DEFAULT_TEAMS_BOT_RECEIVER, type: "teams-bot" });
   return { source: "default", receivers, routes: [], defaultReceivers: receivers.map((r) => r.name), silences: [] };
 }
 
@@ -257,8 +266,9 @@ const receiverSchema = z.discriminatedUnion(
       ),
       fallback: receiverRef.optional(),
     }),
+    strictObject({ type: z.literal("teams-bot"), fallback: receiverRef.optional() }),
   ],
-  { error: (issue) => (issue.code === "invalid_union" || issue.code === "invalid_type" ? "type must be teams-workflows or email" : undefined) },
+  { error: (issue) => (issue.code === "invalid_union" || issue.code === "invalid_type" ? "type must be teams-workflows, email or teams-bot" : undefined) },
 );
 
 const routeSchema = strictObject({
@@ -322,7 +332,7 @@ function readRoutingDocument(doc: unknown, source: Routing["source"], values: Ro
   const declared = new Set<string>();
   const rawReceivers = doc["receivers"];
   if (!isMapping(rawReceivers) || Object.keys(rawReceivers).length === 0) {
-    report(["receivers"], "must declare at least one receiver: a mapping of name → { type: teams-workflows | email, ... }");
+    report(["receivers"], "must declare at least one receiver: a mapping of name → { type: teams-workflows | email | teams-bot, ... }");
   } else {
     for (const [name, body] of Object.entries(rawReceivers)) {
       declared.add(name);
@@ -337,6 +347,10 @@ function readRoutingDocument(doc: unknown, source: Routing["source"], values: Ro
       const spec = parsed.data;
       if (spec.type === "email") {
         routing.receivers.push({ name, type: "email", to: [...new Set(spec.to)], ...(spec.fallback !== undefined ? { fallback: spec.fallback } : {}) });
+        continue;
+      }
+      if (spec.type === "teams-bot") {
+        routing.receivers.push({ name, type: "teams-bot", ...(spec.fallback !== undefined ? { fallback: spec.fallback } : {}) });
         continue;
       }
       const url = readWebhookUrl(spec, values, path, report);

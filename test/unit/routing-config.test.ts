@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it, test } from "vitest";
-import { defaultRouting, parseRouting, type RoutingInput } from "../../shared/routing/config.js";
+import { ConfigError, parseSettings } from "../../shared/config/index.js";
+import { defaultRouting, parseRouting, ROUTABLE_KINDS, type RoutingInput } from "../../shared/routing/config.js";
 import { Secret } from "../../shared/security/secret.js";
 
 const ONCALL_URL = "https://prod-01.westeurope.logic.azure.com/workflows/oncall/triggers/manual/paths/invoke?sig=oncall-sig-value";
@@ -172,7 +173,7 @@ colour: blue
       "receivers.oncall-mail.to[1] (line 8): must be an email address such as oncall@contoso.com",
       'receivers["Team Channel"] (line 11): "Team Channel" is not a valid receiver name: use 1-40 of a-z, 0-9 and "-" (it is a permanent id)',
       "receivers[\"Team Channel\"].url (line 12): must be an https URL (plain http only to 127.0.0.1, localhost or [::1])",
-      "receivers.pager.type (line 14): type must be teams-workflows or email",
+      "receivers.pager.type (line 14): type must be teams-workflows, email or teams-bot",
       'routes[0].matchers.severity[0] (line 16): "critcal" is not a severity; expected one of critical, warning, info',
       'routes[0].matchers.service[0] (line 16): "Exchange" is not a service; expected one of Exchange Online, SharePoint Online, OneDrive, Microsoft 365 Groups, Project Online, Public Folder, Teams, Viva Engage, Teams Chat, Power BI, Power Automate, Power Apps',
       'routes[0].receivers[1] (line 17): "on-call-mail" is not a declared receiver; declared: oncall-teams, oncall-mail, Team Channel, pager',
@@ -197,14 +198,14 @@ colour: blue
     ["a fallback nobody declared", { receivers: { a: { type: "email", to: "a@b.co", fallback: "b" } }, default: "a" }, ['receivers.a.fallback: "b" is not a declared receiver; declared: a']],
     ["a chain that ends is fine", { receivers: { a: { type: "email", to: "a@b.co", fallback: "b" }, b: { type: "email", to: "b@b.co", fallback: "c" }, c: { type: "email", to: "c@b.co" } }, default: "a" }, []],
     ["the reserved receiver name", { receivers: { silenced: { type: "email", to: "a@b.co" } }, default: "silenced" }, ['receivers.silenced: "silenced" is reserved (the ledger records silenced alerts under it); choose another name']],
-    ["no receivers, no default", {}, ["receivers: must declare at least one receiver: a mapping of name → { type: teams-workflows | email, ... }", "default: is required: the receivers of alerts no route matches, e.g. default: [team-channel]"]],
+    ["no receivers, no default", {}, ["receivers: must declare at least one receiver: a mapping of name → { type: teams-workflows | email | teams-bot, ... }", "default: is required: the receivers of alerts no route matches, e.g. default: [team-channel]"]],
     ["a webhook given two ways", { receivers: { a: { type: "teams-workflows", url: TEAM_URL, urlFrom: "X" } }, default: "a" }, ["receivers.a: give the webhook URL exactly one way: urlFrom (the name of a setting holding it, e.g. a Key Vault reference) or url"]],
     ["a webhook given no way", { receivers: { a: { type: "teams-workflows" } }, default: "a" }, ["receivers.a: give the webhook URL exactly one way: urlFrom (the name of a setting holding it, e.g. a Key Vault reference) or url"]],
     ["a silence without an end", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", silences: [{ name: "s", starts: "2026-05-04T22:00:00Z" }] }, ["silences[0]: needs starts and ends (ISO 8601 with offset), or a weekly window { days, start, end, timeZone }"]],
     ["a silence ending before it starts", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", silences: [{ name: "s", starts: "2026-05-04T22:00:00Z", ends: "2026-05-04T21:00:00Z" }] }, ["silences[0].ends: must be after starts"]],
     ["two silences of one name", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", silences: [{ name: "s", starts: "2026-05-04T20:00:00Z", ends: "2026-05-04T21:00:00Z" }, { name: "s", starts: "2026-05-04T20:00:00Z", ends: "2026-05-04T21:00:00Z" }] }, ['silences[1].name: "s" names another silence too; names must be unique']],
     ["an empty weekly window", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", silences: [{ name: "s", weekly: { days: "mon", start: "02:00", end: "02:00", timeZone: "UTC" } }] }, ['silences[0].weekly.end: must differ from start (for a whole day use start "00:00", end "24:00")']],
-    ["an unknown alert kind", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", routes: [{ matchers: { kind: "jobs" }, receivers: "a" }] }, ['routes[0].matchers.kind[0]: "jobs" is not an alert kind; expected one of job, job-recovery, license, monitoring']],
+    ["an unknown alert kind", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", routes: [{ matchers: { kind: "jobs" }, receivers: "a" }] }, [`routes[0].matchers.kind[0]: "jobs" is not an alert kind; expected one of ${ROUTABLE_KINDS.join(", ")}`]],
     ["routes that are not a list", { receivers: { a: { type: "email", to: "a@b.co" } }, default: "a", routes: { a: 1 } }, ["routes: must be a list of routes: - { matchers: {...}, receivers: [...], continue: true|false }"]],
     ["not a mapping at all", ["a"], ["(top level): must be a mapping with receivers, routes, default and silences"]],
   ])("inline: %s", (_case, doc, expected) => {
@@ -251,6 +252,7 @@ describe("without a routing file", () => {
     ["Teams only", { teamsWebhookUrl: url }, ["teams"]],
     ["email only", { emailTo: ["oncall@contoso.com"] }, ["email"]],
     ["both", { teamsWebhookUrl: url, emailTo: ["oncall@contoso.com"] }, ["teams", "email"]],
+    ["the Teams bot", { teamsBot: true }, ["teams-bot"]],
     ["neither", {}, []],
   ] as const)("%s: the configured receivers form the default route", (_case, input, names) => {
     const { routing, problems } = parse({}, {}, input);
@@ -267,5 +269,54 @@ describe("without a routing file", () => {
       { name: "teams", type: "teams-workflows", url, urlFrom: "TEAMS_WEBHOOK_URL" },
       { name: "email", type: "email", to: ["a@b.co"] },
     ]);
+  });
+});
+
+describe("through the settings loader", () => {
+  const base = {
+    AVEPOINT_CLIENT_ID: "app-1",
+    AVEPOINT_CLIENT_SECRET: "s3cr3t-value",
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  };
+
+  it("reports routing mistakes as ConfigError problems of ALERT_ROUTES_FILE, with the other settings' problems", () => {
+    const dir = mkdtempSync(join(tmpdir(), "routes-"));
+    const file = join(dir, "routes.yaml");
+    writeFileSync(file, "receivers:\n  oncall: { type: email, to: oncall@contoso.com }\nroutes:\n  - matchers: { severity: urgent }\n    receivers: [pager]\ndefault: oncall\n");
+    let error: unknown;
+    try {
+      parseSettings({ ...base, ALERT_ROUTES_FILE: file, LOG_LEVEL: "loud" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { variable: "LOG_LEVEL", message: expect.stringContaining("must be one of") },
+        { variable: "ALERT_ROUTES_FILE", message: 'routes[0].matchers.severity[0] (line 4): "urgent" is not a severity; expected one of critical, warning, info' },
+        { variable: "ALERT_ROUTES_FILE", message: 'routes[0].receivers[0] (line 5): "pager" is not a declared receiver; declared: oncall' },
+        { variable: "ALERT_ROUTES_FILE", message: expect.stringContaining("receivers.oncall: an email receiver needs the email settings") },
+      ]),
+    );
+    // A routing file is a receiver: no "no receiver" problem.
+    expect(problems.some((p) => p.message.includes("no receiver"))).toBe(false);
+  });
+
+  it("builds the default route from TEAMS_WEBHOOK_URL without a routing file", () => {
+    const settings = parseSettings({ ...base, TEAMS_WEBHOOK_URL: TEAM_URL });
+    expect(settings.routing.source).toBe("default");
+    expect(settings.routing.defaultReceivers).toEqual(["teams"]);
+  });
+
+  it("resolves urlFrom against any setting, and keeps the URL out of errors and inspection", () => {
+    const settings = parseSettings({
+      ...base,
+      ALERT_ROUTES: JSON.stringify({ receivers: { oncall: { type: "teams-workflows", urlFrom: "TEAMS_WEBHOOK_ONCALL" } }, default: "oncall" }),
+      TEAMS_WEBHOOK_ONCALL: ONCALL_URL,
+    });
+    const [oncall] = settings.routing.receivers;
+    expect(oncall?.type === "teams-workflows" && oncall.url.reveal()).toBe(ONCALL_URL);
+    expect(inspect(settings, { depth: 10 })).not.toContain("oncall-sig-value");
   });
 });
