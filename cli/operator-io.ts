@@ -1,0 +1,42 @@
+/**
+ * What the operator commands (`send-test-alert`, `status`) share: where they
+ * read settings from and write to, injectable so tests run them in-process.
+ */
+import { Secret } from "../shared/security/secret.js";
+
+export interface OperatorIo {
+  /** Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Folder of local.settings.json; default the working directory; null skips it. */
+  localSettingsDir?: string | null;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now?: () => Date;
+}
+
+export const processIo: OperatorIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Every Secret inside the settings (webhook URLs, client secrets, keys...): what output must never contain. */
+export function secretsIn(value: unknown, found: Secret[] = [], seen = new Set<unknown>()): Secret[] {
+  if (value instanceof Secret) found.push(value);
+  else if (typeof value === "object" && value !== null && !seen.has(value) && !(value instanceof Date)) {
+    seen.add(value);
+    for (const v of Object.values(value)) secretsIn(v, found, seen);
+  }
+  return found;
+}
+
+/** Runs `main` when the file is the entry point, exiting with its code. */
+export function runAsScript(metaUrl: string, main: (argv: string[]) => Promise<number>): void {
+  if (metaUrl !== `file://${process.argv[1]}`) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,334 @@
+import { AvePointApiError, AvePointAuthError, AvePointCertificateError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "../avepoint/errors.js";
+import { NetworkError } from "../http/request.js";
+import { redact } from "../security/secret.js";
+import { fingerprintOf } from "./fingerprint.js";
+import { InvalidLicenseUsageError } from "./license-rules.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem } from "./model.js";
+
+/**
+ * Rules about the monitor itself: "Monitoring degraded" when a monitor fails
+ * several cycles in a row, "credential expires soon" before the AvePoint
+ * credential runs out. Pure: the clock comes in as `now`, state comes in and
+ * goes out as plain JSON (kept in the monitor's checkpoint).
+ */
+
+const DAY_IN_MS = 24 * 60 * 60 * 1000;
+/** The error text an alert carries: enough to recognise the failure, short enough for a card. */
+export const MONITORING_ERROR_CHARS = 400;
+
+// --- Classifying a failed cycle ----------------------------------------------------
+
+export interface MonitorErrorClass {
+  problem: MonitoringProblem;
+  /** `Name: message`, redacted and cut to MONITORING_ERROR_CHARS. */
+  text: string;
+}
+
+/**
+ * What kind of failure stopped a cycle, for the operator:
+ *
+ * | error                                                      | problem     |
+ * | ---------------------------------------------------------- | ----------- |
+ * | AvePointAuthError with HTTP 5xx / 408 / 429 (token outage)  | unreachable |
+ * | AvePointAuthError otherwise (refused, no usable token)     | credential  |
+ * | AvePointCertificateError (unreadable certificate)          | credential  |
+ * | AvePointApiError 401 / 403                                 | credential  |
+ * | AvePointApiError 404 (the endpoint moved)                  | malformed   |
+ * | AvePointApiError 5xx / 408 / 429 (after the retries)       | unreachable |
+ * | AvePointApiError other 4xx (the API no longer accepts us)  | malformed   |
+ * | NetworkError (refused, reset, DNS, TLS, timeout)           | unreachable |
+ * | MalformedResponseError, UnsafeNextLinkError,               | malformed   |
+ * | PageLimitExceededError, InvalidLicenseUsageError           |             |
+ * | anything else (ledger, a bug)                              | unexpected  |
+ *
+ * Job states the API never sent before are not cycle failures: they are
+ * raised as job alerts of their own ("unrecognized state").
+ */
+export function classifyMonitorError(error: unknown): MonitorErrorClass {
+  return { problem: problemOf(error), text: describeError(error) };
+}
+
+function isOutageStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+function problemOf(error: unknown): MonitoringProblem {
+  if (error instanceof AvePointAuthError) return error.status !== null && isOutageStatus(error.status) ? "unreachable" : "credential";
+  if (error instanceof AvePointCertificateError) return "credential";
+  if (error instanceof AvePointApiError) {
+    if (error.status === 401 || error.status === 403) return "credential";
+    if (isOutageStatus(error.status)) return "unreachable";
+    return "malformed";
+  }
+  if (error instanceof NetworkError) return "unreachable";
+  if (
+    error instanceof MalformedResponseError ||
+    error instanceof UnsafeNextLinkError ||
+    error instanceof PageLimitExceededError ||
+    error instanceof InvalidLicenseUsageError
+  ) {
+    return "malformed";
+  }
+  return "unexpected";
+}
+
+/** `Name: message`, with anything that looks like a credential removed, cut to MONITORING_ERROR_CHARS. */
+export function describeError(error: unknown): string {
+  const text = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  return text.length <= MONITORING_ERROR_CHARS ? text : `${text.slice(0, MONITORING_ERROR_CHARS - 1)}\u2026`;
+}
+
+/** What to check for each problem: shown on the card and in the email. */
+export function monitoringAdvice(problem: MonitoringProblem): { what: string; check: string[] } {
+  switch (problem) {
+    case "credential":
+      return {
+        what: "AvePoint refused the monitor's credential or permissions.",
+        check: [
+          "The client secret or certificate has not expired and matches the app registration (AVEPOINT_CLIENT_ID).",
+          "The app registration still has the Cloud Backup for Microsoft 365 API permissions, with admin consent.",
+          "AVEPOINT_ENVIRONMENT / AVEPOINT_TOKEN_URL name the right AvePoint environment.",
+        ],
+      };
+    case "unreachable":
+      return {
+        what: "The AvePoint API could not be reached, or kept failing after retries.",
+        check: [
+          "AvePoint's service status, and whether the outage is on their side.",
+          "AVEPOINT_REGION / AVEPOINT_API_URL name your tenant's data center.",
+          "Outbound HTTPS from the function app (firewall, proxy, DNS).",
+        ],
+      };
+    case "malformed":
+      return {
+        what: "AvePoint answered with something the monitor cannot understand (a changed response, an endpoint that moved).",
+        check: [
+          "AVEPOINT_API_PROFILE matches the API version your tenant uses (seed or current).",
+          "AvePoint's API release notes for a changed or moved endpoint.",
+          "The function's logs for the response that could not be read; update the monitor if the API changed.",
+        ],
+      };
+    case "unexpected":
+      return {
+        what: "The monitor failed for a reason outside the AvePoint API.",
+        check: ["The function's logs (Application Insights) for the error.", "The alert ledger's storage account is reachable by the function app."],
+      };
+  }
+}
+
+// --- Monitoring degraded -----------------------------------------------------------
+
+/** A monitor's degraded-alert state, kept in its checkpoint (`state.monitoring`). */
+export interface MonitorHealthState {
+  version: 1;
+  /** Epoch ms when this state lineage began (as license-rules: a lost state cannot collide with sent notices). */
+  generation: number | null;
+  /** Degraded episodes so far (the current one while `open`). */
+  episode: number;
+  /** A degraded alert is out and not resolved yet. */
+  open: boolean;
+  /** What the open episode was raised for. */
+  problem: MonitoringProblem | null;
+  /** Failures counted when it was raised. */
+  failures: number;
+}
+
+export function freshMonitorHealthState(): MonitorHealthState {
+  return { version: 1, generation: null, episode: 0, open: false, problem: null, failures: 0 };
+}
+
+const PROBLEMS: readonly MonitoringProblem[] = ["credential", "unreachable", "malformed", "unexpected"];
+
+/** Reads the stored state; anything unreadable gives a fresh one (it never throws, so it cannot stop a cycle). */
+export function parseMonitorHealthState(json: unknown): MonitorHealthState {
+  if (typeof json !== "object" || json === null) return freshMonitorHealthState();
+  const v = json as Record<string, unknown>;
+  const count = (x: unknown) => typeof x === "number" && Number.isInteger(x) && x >= 0;
+  if (v["version"] !== 1 || !count(v["episode"]) || typeof v["open"] !== "boolean" || !count(v["failures"])) return freshMonitorHealthState();
+  if (!(v["generation"] === null || (typeof v["generation"] === "number" && Number.isInteger(v["generation"])))) return freshMonitorHealthState();
+  const problem = PROBLEMS.find((p) => p === v["problem"]) ?? null;
+  if (v["open"] === true && problem === null) return freshMonitorHealthState();
+  return {
+    version: 1,
+    generation: v["generation"] as number | null,
+    episode: v["episode"] as number,
+    open: v["open"] as boolean,
+    problem,
+    failures: v["failures"] as number,
+  };
+}
+
+export interface MonitorHealthInput {
+  tenant: string;
+  monitor: string;
+  /** The stored state (`parseMonitorHealthState(...)`). */
+  state: MonitorHealthState;
+  /** This cycle's failure; null when the cycle's read succeeded. */
+  failure: MonitorErrorClass | null;
+  /** Consecutive failed cycles including this one (0 after a success). */
+  consecutiveFailures: number;
+  /** MONITOR_FAILURE_THRESHOLD. */
+  threshold: number;
+  /** The last successful cycle (before this one). */
+  lastSuccessAt: Date | null;
+  /** The cycle's pinned time. */
+  now: Date;
+}
+
+export interface MonitorHealthEvaluation {
+  alerts: MonitoringDegradedAlert[];
+  state: MonitorHealthState;
+}
+
+/**
+ * One notice per degraded episode, and one when it ends:
+ *
+ * | state   | this cycle                                | notice            | next state |
+ * | ------- | ----------------------------------------- | ----------------- | ---------- |
+ * | closed  | failed, consecutive failures ≥ threshold  | degraded (firing) | open       |
+ * | closed  | failed, below threshold; or succeeded     | none              | closed     |
+ * | open    | failed                                    | none (no repeats) | open       |
+ * | open    | succeeded                                 | resolved          | closed     |
+ *
+ * Identity: `monitoring:<tenant>:<monitor>:<generation>-<episode>:degraded|resolved`.
+ * A cycle re-run before its checkpoint was written yields the same fingerprint.
+ */
+export function evaluateMonitorHealth(input: MonitorHealthInput): MonitorHealthEvaluation {
+  const { tenant, monitor, failure, now } = input;
+  const prior = input.state;
+  const generation = prior.generation ?? now.getTime();
+  const threshold = Math.max(1, input.threshold);
+  const alert = (status: "firing" | "resolved", episode: number, problem: MonitoringProblem, failures: number, error: string): MonitoringDegradedAlert => {
+    const identity = `monitoring:${tenant}:${monitor}:${generation}-${episode}:${status === "firing" ? "degraded" : "resolved"}`;
+    return {
+      kind: "monitoring",
+      subject: "degraded",
+      fingerprint: fingerprintOf(identity),
+      identity,
+      tenant,
+      severity: status === "firing" ? "critical" : "info",
+      status,
+      detectedAt: now,
+      monitor,
+      problem,
+      failures,
+      error,
+      lastSuccessAt: input.lastSuccessAt,
+    };
+  };
+
+  if (failure) {
+    if (prior.open || input.consecutiveFailures < threshold) return { alerts: [], state: { ...prior, generation } };
+    const episode = prior.episode + 1;
+    return {
+      alerts: [alert("firing", episode, failure.problem, input.consecutiveFailures, failure.text)],
+      state: { version: 1, generation, episode, open: true, problem: failure.problem, failures: input.consecutiveFailures },
+    };
+  }
+  if (!prior.open) return { alerts: [], state: { ...prior, generation } };
+  return {
+    alerts: [alert("resolved", prior.episode, prior.problem ?? "unexpected", prior.failures, "")],
+    state: { ...prior, generation, open: false },
+  };
+}
+
+// --- Credential expiry -------------------------------------------------------------
+
+export interface CredentialExpiry {
+  credential: CredentialExpiryAlert["credential"];
+  expiresAt: Date;
+}
+
+/** Per credential: the expiry last warned about and the step reached (days; 0 = expired). */
+export type CredentialNoticeState = Partial<Record<CredentialExpiry["credential"], { expiresAt: string; thresholdDays: number }>>;
+
+/** The warning steps for CREDENTIAL_WARN_DAYS, largest first: e.g. 30 → [30, 7, 0]; 5 → [5, 0]. */
+export function expiryThresholds(warnDays: number): number[] {
+  const steps = [Math.max(1, Math.floor(warnDays)), 7, 0];
+  return [...new Set(steps.filter((d) => d <= steps[0]!))].sort((a, b) => b - a);
+}
+
+/** The smallest step already crossed (0 once expired), or null while more than warnDays remain. */
+export function crossedThreshold(expiresAt: Date, now: Date, warnDays: number): number | null {
+  const left = expiresAt.getTime() - now.getTime();
+  let crossed: number | null = null;
+  for (const step of expiryThresholds(warnDays)) if (left <= step * DAY_IN_MS) crossed = step;
+  return crossed;
+}
+
+export function parseCredentialNoticeState(json: unknown): CredentialNoticeState {
+  const out: CredentialNoticeState = {};
+  if (typeof json !== "object" || json === null) return out;
+  for (const credential of ["certificate", "client-secret"] as const) {
+    const v = (json as Record<string, unknown>)[credential] as Record<string, unknown> | undefined;
+    if (v && typeof v["expiresAt"] === "string" && Number.isFinite(Date.parse(v["expiresAt"])) && typeof v["thresholdDays"] === "number") {
+      out[credential] = { expiresAt: v["expiresAt"], thresholdDays: v["thresholdDays"] };
+    }
+  }
+  return out;
+}
+
+export interface CredentialExpiryInput {
+  tenant: string;
+  credentials: readonly CredentialExpiry[];
+  state: CredentialNoticeState;
+  /** CREDENTIAL_WARN_DAYS. */
+  warnDays: number;
+  now: Date;
+}
+
+/**
+ * One notice per credential per step crossed (30 days, 7 days, expired by
+ * default): a monitor started 5 days before expiry sends the 7-day notice
+ * only, never the 30-day one after it. A credential whose expiry moved out
+ * of the warning window (renewed) gets a resolved notice.
+ *
+ * | days left ≤ step | severity |
+ * | ---------------- | -------- |
+ * | > 7              | warning  |
+ * | ≤ 7, or expired  | critical |
+ *
+ * Identity: `credential:<tenant>:<credential>:<expiresAt ISO>:<step>` (or
+ * `:renewed`): the expiry is the identity of that credential's instance, so
+ * a renewed credential starts its own series.
+ */
+export function evaluateCredentialExpiry(input: CredentialExpiryInput): { alerts: CredentialExpiryAlert[]; state: CredentialNoticeState } {
+  const { tenant, now, warnDays } = input;
+  const alerts: CredentialExpiryAlert[] = [];
+  const state: CredentialNoticeState = { ...input.state };
+  const notice = (c: CredentialExpiry, thresholdDays: number, status: "firing" | "resolved", expiresAt: Date): CredentialExpiryAlert => {
+    const identity = `credential:${tenant}:${c.credential}:${expiresAt.toISOString()}:${status === "resolved" ? "renewed" : thresholdDays}`;
+    return {
+      kind: "monitoring",
+      subject: "credential-expiry",
+      fingerprint: fingerprintOf(identity),
+      identity,
+      tenant,
+      severity: status === "resolved" ? "info" : thresholdDays > 7 ? "warning" : "critical",
+      status,
+      detectedAt: now,
+      credential: c.credential,
+      expiresAt: status === "resolved" ? c.expiresAt : expiresAt,
+      thresholdDays,
+    };
+  };
+  for (const c of input.credentials) {
+    if (!Number.isFinite(c.expiresAt.getTime())) continue;
+    const before = state[c.credential];
+    const expiresIso = c.expiresAt.toISOString();
+    const crossed = crossedThreshold(c.expiresAt, now, warnDays);
+    const sameExpiry = before?.expiresAt === expiresIso;
+    if (crossed === null) {
+      // Renewed (or the window shrank): close what was warned about.
+      if (before) {
+        alerts.push(notice(c, before.thresholdDays, "resolved", new Date(before.expiresAt)));
+        delete state[c.credential];
+      }
+      continue;
+    }
+    if (sameExpiry && before.thresholdDays <= crossed) continue;
+    alerts.push(notice(c, crossed, "firing", c.expiresAt));
+    state[c.credential] = { expiresAt: expiresIso, thresholdDays: crossed };
+  }
+  return { alerts, state };
+}

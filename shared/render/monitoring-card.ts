@@ -1,0 +1,162 @@
+import { monitoringAdvice } from "../alerts/monitoring-rules.js";
+import type { CredentialExpiryAlert, MonitoringAlert, MonitoringDegradedAlert, MonitoringProblem, RenderContext } from "../alerts/model.js";
+import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone } from "./adaptive-card.js";
+import { escapeApiText, escapeMarkdown } from "./escape.js";
+import { alertTag, formatDate, formatUtc, plural, severityLabel, summaryLine, tenantLabel } from "./format.js";
+
+/**
+ * Alerts about the monitor itself (kind `monitoring`): "Monitoring degraded"
+ * and its resolve, the credential expiry warning, and the test message of
+ * `npm run send-test-alert`. `monitoringView` says what they show, for the
+ * card here and the email (email-document.ts) alike.
+ */
+
+const DAY_IN_MS = 24 * 60 * 60 * 1000;
+
+export const TEST_ALERT_TITLE = "Test alert from Cloud Backup Alerts \u2014 no action needed";
+
+const PROBLEM_LABELS: Record<MonitoringProblem, string> = {
+  credential: "Credential or permission refused",
+  unreachable: "AvePoint API unreachable",
+  malformed: "Response not understood",
+  unexpected: "Unexpected error",
+};
+
+export function monitoringProblemLabel(problem: MonitoringProblem): string {
+  return PROBLEM_LABELS[problem];
+}
+
+function monitorName(alert: MonitoringDegradedAlert): string {
+  return `${alert.monitor.charAt(0).toUpperCase()}${alert.monitor.slice(1)} monitor`;
+}
+
+function credentialName(alert: CredentialExpiryAlert): string {
+  return alert.credential === "certificate" ? "AvePoint certificate" : "AvePoint client secret";
+}
+
+/** Whole days from detection to expiry, rounded up ("expires in 1 day" until the last moment); 0 once expired. */
+export function daysLeft(alert: CredentialExpiryAlert): number {
+  return Math.max(0, Math.ceil((alert.expiresAt.getTime() - alert.detectedAt.getTime()) / DAY_IN_MS));
+}
+
+/** The headline without a "Resolved:" prefix. */
+export function monitoringHeadline(alert: MonitoringAlert): string {
+  switch (alert.subject) {
+    case "degraded":
+      return alert.status === "resolved"
+        ? `${monitorName(alert)} works again`
+        : `Monitoring degraded: ${monitorName(alert).toLowerCase()} failed ${plural(alert.failures, "cycle")} in a row`;
+    case "credential-expiry": {
+      if (alert.status === "resolved") return `${credentialName(alert)} renewed (now expires ${formatDate(alert.expiresAt)})`;
+      if (alert.expiresAt.getTime() <= alert.detectedAt.getTime()) return `${credentialName(alert)} expired on ${formatDate(alert.expiresAt)}`;
+      return `${credentialName(alert)} expires in ${plural(daysLeft(alert), "day")} (${formatDate(alert.expiresAt)})`;
+    }
+    case "test":
+      return TEST_ALERT_TITLE;
+  }
+}
+
+export function monitoringTitle(alert: MonitoringAlert): string {
+  return alert.status === "resolved" ? `Resolved: ${monitoringHeadline(alert)}` : monitoringHeadline(alert);
+}
+
+export function monitoringAlertSummary(alert: MonitoringAlert, ctx: RenderContext): string {
+  const tag = alert.subject === "test" ? "[TEST]" : alertTag(alert);
+  return summaryLine({ tag, headline: monitoringHeadline(alert), tenant: tenantLabel(alert, ctx) });
+}
+
+export function monitoringTone(alert: MonitoringAlert): CardTone {
+  if (alert.subject === "test") return "default";
+  if (alert.status === "resolved") return "good";
+  return alert.severity === "critical" ? "attention" : alert.severity === "warning" ? "warning" : "default";
+}
+
+/** What a monitoring alert shows, independent of the format. Texts are plain; `apiText` makes untrusted text safe for the format. */
+export interface MonitoringView {
+  facts: { label: string; value: string }[];
+  /** What happened, in a sentence or two. */
+  lead: string | null;
+  /** "What to check" items (project text). */
+  checks: string[];
+}
+
+export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiText: (raw: string, maxChars?: number) => string): MonitoringView {
+  const tenant = apiText(tenantLabel(alert, ctx), 80);
+  switch (alert.subject) {
+    case "degraded": {
+      const facts = [
+        { label: "Monitor", value: alert.monitor },
+        { label: alert.status === "resolved" ? "Was" : "Problem", value: monitoringProblemLabel(alert.problem) },
+        { label: "Failed cycles", value: String(alert.failures) },
+        { label: "Last success", value: alert.lastSuccessAt ? formatUtc(alert.lastSuccessAt) : "never" },
+      ];
+      if (alert.status === "resolved") {
+        facts.push({ label: "Tenant", value: tenant });
+        return {
+          facts,
+          lead: "The last cycle succeeded. What happened while it was failing is read now: the watermark stayed where it was, so nothing is missed.",
+          checks: [],
+        };
+      }
+      if (alert.error) facts.push({ label: "Last error", value: apiText(alert.error, 400) });
+      facts.push({ label: "Tenant", value: tenant });
+      const advice = monitoringAdvice(alert.problem);
+      return {
+        facts,
+        lead: `${advice.what} Until this is fixed, backup failures are not seen. This alert is sent once; a "Resolved" notice follows when a cycle succeeds again.`,
+        checks: advice.check,
+      };
+    }
+    case "credential-expiry": {
+      const facts = [
+        { label: "Credential", value: alert.credential === "certificate" ? "Certificate (read from the certificate)" : "Client secret (expiry date from the settings)" },
+        { label: "Expires", value: formatUtc(alert.expiresAt) },
+      ];
+      if (alert.status !== "resolved") facts.push({ label: "Days left", value: String(daysLeft(alert)) });
+      facts.push({ label: "Tenant", value: tenant });
+      if (alert.status === "resolved") return { facts, lead: "The credential was renewed; no action needed.", checks: [] };
+      const where =
+        alert.credential === "certificate"
+          ? "Create a new certificate for the AvePoint app registration, then store it in Key Vault (AVEPOINT_CERTIFICATE)."
+          : "Create a new client secret for the AvePoint app registration, store it in Key Vault (AVEPOINT_CLIENT_SECRET) and update AVEPOINT_CLIENT_SECRET_EXPIRES.";
+      return {
+        facts,
+        lead: `When the credential expires, the monitor can no longer read backup jobs and alerts stop. ${where}`,
+        checks: [],
+      };
+    }
+    case "test":
+      return {
+        facts: [
+          { label: "Sent", value: formatUtc(alert.detectedAt) },
+          { label: "Tenant", value: tenant },
+        ],
+        lead: "This message was sent with npm run send-test-alert to check that alerts reach this channel. No action needed.",
+        checks: [],
+      };
+  }
+}
+
+/** Headline and one line of details for a digest entry (card or email). */
+export function monitoringDigestEntry(alert: MonitoringAlert, apiText: (raw: string, maxChars?: number) => string): [string, string] {
+  const view = monitoringView(alert, { tenantName: alert.tenant, portalUrl: "" }, apiText);
+  const details = view.facts.filter((f) => f.label !== "Tenant" && f.label !== "Last error").map((f) => `${f.label}: ${f.value}`);
+  return [monitoringTitle(alert), details.join(" \u00B7 ")];
+}
+
+export function renderMonitoringCard(alert: MonitoringAlert, ctx: RenderContext): AdaptiveCard {
+  const tenant = escapeApiText(tenantLabel(alert, ctx), 80);
+  const label = alert.subject === "test" ? "TEST" : alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
+  const subtitle = `${tenant} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+  const view = monitoringView(alert, ctx, escapeApiText);
+  const body: CardElement[] = [
+    headerBand(monitoringTone(alert), escapeMarkdown(monitoringTitle(alert)), subtitle),
+    factSet(view.facts.map((f) => ({ title: f.label, value: f.value })), { spacing: "medium" }),
+  ];
+  if (view.lead) body.push(textBlock(escapeMarkdown(view.lead), { spacing: "medium" }));
+  if (view.checks.length > 0) {
+    body.push(textBlock("What to check", { weight: "bolder", spacing: "medium" }));
+    for (const check of view.checks) body.push(textBlock(`\u2022 ${escapeMarkdown(check)}`, { spacing: "small" }));
+  }
+  return adaptiveCard({ fallbackText: monitoringAlertSummary(alert, ctx), body, portalUrl: ctx.portalUrl });
+}

@@ -1,0 +1,83 @@
+import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, TestAlert } from "../../shared/alerts/model.js";
+import { DETECTED_AT, TENANT } from "./alert-fixtures.js";
+
+/**
+ * Named monitoring alerts (kind `monitoring`) for the card and email golden
+ * files and the preview gallery. Deterministic: fixed times, tenant "Contoso".
+ */
+
+const DAY_IN_MS = 86_400_000;
+
+function degraded(problem: MonitoringDegradedAlert["problem"], error: string, status: "firing" | "resolved" = "firing"): MonitoringDegradedAlert {
+  const identity = `monitoring:${TENANT}:jobs:1764403200000-1:${status === "firing" ? "degraded" : "resolved"}:${problem}`;
+  return {
+    kind: "monitoring",
+    subject: "degraded",
+    fingerprint: fingerprintOf(identity),
+    identity,
+    tenant: TENANT,
+    severity: status === "firing" ? "critical" : "info",
+    status,
+    detectedAt: DETECTED_AT,
+    monitor: "jobs",
+    problem,
+    failures: 3,
+    error: status === "firing" ? error : "",
+    lastSuccessAt: new Date(DETECTED_AT.getTime() - 15 * 60_000),
+  };
+}
+
+export const degradedCredential = degraded(
+  "credential",
+  "AvePointAuthError: AvePoint token endpoint https://identity.avepointonlineservices.com refused the request with HTTP 401 (invalid_client: AADSTS7000222: The provided client secret keys are expired).",
+);
+export const degradedUnreachable = degraded("unreachable", "NetworkError: request to https://graph-us.avepointonlineservices.com failed: connect ECONNREFUSED");
+export const degradedMalformed = degraded("malformed", "AvePointApiError: AvePoint API /cloudbackup/jobs answered HTTP 404");
+export const degradedResolved = degraded("credential", "", "resolved");
+
+function credential(thresholdDays: number, daysLeft: number, status: "firing" | "resolved" = "firing"): CredentialExpiryAlert {
+  const expiresAt = new Date(DETECTED_AT.getTime() + daysLeft * DAY_IN_MS);
+  const identity = `credential:${TENANT}:certificate:${expiresAt.toISOString()}:${status === "firing" ? thresholdDays : "renewed"}`;
+  return {
+    kind: "monitoring",
+    subject: "credential-expiry",
+    fingerprint: fingerprintOf(identity),
+    identity,
+    tenant: TENANT,
+    severity: status === "resolved" ? "info" : thresholdDays > 7 ? "warning" : "critical",
+    status,
+    detectedAt: DETECTED_AT,
+    credential: "certificate",
+    expiresAt,
+    thresholdDays,
+  };
+}
+
+export const certificateExpiring30 = credential(30, 29.5);
+export const certificateExpiring7 = credential(7, 6.2);
+export const certificateExpired = credential(0, -1);
+export const certificateRenewed = credential(0, 365, "resolved");
+
+export const testMessage: TestAlert = {
+  kind: "monitoring",
+  subject: "test",
+  fingerprint: fingerprintOf(`test:${TENANT}:fixture`),
+  identity: `test:${TENANT}:fixture`,
+  tenant: TENANT,
+  severity: "info",
+  status: "firing",
+  detectedAt: DETECTED_AT,
+};
+
+export const MONITORING_FIXTURES = {
+  "monitoring-degraded-credential": degradedCredential,
+  "monitoring-degraded-unreachable": degradedUnreachable,
+  "monitoring-degraded-malformed": degradedMalformed,
+  "monitoring-resolved": degradedResolved,
+  "monitoring-credential-expiring-30": certificateExpiring30,
+  "monitoring-credential-expiring-7": certificateExpiring7,
+  "monitoring-credential-expired": certificateExpired,
+  "monitoring-credential-renewed": certificateRenewed,
+  "monitoring-test": testMessage,
+} as const;

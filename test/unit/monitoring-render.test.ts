@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { alertSummary, buildAlertMessage, buildEmailMessages, buildWorkflowsMessages, renderAlertCard, renderAlertEmail } from "../../shared/render/index.js";
+import { failedExchangeJob, RENDER_CONTEXT } from "../support/alert-fixtures.js";
+import { degradedCredential, degradedMalformed, degradedResolved, degradedUnreachable, MONITORING_FIXTURES, testMessage } from "../support/monitoring-fixtures.js";
+import { validateAdaptiveCard } from "../support/validate-card.js";
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "cards");
+const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
+
+function expectGolden(name: string, value: unknown): void {
+  const file = join(GOLDEN_DIR, `${name}.json`);
+  const actual = `${JSON.stringify(value, null, 2)}\n`;
+  if (UPDATE_GOLDEN) {
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+describe("monitoring cards", () => {
+  it.each(Object.entries(MONITORING_FIXTURES))("%s matches its golden file and is a valid 1.4 card", (name, alert) => {
+    const card = renderAlertCard(alert, RENDER_CONTEXT);
+    expectGolden(name, buildAlertMessage(alert, RENDER_CONTEXT).payload);
+    expect(validateAdaptiveCard(card)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it.each([
+    [degradedCredential, "Credential or permission refused", "has not expired"],
+    [degradedUnreachable, "AvePoint API unreachable", "service status"],
+    [degradedMalformed, "Response not understood", "matches the API version"],
+  ])("says what broke and what to check (%#)", (alert, problem, check) => {
+    const text = JSON.stringify(renderAlertCard(alert, RENDER_CONTEXT));
+    expect(text).toContain("Monitoring degraded: jobs monitor failed 3 cycles in a row");
+    expect(text).toContain(problem);
+    expect(text).toContain("What to check");
+    expect(text).toContain(check);
+  });
+
+  it("the resolve says so and has nothing to check", () => {
+    const text = JSON.stringify(renderAlertCard(degradedResolved, RENDER_CONTEXT));
+    expect(text).toContain("Resolved: Jobs monitor works again");
+    expect(text).not.toContain("What to check");
+    expect(alertSummary(degradedResolved, RENDER_CONTEXT)).toBe("[RESOLVED] Jobs monitor works again \u2014 Contoso");
+  });
+
+  it("the test message is labelled as one", () => {
+    expect(alertSummary(testMessage, RENDER_CONTEXT)).toBe("[TEST] Test alert from Cloud Backup Alerts \u2014 no action needed \u2014 Contoso");
+    expect(JSON.stringify(renderAlertCard(testMessage, RENDER_CONTEXT))).toContain("No action needed");
+  });
+
+  it("takes part in digests, cards and email, with its own count", () => {
+    const [post] = buildWorkflowsMessages([failedExchangeJob, degradedCredential, degradedResolved], RENDER_CONTEXT, { groupThreshold: 1 });
+    const text = JSON.stringify(post?.payload);
+    expect(text).toContain("1 job alert, 2 monitoring notices");
+    expect(validateAdaptiveCard(post!.payload.attachments[0].content)).toEqual({ errors: [], warnings: [] });
+    const [email] = buildEmailMessages([failedExchangeJob, degradedCredential], RENDER_CONTEXT, { groupThreshold: 1 });
+    expect(email?.message.text).toContain("Monitoring degraded: jobs monitor failed 3 cycles in a row");
+  });
+});
+
+describe("monitoring emails", () => {
+  it.each(Object.entries(MONITORING_FIXTURES))("%s renders a subject, HTML and text that agree", (_name, alert) => {
+    const message = renderAlertEmail(alert, RENDER_CONTEXT);
+    expect(message.subject).not.toMatch(/[\r\n]/);
+    expect(message.text).toContain(message.subject.replace(/^\[[A-Z]+\] /, "").slice(0, 30));
+    expect(message.html).toContain("<html");
+  });
+
+  it("subjects", () => {
+    expect(renderAlertEmail(degradedUnreachable, RENDER_CONTEXT).subject).toBe("[CRITICAL] Monitoring degraded: jobs monitor failed 3 cycles in a row");
+    expect(renderAlertEmail(testMessage, RENDER_CONTEXT).subject).toBe("[TEST] Test alert from Cloud Backup Alerts \u2014 no action needed");
+    expect(renderAlertEmail(MONITORING_FIXTURES["monitoring-credential-expiring-7"], RENDER_CONTEXT).subject).toBe(
+      "[CRITICAL] AvePoint certificate expires in 7 days (2026-12-05)",
+    );
+  });
+
+  it("the degraded email lists what to check", () => {
+    const { text } = renderAlertEmail(degradedCredential, RENDER_CONTEXT);
+    expect(text).toContain("What to check");
+    expect(text).toContain("admin consent");
+  });
+});
