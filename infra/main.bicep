@@ -241,6 +241,11 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
 param deployBot bool = false
 
+@description('With deployBot: re-post a critical alert nobody acknowledged in Teams after this many minutes, once (0 = off).')
+@minValue(0)
+@maxValue(10080)
+param teamsBotEscalateMinutes int = 0
+
 @description('Comma-separated email recipients (EMAIL_TO). Empty: email off.')
 param emailTo string = ''
 
@@ -404,6 +409,11 @@ var applicationSettings = {
   LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
   TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
+  // The interactive Teams bot (deployBot): it signs in as the app's user-assigned identity, so it holds no secret.
+  TEAMS_BOT_APP_ID: deployBot ? identity.outputs.clientId : ''
+  TEAMS_BOT_APP_TYPE: deployBot ? 'UserAssignedMSI' : ''
+  TEAMS_BOT_TENANT_ID: deployBot ? tenant().tenantId : ''
+  TEAMS_BOT_ESCALATE_MINUTES: deployBot ? string(teamsBotEscalateMinutes) : ''
   ALERT_ROUTES_FILE: alertRoutesFile
   ALERT_ROUTES: alertRoutes
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
@@ -429,10 +439,10 @@ var applicationSettings = {
 // not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
 
 // Settings of later releases, set only when their feature is switched on.
-var optionalFeatureSettings = union(
-  {},
-  deployBot ? { TEAMS_BOT_APP_ID: identity.outputs.clientId } : {}
-)
+// not-set: TEAMS_BOT_APP_PASSWORD the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a secret
+// not-set: TEAMS_BOT_CERTIFICATE the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a certificate
+
+var optionalFeatureSettings = {}
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'

@@ -13,6 +13,8 @@ import { ConfigError, type Settings } from "./config/settings.js";
 import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
 import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
 import { SmtpMailChannel } from "./channels/email-smtp.js";
+// Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
+import { escalateAfterCycle, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
 import type { Receiver } from "./delivery/outbox.js";
 import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
@@ -78,9 +80,9 @@ export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Rec
       };
     }
     case "teams-bot":
-      throw new ConfigError([
-        { variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name}: this build cannot deliver through the Teams bot from the monitors; remove the bot receiver or TEAMS_BOT_APP_ID` },
-      ]);
+      // The settings parser refuses bot receivers without TEAMS_BOT_APP_ID; this guards other callers.
+      if (!settings.bot) throw new ConfigError([{ variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name} posts through the Teams bot, but the bot is not configured` }]);
+      return { channel: new LazyTeamsBotChannel(spec.name, settings, logger), ...fallback };
   }
 }
 
@@ -123,7 +125,9 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         unavailableSince,
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
-      return currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
+      const summary = await currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
+      await escalateAfterCycle(settings, logger);
+      return summary;
     },
   };
 }

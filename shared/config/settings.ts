@@ -77,12 +77,27 @@ export interface Settings {
     remindHours: number;
   };
   teams: { webhookUrl?: Secret };
+  /** The interactive Teams bot (receiver `teams-bot`); absent when TEAMS_BOT_APP_ID is unset. */
+  bot?: BotSettings;
   /** Email delivery (receiver `email`); absent when EMAIL_TO is unset. */
   email?: EmailSettings;
   /** Receivers, routes and silences: from ALERT_ROUTES_FILE / ALERT_ROUTES, else the default route of the receivers above. */
   routing: Routing;
   storage?: StorageSettings;
   tablePrefix: string;
+}
+
+export const BOT_APP_TYPES = ["MultiTenant", "SingleTenant", "UserAssignedMSI"] as const;
+export type BotAppType = (typeof BOT_APP_TYPES)[number];
+
+export interface BotSettings {
+  appId: string;
+  appType: BotAppType;
+  tenantId?: string;
+  /** A client secret or a PEM certificate + key; none for UserAssignedMSI. */
+  credential?: { kind: "secret"; secret: Secret } | { kind: "certificate"; pem: Secret };
+  /** 0 = no escalation. */
+  escalateMinutes: number;
 }
 
 /** One problem with one setting; never contains the setting's value when it is a secret. */
@@ -142,6 +157,12 @@ const rawSchema = z.object({
   LICENSE_HYSTERESIS_PERCENT: optionalText,
   LICENSE_REMIND_HOURS: optionalText,
   TEAMS_WEBHOOK_URL: optionalText,
+  TEAMS_BOT_APP_ID: optionalText,
+  TEAMS_BOT_APP_TYPE: optionalText,
+  TEAMS_BOT_TENANT_ID: optionalText,
+  TEAMS_BOT_APP_PASSWORD: optionalText,
+  TEAMS_BOT_CERTIFICATE: optionalText,
+  TEAMS_BOT_ESCALATE_MINUTES: optionalText,
   EMAIL_TO: optionalText,
   ALERT_ROUTES_FILE: optionalText,
   ALERT_ROUTES: optionalText,
@@ -364,6 +385,33 @@ export function parseSettings(values: Record<string, string | undefined>, option
     else teams.webhookUrl = new Secret(raw.TEAMS_WEBHOOK_URL);
   }
 
+  // --- Teams bot -----------------------------------------------------------
+  let bot: BotSettings | undefined;
+  const botAppType = oneOf("TEAMS_BOT_APP_TYPE", BOT_APP_TYPES, "MultiTenant");
+  const escalateMinutes = integer("TEAMS_BOT_ESCALATE_MINUTES", 0, 0, 7 * 24 * 60);
+  if (raw.TEAMS_BOT_APP_ID !== undefined) {
+    bot = { appId: raw.TEAMS_BOT_APP_ID, appType: botAppType, escalateMinutes, ...(raw.TEAMS_BOT_TENANT_ID ? { tenantId: raw.TEAMS_BOT_TENANT_ID } : {}) };
+    if (botAppType !== "MultiTenant" && !raw.TEAMS_BOT_TENANT_ID) problem("TEAMS_BOT_TENANT_ID", `is required when TEAMS_BOT_APP_TYPE is ${botAppType}`);
+    const botSecrets = (["TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const).filter((v) => raw[v] !== undefined);
+    if (botAppType === "UserAssignedMSI") {
+      if (botSecrets.length > 0) problem(botSecrets.join(", "), "must be unset for UserAssignedMSI: the bot signs in as the managed identity");
+    } else if (botSecrets.length !== 1) {
+      problem("TEAMS_BOT_APP_PASSWORD, TEAMS_BOT_CERTIFICATE", `give exactly one credential for the bot's app registration (${botSecrets.length} set), or use TEAMS_BOT_APP_TYPE=UserAssignedMSI`);
+    } else if (raw.TEAMS_BOT_APP_PASSWORD !== undefined) {
+      bot.credential = { kind: "secret", secret: new Secret(raw.TEAMS_BOT_APP_PASSWORD) };
+    } else if (raw.TEAMS_BOT_CERTIFICATE !== undefined) {
+      const pem = raw.TEAMS_BOT_CERTIFICATE.replace(/\\n/g, "\n");
+      if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
+        problem("TEAMS_BOT_CERTIFICATE", "must hold a PEM certificate and its private key (-----BEGIN CERTIFICATE----- and -----BEGIN ... PRIVATE KEY-----)");
+      }
+      bot.credential = { kind: "certificate", pem: new Secret(pem) };
+    }
+  } else {
+    for (const v of ["TEAMS_BOT_TENANT_ID", "TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const) {
+      if (raw[v] !== undefined) problem(v, "is set but TEAMS_BOT_APP_ID is not: set the bot's app id, or remove it");
+    }
+  }
+
   // --- Email ---------------------------------------------------------------
   const email = parseEmailSettings(raw, { problem, integer, bool, url: (variable) => url(variable) });
 
@@ -373,6 +421,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     values,
     ...(teams.webhookUrl ? { teamsWebhookUrl: teams.webhookUrl } : {}),
     ...(email ? { emailTo: email.to } : {}),
+    teamsBot: bot !== undefined,
   });
   for (const p of routed.problems) problem(p.variable, p.message);
   const routing = routed.routing;
@@ -415,8 +464,8 @@ export function parseSettings(values: Record<string, string | undefined>, option
       "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
     );
   }
-  if (requireAvePoint && routing.source === "default" && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined) {
-    problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients");
+  if (requireAvePoint && routing.source === "default" && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined && raw.TEAMS_BOT_APP_ID === undefined) {
+    problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients (or the Teams bot, TEAMS_BOT_APP_ID)");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -431,6 +480,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     teams,
     ...(email ? { email } : {}),
     routing,
+    ...(bot ? { bot } : {}),
     ...(storage ? { storage } : {}),
     tablePrefix,
   };

@@ -4,6 +4,7 @@ import { DeliveryError } from "../channels/delivery.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
 import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
+import { buildTeamsBotMessages } from "../render/bot-card.js";
 import { SILENCED_RECEIVER } from "../routing/config.js";
 
 /** A receiver: where alerts go (a permanent name) and how they are composed for it. */
@@ -62,6 +63,8 @@ function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): Com
   switch (channel.kind) {
     case "teams-workflows":
       return buildWorkflowsMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
+    case "teams-bot":
+      return buildTeamsBotMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
     case "email":
       return buildEmailMessages(alerts, options.render, { groupThreshold: options.groupThreshold }).map(({ message, fingerprints }) => ({ payload: message, fingerprints }));
     default:

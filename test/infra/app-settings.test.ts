@@ -33,7 +33,7 @@ import {
  * Settings the Bicep already sets for features of later issues, before their
  * code adds them to the catalog (they are then checked like any other).
  */
-const AHEAD_OF_CATALOG = new Set(["TEAMS_BOT_APP_ID"]);
+const AHEAD_OF_CATALOG = new Set<string>([]);
 
 /** Set by the function app module for the Functions host itself, not read by our code. */
 const HOST_SETTINGS = /^(AzureWebJobsStorage__(accountName|credential|clientId)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;

@@ -1,8 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../shared/config/settings.js";
-import { compose } from "../../shared/delivery/outbox.js";
-import { isTeamsBotMessage } from "../../shared/render/bot-card.js";
+import { buildTeamsBotMessages, isTeamsBotMessage } from "../../shared/render/bot-card.js";
 import { failedExchangeJob, RENDER_CONTEXT } from "../support/alert-fixtures.js";
 
 /**
@@ -26,7 +25,7 @@ describe("the bot is loaded lazily", () => {
     createRuntime(settings);
     const receiver = buildReceiver({ name: "teams-bot", type: "teams-bot" }, { settings, logger: { error() {}, warn() {}, info() {}, debug() {} } });
     expect(receiver.channel.kind).toBe("teams-bot");
-    const [message] = compose(receiver.channel, [failedExchangeJob], { render: RENDER_CONTEXT, groupThreshold: 3 });
+    const [message] = buildTeamsBotMessages([failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 });
     expect(message && isTeamsBotMessage(message.payload)).toBe(true);
     expect(sdkLoaded()).toEqual([]);
 
