@@ -62,19 +62,20 @@ export function healthHeadline(alert: HealthAlert): string {
   }
 }
 
-/** The job id a summary line carries, if any. */
-function summaryId(alert: HealthAlert): string | null {
+/** The job id a summary line or subject carries, if any (untrusted: encode it). */
+export function healthJobId(alert: HealthAlert): string | null {
   if (alert.kind === "stuck-job" || (alert.kind === "failure-ratio" && alert.cause === "objects")) return alert.job.id;
   return null;
 }
 
 export function healthAlertSummary(alert: HealthAlert, ctx: RenderContext): string {
-  return summaryLine({ tag: alertTag(alert), headline: healthHeadline(alert), id: summaryId(alert), tenant: tenantLabel(alert, ctx) });
+  return summaryLine({ tag: alertTag(alert), headline: healthHeadline(alert), id: healthJobId(alert), tenant: tenantLabel(alert, ctx) });
 }
 
 /** "7 sites (was 2)". */
 function countChange(now: number, before: number): string {
-  return now === before ? formatNumber(now) : `${formatNumber(now)} (was ${formatNumber(before)})`;
+  const sites = `${formatNumber(now)} ${now === 1 ? "site" : "sites"}`;
+  return now === before ? sites : `${sites} (was ${formatNumber(before)})`;
 }
 
 /** The facts of a health alert, in display order; the tenant is added by the caller. */
@@ -140,8 +141,8 @@ export function healthFacts(alert: HealthAlert, encode: Encode, detail: Pick<Car
     case "unusual-activity":
       return [
         { title: "Service", value: service },
-        { title: "Potential ransomware", value: `${countChange(alert.ransomwareCount, alert.previousRansomwareCount)} sites` },
-        { title: "Unusual activity", value: `${countChange(alert.unusualCount, alert.previousUnusualCount)} sites` },
+        { title: "Potential ransomware", value: countChange(alert.ransomwareCount, alert.previousRansomwareCount) },
+        { title: "Unusual activity", value: countChange(alert.unusualCount, alert.previousUnusualCount) },
         { title: "Window", value: `detected in the last ${formatNumber(alert.windowHours)} h` },
       ];
   }

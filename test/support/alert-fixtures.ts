@@ -1,7 +1,17 @@
 import type { BackupJob, JobError, LicenseUsage, ServiceId } from "../../shared/avepoint/model.js";
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
 import { jobIdentity } from "../../shared/alerts/job-rules.js";
-import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, RenderContext } from "../../shared/alerts/model.js";
+import type {
+  Alert,
+  FailureRatioAlert,
+  JobAlert,
+  JobRecoveryAlert,
+  LicenseAlert,
+  MissedBackupAlert,
+  RenderContext,
+  StuckJobAlert,
+  UnusualActivityAlert,
+} from "../../shared/alerts/model.js";
 
 /**
  * Named alerts for renderer tests, golden files, e-mail rendering and the
@@ -229,6 +239,86 @@ export const seatsReminder: LicenseAlert = makeLicenseAlert({
   forecast: { exhaustedAt: new Date("2026-12-02T00:00:00Z"), ratePerDay: 0.5 },
 });
 
+// --- Backup health ---------------------------------------------------------------
+
+function healthBase(identity: string, severity: Alert["severity"], status: Alert["status"]) {
+  return { fingerprint: fingerprintOf(identity), identity, tenant: TENANT, severity, status, detectedAt: DETECTED_AT };
+}
+
+const missedBackupExchange: MissedBackupAlert = {
+  kind: "missed-backup",
+  ...healthBase("missed-backup:Contoso:1:age:1795939200000-1:firing", "critical", "firing"),
+  cause: "age",
+  service: 1,
+  lastSuccessAt: new Date("2026-11-28T03:40:00Z"),
+  lastSuccessJobId: "IB2026112803000011111",
+  maxAgeHours: 26,
+};
+
+const missedBackupResolved: MissedBackupAlert = {
+  ...missedBackupExchange,
+  ...healthBase("missed-backup:Contoso:1:age:1795939200000-1:resolved", "info", "resolved"),
+  lastSuccessAt: new Date("2026-11-29T07:55:00Z"),
+  lastSuccessJobId: "IB2026112907100022222",
+  resolvedBy: makeJob({ id: "IB2026112907100022222", state: "Finished", rawState: "Finished", startTime: new Date("2026-11-29T07:10:00Z"), finishTime: new Date("2026-11-29T07:55:00Z"), service: 1 }),
+};
+
+const missedScheduleOneDrive: MissedBackupAlert = {
+  kind: "missed-backup",
+  ...healthBase("missed-backup:Contoso:3:schedule:1795939200000-1:firing", "warning", "firing"),
+  cause: "schedule",
+  service: 3,
+  lastSuccessAt: new Date("2026-11-28T22:30:00Z"),
+  lastSuccessJobId: "FB2026112821000033333",
+  maxAgeHours: 26,
+  scheduledAt: new Date("2026-11-29T05:54:00Z"),
+  graceMinutes: 120,
+};
+
+const stuckJobSharePoint: StuckJobAlert = {
+  kind: "stuck-job",
+  ...healthBase("stuck-job:Contoso:IB2026112819300044444:2026-11-28T19:30:00.000Z:firing", "warning", "firing"),
+  job: makeJob({ id: "IB2026112819300044444", state: "InProgress", rawState: "InProgress", startTime: new Date("2026-11-28T19:30:00Z"), finishTime: null, durationMs: null, counts: { total: 5200, failed: 3, successful: 3100, skipped: 0 } }),
+  service: 2,
+  maxRuntimeHours: 12,
+};
+
+const failureRatioOneDrive: FailureRatioAlert = {
+  kind: "failure-ratio",
+  ...healthBase("failure-ratio:Contoso:FB2026112906000055555:objects", "warning", "firing"),
+  cause: "objects",
+  job: makeJob({ id: "FB2026112906000055555", state: "Finished", rawState: "Finished", counts: { total: 800, failed: 40, successful: 400, skipped: 360 } }),
+  service: 3,
+  percent: 50,
+  thresholdPercent: 25,
+};
+
+const skippedGrowthTeams: FailureRatioAlert = {
+  kind: "failure-ratio",
+  ...healthBase("failure-ratio:Contoso:7:skipped-growth:1795939200000-1:firing", "warning", "firing"),
+  cause: "skipped-growth",
+  job: makeJob({ id: "TB2026112906000066666", state: "Finished", rawState: "Finished", counts: { total: 900, failed: 0, successful: 870, skipped: 30 } }),
+  service: 7,
+  runs: [
+    { jobId: "TB2026112606000066663", finishTime: new Date("2026-11-26T07:00:00Z"), skipped: 4 },
+    { jobId: "TB2026112706000066664", finishTime: new Date("2026-11-27T07:00:00Z"), skipped: 11 },
+    { jobId: "TB2026112806000066665", finishTime: new Date("2026-11-28T07:00:00Z"), skipped: 19 },
+    { jobId: "TB2026112906000066666", finishTime: new Date("2026-11-29T07:00:00Z"), skipped: 30 },
+  ],
+};
+
+const unusualActivitySharePoint: UnusualActivityAlert = {
+  kind: "unusual-activity",
+  ...healthBase("unusual-activity:Contoso:1:1795939200000-1:1", "critical", "firing"),
+  serviceType: 1,
+  service: 2,
+  ransomwareCount: 3,
+  unusualCount: 7,
+  previousRansomwareCount: 0,
+  previousUnusualCount: 2,
+  windowHours: 24,
+};
+
 /** Every named fixture, by the name its golden file uses. */
 export const ALERT_FIXTURES = {
   "job-failed-exchange": failedExchangeJob,
@@ -244,6 +334,13 @@ export const ALERT_FIXTURES = {
   "license-storage-resolved": storageResolved,
   "license-policy-critical": outOfPolicyCritical,
   "license-seats-reminder": seatsReminder,
+  "missed-backup-exchange": missedBackupExchange,
+  "missed-backup-resolved": missedBackupResolved,
+  "missed-backup-schedule-onedrive": missedScheduleOneDrive,
+  "stuck-job-sharepoint": stuckJobSharePoint,
+  "failure-ratio-onedrive": failureRatioOneDrive,
+  "failure-ratio-skipped-growth-teams": skippedGrowthTeams,
+  "unusual-activity-sharepoint": unusualActivitySharePoint,
 } as const satisfies Record<string, Alert>;
 
 export type AlertFixtureName = keyof typeof ALERT_FIXTURES;
