@@ -23,6 +23,7 @@ import {
   manyJobAlerts,
   outOfPolicyCritical,
   partiallyFinishedOneDriveJob,
+  ALERT_FIXTURES,
   RENDER_CONTEXT,
   seatsCritical,
   seatsReminder,
@@ -31,6 +32,7 @@ import {
   storageWarning,
   unknownStateJob,
 } from "../test/support/alert-fixtures.js";
+import { certificateExpiring30, degradedCredential, degradedResolved, testMessage } from "../test/support/monitoring-fixtures.js";
 import { adaptiveCardsBundlePath, CARD_VIEW_SCRIPT, CARD_VIEW_STYLE, escapeHtml } from "./card-view.js";
 import { findChromium, ScreenshotSession } from "./screenshots.js";
 
@@ -70,6 +72,17 @@ export function galleryEntries(): GalleryEntry[] {
     card("license-storage-warning", "License: storage at the warning level, not rising", storageWarning),
     card("license-storage-resolved", "License: storage resolved", storageResolved),
     card("license-policy-critical", "License: subscription out of policy", outOfPolicyCritical),
+    card("monitoring-degraded-credential", "Monitoring degraded: the credential was refused, with what to check", degradedCredential),
+    card("monitoring-resolved", "Resolved: the monitor works again", degradedResolved),
+    card("monitoring-credential-expiring", "The AvePoint certificate expires in 30 days", certificateExpiring30),
+    card("monitoring-test", "npm run send-test-alert: the test message", testMessage),
+    card("missed-backup-exchange", "Missed backup: no successful Exchange Online backup for 28 h", ALERT_FIXTURES["missed-backup-exchange"]),
+    card("missed-backup-schedule-onedrive", "Missed backup: a scheduled OneDrive backup did not start", ALERT_FIXTURES["missed-backup-schedule-onedrive"]),
+    card("missed-backup-resolved", "Resolved: Exchange Online backups succeed again", ALERT_FIXTURES["missed-backup-resolved"]),
+    card("stuck-job-sharepoint", "Stuck job: In Progress for almost 13 hours", ALERT_FIXTURES["stuck-job-sharepoint"]),
+    card("failure-ratio-onedrive", "A Finished job with half its objects failed or skipped", ALERT_FIXTURES["failure-ratio-onedrive"]),
+    card("failure-ratio-skipped-growth-teams", "Skipped objects growing for three runs in a row", ALERT_FIXTURES["failure-ratio-skipped-growth-teams"]),
+    card("unusual-activity-sharepoint", "Unusual activity: potential ransomware attack", ALERT_FIXTURES["unusual-activity-sharepoint"]),
     ...digest("digest-5", "Digest: five alerts in one cycle", [failedExchangeJob, unknownStateJob, exchangeRecovery, seatsWarning, outOfPolicyCritical]),
     ...digest("digest-60", "Digest split to fit the 20 KB budget: 60 alerts", manyJobAlerts(60)),
   ];

@@ -151,6 +151,35 @@ param alertJobStates string = ''
 @description('Comma-separated job types to watch (ALERT_JOB_TYPES). Empty: all.')
 param alertJobTypes string = ''
 
+@description('A watched service with no successful backup for this many hours alerts, 0 = off (BACKUP_MAX_AGE_HOURS).')
+@minValue(0)
+@maxValue(720)
+param backupMaxAgeHours int = 26
+
+@description('Services the missed-backup rule watches (WATCH_SERVICES): auto, or a comma-separated list such as "Exchange Online, OneDrive".')
+param watchServices string = 'auto'
+
+@description('A scheduled backup not started this many minutes after its time alerts, current profile, 0 = off (BACKUP_START_GRACE_MINUTES).')
+@minValue(0)
+@maxValue(1440)
+param backupStartGraceMinutes int = 120
+
+@description('A job In Progress for longer than this many hours alerts, 0 = off (JOB_MAX_RUNTIME_HOURS).')
+@minValue(0)
+@maxValue(720)
+param jobMaxRuntimeHours int = 12
+
+@description('A finished job whose failed + skipped objects exceed this percent of its total alerts (JOB_FAILED_OBJECTS_PERCENT). Empty: off.')
+param jobFailedObjectsPercent string = ''
+
+@description('A service skipping more objects in this many backup runs in a row alerts, 0 = off (JOB_SKIPPED_GROWTH_RUNS).')
+@minValue(0)
+@maxValue(18)
+param jobSkippedGrowthRuns int = 3
+
+@description('Alert when unusual-activity or ransomware counts rise, current profile, needs microsoft365backup.unusualActivity.read.all (ALERT_UNUSUAL_ACTIVITY).')
+param alertUnusualActivity bool = true
+
 @description('Tenant label shown on every alert (ALERT_TENANT_NAME). It is also the ledger partition: keep it stable.')
 @minLength(1)
 param alertTenantName string = 'default'
@@ -184,6 +213,26 @@ param licenseHysteresisPercent int = 2
 @description('Remind about a metric still critical every N hours, 0 = never (LICENSE_REMIND_HOURS).')
 @minValue(0)
 param licenseRemindHours int = 24
+
+@description('Failed cycles in a row of one monitor before a "Monitoring degraded" alert (MONITOR_FAILURE_THRESHOLD).')
+@minValue(1)
+@maxValue(1000)
+param monitorFailureThreshold int = 3
+
+@description('Days before the AvePoint certificate or client secret expires that the first warning goes out (CREDENTIAL_WARN_DAYS).')
+@minValue(1)
+@maxValue(365)
+param credentialWarnDays int = 30
+
+@description('Expiry date of the AvePoint client secret, e.g. 2027-03-31 (AVEPOINT_CLIENT_SECRET_EXPIRES). Empty: no warning for the secret (a certificate\'s expiry is read from the certificate).')
+param avepointClientCredentialExpires string = ''
+
+@description('Ping a dead man\'s switch after each successful cycle (HEARTBEAT_URL, read from the Key Vault secret heartbeat-url).')
+param enableHeartbeat bool = false
+
+@secure()
+@description('The heartbeat ping URL (a credential). Optional: leave empty and store it in Key Vault (heartbeat-url) after deployment.')
+param heartbeatUrl string = ''
 
 @secure()
 @description('Teams Workflows webhook URL (a bearer credential). Optional: leave empty and store it in Key Vault after deployment.')
@@ -373,6 +422,7 @@ module keyVault 'modules/keyvault.bicep' = {
     avepointCertificatePem: avepointCertificatePem
     teamsWebhookUrl: teamsWebhookUrl
     smtpPassword: smtpPassword
+    heartbeatUrl: heartbeatUrl
   }
 }
 
@@ -400,6 +450,13 @@ var applicationSettings = {
   JOBS_OVERLAP_MINUTES: string(jobsOverlapMinutes)
   ALERT_JOB_STATES: alertJobStates
   ALERT_JOB_TYPES: alertJobTypes
+  BACKUP_MAX_AGE_HOURS: string(backupMaxAgeHours)
+  WATCH_SERVICES: watchServices
+  BACKUP_START_GRACE_MINUTES: string(backupStartGraceMinutes)
+  JOB_MAX_RUNTIME_HOURS: string(jobMaxRuntimeHours)
+  JOB_FAILED_OBJECTS_PERCENT: jobFailedObjectsPercent
+  JOB_SKIPPED_GROWTH_RUNS: string(jobSkippedGrowthRuns)
+  ALERT_UNUSUAL_ACTIVITY: alertUnusualActivity ? 'true' : 'false'
   ALERT_TENANT_NAME: alertTenantName
   ALERT_GROUP_THRESHOLD: string(alertGroupThreshold)
   ALERT_SEND_RESOLVED: alertSendResolved ? 'true' : 'false'
@@ -408,14 +465,12 @@ var applicationSettings = {
   LICENSE_CRITICAL_PERCENT: string(licenseCriticalPercent)
   LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
+  // Monitoring the monitor.
+  MONITOR_FAILURE_THRESHOLD: string(monitorFailureThreshold)
+  CREDENTIAL_WARN_DAYS: string(credentialWarnDays)
+  AVEPOINT_CLIENT_SECRET_EXPIRES: avepointCredentialType == 'secret' ? avepointClientCredentialExpires : ''
+  HEARTBEAT_URL: enableHeartbeat ? keyVaultReference(keyVault.outputs.secretUris.heartbeatUrl) : ''
   TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
-  // The interactive Teams bot (deployBot): it signs in as the app's user-assigned identity, so it holds no secret.
-  TEAMS_BOT_APP_ID: deployBot ? identity.outputs.clientId : ''
-  TEAMS_BOT_APP_TYPE: deployBot ? 'UserAssignedMSI' : ''
-  TEAMS_BOT_TENANT_ID: deployBot ? tenant().tenantId : ''
-  TEAMS_BOT_ESCALATE_MINUTES: deployBot ? string(teamsBotEscalateMinutes) : ''
-  ALERT_ROUTES_FILE: alertRoutesFile
-  ALERT_ROUTES: alertRoutes
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
   EMAIL_TO: emailTo
   EMAIL_FROM: emailFrom
@@ -427,21 +482,28 @@ var applicationSettings = {
   SMTP_REQUIRE_TLS: smtpRequireTls
   SMTP_USER: smtpUser
   SMTP_PASSWORD: empty(smtpUser) ? '' : keyVaultReference(keyVault.outputs.secretUris.smtpPassword)
+  ALERT_ROUTES_FILE: alertRoutesFile
+  ALERT_ROUTES: alertRoutes
+  // The interactive Teams bot (deployBot): it signs in as the app's user-assigned identity, so it holds no secret.
+  TEAMS_BOT_APP_ID: deployBot ? identity.outputs.clientId : ''
+  TEAMS_BOT_APP_TYPE: deployBot ? 'UserAssignedMSI' : ''
+  TEAMS_BOT_TENANT_ID: deployBot ? tenant().tenantId : ''
+  TEAMS_BOT_ESCALATE_MINUTES: deployBot ? string(teamsBotEscalateMinutes) : ''
   // The ledger: Table Storage through the managed identity.
   ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId
   ALERTS_TABLE_PREFIX: alertsTablePrefix
 }
 
+// not-set: TEAMS_BOT_APP_PASSWORD the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a secret
+// not-set: TEAMS_BOT_CERTIFICATE the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a certificate
+
 // not-set: EMAIL_GRAPH_TENANT_ID the Bicep's app sends mail through Graph as its managed identity; an app registration (tenant, client id, secret or certificate) is for runs outside Azure
 // not-set: EMAIL_GRAPH_CLIENT_ID the Bicep's app sends mail through Graph as its managed identity (AZURE_CLIENT_ID)
 // not-set: EMAIL_GRAPH_CLIENT_SECRET the Bicep's app sends mail through Graph as its managed identity, which holds no secret
 // not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
 
-// Settings of later releases, set only when their feature is switched on.
-// not-set: TEAMS_BOT_APP_PASSWORD the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a secret
-// not-set: TEAMS_BOT_CERTIFICATE the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a certificate
-
+// Settings of later releases, set only when their feature is switched on (none at the moment).
 var optionalFeatureSettings = {}
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -12,6 +12,16 @@
 import type { LicenseUsage } from "./avepoint/model.js";
 import { detectJobAlerts, detectRecovery, isFinal, type OpenFailure } from "./alerts/job-rules.js";
 import { evaluateLicense, parseLicenseState } from "./alerts/license-rules.js";
+import {
+  classifyMonitorError,
+  evaluateCredentialExpiry,
+  evaluateMonitorHealth,
+  parseCredentialNoticeState,
+  parseMonitorHealthState,
+  type MonitorErrorClass,
+  type MonitorHealthState,
+} from "./alerts/monitoring-rules.js";
+import { readCredentialExpiries } from "./monitors/credentials.js";
 import type { Alert, JobAlert, JobRecoveryAlert } from "./alerts/model.js";
 import type { Settings } from "./config/settings.js";
 import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
@@ -19,12 +29,15 @@ import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./le
 import type { Logger } from "./logging.js";
 import { admitRouted } from "./routing/admission.js";
 import { redact } from "./security/secret.js";
-import { jobsWindow, readJobs, scanServices, type JobReader, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
+import { jobsWindow, readJobs, scanServices, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
+import { checkServiceHealth, detectJobHealth, jobIdsToLabel, withServices, type HealthReader } from "./monitors/backup-health.js";
 
 export type MonitorName = "jobs" | "license";
 
-export interface AvePointReader extends JobReader {
+export interface AvePointReader extends HealthReader {
   getLicenseUsage(options?: { abortSignal?: AbortSignal }): Promise<LicenseUsage>;
+  /** When the certificate credential expires (the AvePoint client has it); absent = not checked. */
+  certificateNotAfter?(): Promise<Date | null>;
 }
 
 export interface MonitorDeps {
@@ -69,12 +82,20 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
 
     // Decide: which of the alert-worthy outcomes are new (one partition query).
     const candidates = detectJobAlerts(jobs, { tenant, alertStates: settings.jobs.alertStates, detectedAt: now });
-    const known = await ledger.knownFingerprints(tenant, new Date(window.start.getTime() - 3_600_000));
+    // Backup health from this listing: stuck jobs, failed and skipped objects (health-rules.ts).
+    const alertingJobIds = new Set(candidates.map((a) => a.job.id).filter((id): id is string => id !== null));
+    const jobHealth = detectJobHealth({ settings, stored: checkpoint.state["health"], jobs, alertingJobIds, now, logger: deps.logger });
+    // The ledger is asked only when something could alert: a quiet cycle skips the query.
+    const known =
+      candidates.length + jobHealth.alerts.length > 0
+        ? await ledger.knownFingerprints(tenant, new Date(window.start.getTime() - 3_600_000))
+        : new Set<string>();
     const fresh = candidates.filter((a) => !known.has(a.fingerprint));
+    const healthFresh = jobHealth.alerts.filter((a) => !known.has(a.fingerprint));
 
     // Learn services only when something alerts or a service has an open failure.
     const openFailures = readOpenFailures(checkpoint.state);
-    const needLabels = new Set(fresh.map((a) => a.job.id).filter((id): id is string => id !== null));
+    const needLabels = new Set([...fresh.map((a) => a.job.id).filter((id): id is string => id !== null), ...jobIdsToLabel(healthFresh)]);
     const scan =
       needLabels.size > 0 || Object.keys(openFailures).length > 0
         ? await scanServices(reader, window, needLabels, openFailures, deps.abortSignal)
@@ -103,13 +124,18 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
       openFailures[key] = open;
     }
 
-    const { admitted } = await admitRouted(ledger, [...labelled, ...recoveries], settings.routing, now, deps.logger);
+    // Backup health per service (missed backups, skipped growth, unusual activity): listings only when a rule needs one.
+    const serviceHealth = await checkServiceHealth({ reader, settings, jobs, now, logger: deps.logger, ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}) }, jobHealth.state);
+    const healthAlerts = withServices([...healthFresh, ...serviceHealth.alerts], (id) => scan?.serviceOf.get(id) ?? serviceHealth.serviceOf.get(id), serviceHealth.state);
+
+    const { admitted } = await admitRouted(ledger, [...labelled, ...recoveries, ...healthAlerts], settings.routing, now, deps.logger);
 
     // Jobs still running are re-read next cycle, wherever the watermark goes.
     const openJobs: OpenJob[] = jobs
       .filter((j) => !isFinal(j) && j.id !== null && j.startTime !== null)
       .map((j) => ({ id: j.id as string, startTime: j.startTime as Date }));
-    const vanished = checkpoint.openJobs.filter((o) => !jobs.some((j) => j.id === o.id));
+    const listed = new Set(jobs.map((j) => j.id));
+    const vanished = checkpoint.openJobs.filter((o) => !listed.has(o.id));
     if (vanished.length > 0) {
       deps.logger.warn(`${vanished.length} job(s) seen In Progress are no longer listed; they stop being tracked`, {
         jobIds: vanished.map((v) => v.id).slice(0, 20),
@@ -124,7 +150,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
         ...checkpoint,
         watermark: heldWatermark(now, delivery.oldestUndelivered, settings.jobs.lookbackHours),
         openJobs,
-        state: { ...checkpoint.state, openFailures },
+        state: { ...checkpoint.state, openFailures, health: serviceHealth.state },
       }),
     };
   });
@@ -134,6 +160,16 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
 export async function runLicenseMonitor(deps: MonitorDeps): Promise<CycleSummary> {
   return runCycle(deps, "license", async (checkpoint, now) => {
     const { settings, ledger } = deps;
+    // Credential expiry first, admitted on its own: an expired credential also fails the read below.
+    const expiries = await readCredentialExpiries(deps.reader, settings, deps.logger);
+    const credentialCheck = evaluateCredentialExpiry({
+      tenant: settings.alerts.tenantName,
+      credentials: expiries,
+      state: parseCredentialNoticeState(checkpoint.state["credentials"]),
+      warnDays: settings.monitoring.credentialWarnDays,
+      now,
+    });
+    const credentialAdmitted = credentialCheck.alerts.length > 0 ? (await admitRouted(ledger, credentialCheck.alerts, settings.routing, now, deps.logger)).admitted : [];
     const usage = await deps.reader.getLicenseUsage(deps.abortSignal ? { abortSignal: deps.abortSignal } : undefined);
     const previous = parseLicenseState(checkpoint.state["license"]);
     const { alerts, state } = evaluateLicense({ usage, state: previous.state, settings: settings.license, tenant: settings.alerts.tenantName, now });
@@ -142,8 +178,8 @@ export async function runLicenseMonitor(deps: MonitorDeps): Promise<CycleSummary
     const { admitted } = await admitRouted(ledger, alerts, settings.routing, now, deps.logger);
     return {
       read: 1,
-      newAlerts: admitted.length,
-      next: (): Checkpoint => ({ ...checkpoint, watermark: now, state: { ...checkpoint.state, license: state } }),
+      newAlerts: admitted.length + credentialAdmitted.length,
+      next: (): Checkpoint => ({ ...checkpoint, watermark: now, state: { ...checkpoint.state, license: state, credentials: credentialCheck.state } }),
     };
   });
 }
@@ -173,12 +209,18 @@ async function runCycle(
 
   let outcome: PollOutcome | undefined;
   let error: string | undefined;
+  let failure: MonitorErrorClass | null = null;
   try {
     outcome = await poll(checkpoint, now);
   } catch (err) {
     error = describe(err);
-    deps.logger.error(`${monitor} monitor: the read failed; the checkpoint stays where it was`, { error });
+    failure = classifyMonitorError(err);
+    deps.logger.error(`${monitor} monitor: the read failed; the checkpoint stays where it was`, { error, problem: failure.problem });
   }
+
+  // The monitor's own health, admitted before delivery even when the read failed, so it goes out this cycle.
+  const consecutiveFailures = outcome ? 0 : checkpoint.consecutiveFailures + 1;
+  const health = await admitMonitorHealth(deps, monitor, checkpoint, failure, consecutiveFailures, now);
 
   const delivery = deps.receivers.length === 0 ? EMPTY_DELIVERY : await deliverPending({
     ledger: deps.ledger,
@@ -193,9 +235,10 @@ async function runCycle(
     ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
   });
 
-  const next: Checkpoint = outcome
+  const polled: Checkpoint = outcome
     ? { ...outcome.next(delivery), lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }
-    : { ...checkpoint, lastError: error ?? null, consecutiveFailures: checkpoint.consecutiveFailures + 1 };
+    : { ...checkpoint, lastError: error ?? null, consecutiveFailures };
+  const next: Checkpoint = { ...polled, state: { ...polled.state, monitoring: health.state } };
   let checkpointWritten = false;
   try {
     await deps.ledger.writeCheckpoint(next);
@@ -211,12 +254,46 @@ async function runCycle(
     tenant,
     ok: error === undefined && delivery.failed === 0,
     read: outcome?.read ?? 0,
-    newAlerts: outcome?.newAlerts ?? 0,
+    newAlerts: (outcome?.newAlerts ?? 0) + health.admitted,
     delivery,
     ...(outcome?.window ? { window: outcome.window } : {}),
     ...(error !== undefined ? { error } : {}),
     checkpointWritten,
   };
+}
+
+/**
+ * "Monitoring degraded" / its resolve (monitoring-rules.ts). When the ledger
+ * refuses the alert, the previous state is kept, so the next cycle raises it again.
+ */
+async function admitMonitorHealth(
+  deps: MonitorDeps,
+  monitor: MonitorName,
+  checkpoint: Checkpoint,
+  failure: MonitorErrorClass | null,
+  consecutiveFailures: number,
+  now: Date,
+): Promise<{ state: MonitorHealthState; admitted: number }> {
+  const previous = parseMonitorHealthState(checkpoint.state["monitoring"]);
+  const { alerts, state } = evaluateMonitorHealth({
+    tenant: deps.settings.alerts.tenantName,
+    monitor,
+    state: previous,
+    failure,
+    consecutiveFailures,
+    threshold: deps.settings.monitoring.failureThreshold,
+    lastSuccessAt: checkpoint.lastSuccessAt,
+    now,
+  });
+  if (alerts.length === 0) return { state, admitted: 0 };
+  try {
+    const { admitted } = await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger);
+    deps.logger.warn(`${monitor} monitor: ${alerts[0]?.status === "firing" ? "monitoring degraded alert raised" : "monitoring restored"}`, { problem: alerts[0]?.problem });
+    return { state, admitted: admitted.length };
+  } catch (err) {
+    deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
+    return { state: previous, admitted: 0 };
+  }
 }
 
 /**
@@ -231,7 +308,7 @@ function heldWatermark(now: Date, oldestUndelivered: Date | null, lookbackHours:
   return new Date(Math.max(oldestUndelivered.getTime(), floor));
 }
 
-function readOpenFailures(state: Record<string, unknown>): Record<string, OpenFailure> {
+export function readOpenFailures(state: Record<string, unknown>): Record<string, OpenFailure> {
   const raw = state["openFailures"];
   const out: Record<string, OpenFailure> = {};
   if (typeof raw !== "object" || raw === null) return out;

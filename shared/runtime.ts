@@ -19,6 +19,8 @@ import type { Receiver } from "./delivery/outbox.js";
 import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";
+import { pingHeartbeat } from "./monitors/heartbeat.js";
+import { buildStatus, type StatusReport } from "./status.js";
 import { runJobsMonitor, runLicenseMonitor, type AvePointReader, type CycleSummary, type MonitorName } from "./pipeline.js";
 
 export interface RuntimeOptions {
@@ -33,6 +35,10 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly settings: Settings;
   run(monitor: MonitorName, logger: Logger, options?: { abortSignal?: AbortSignal }): Promise<CycleSummary>;
+  /** The configured receivers, as the monitors deliver to them (what `npm run send-test-alert` tests). */
+  receivers(logger: Logger): Receiver[];
+  /** Where every monitor stands (shared/status.ts): for `npm run status` and GET /api/health. */
+  status(): Promise<StatusReport>;
 }
 
 /** Receiver name of the Teams Workflows webhook from TEAMS_WEBHOOK_URL; permanent (the ledger keys deliveries by it). */
@@ -126,8 +132,17 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
       const summary = await currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
+      // The dead man's switch hears only from cycles that read and delivered everything.
+      const heartbeatUrl = settings.monitoring.heartbeatUrl;
+      if (summary.ok && heartbeatUrl) await pingHeartbeat(heartbeatUrl, { logger, ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}) });
       await escalateAfterCycle(settings, logger);
       return summary;
+    },
+    receivers: (logger) => receiversFor(logger),
+    // Tables are created when absent, so a deployment that has not run a cycle yet reads as "has not run yet".
+    status: async () => {
+      await ledger.ensureTables();
+      return buildStatus({ settings, ledger, now: now() });
     },
   };
 }

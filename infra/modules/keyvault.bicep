@@ -51,12 +51,17 @@ param teamsWebhookUrl string
 @description('SMTP password for email alerts. Empty: store it after deployment (or no SMTP).')
 param smtpPassword string
 
+@secure()
+@description('Heartbeat (dead man\'s switch) ping URL. Empty: store it after deployment (or no heartbeat).')
+param heartbeatUrl string = ''
+
 // Secret names are part of the contract with the post-deployment steps in docs/DEPLOY.md.
 var secretNames = {
   avepointClientSecret: 'avepoint-client-secret'
   avepointCertificate: 'avepoint-certificate'
   teamsWebhookUrl: 'teams-webhook-url'
   smtpPassword: 'smtp-password'
+  heartbeatUrl: 'heartbeat-url'
 }
 
 var roles = {
@@ -124,6 +129,15 @@ resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
+resource heartbeatUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(heartbeatUrl)) {
+  parent: vault
+  name: secretNames.heartbeatUrl
+  properties: {
+    value: heartbeatUrl
+    contentType: 'text/plain'
+  }
+}
+
 resource appReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)
   scope: vault
@@ -151,5 +165,6 @@ output secretUris object = {
   avepointCertificate: '${vault.properties.vaultUri}secrets/${secretNames.avepointCertificate}'
   teamsWebhookUrl: '${vault.properties.vaultUri}secrets/${secretNames.teamsWebhookUrl}'
   smtpPassword: '${vault.properties.vaultUri}secrets/${secretNames.smtpPassword}'
+  heartbeatUrl: '${vault.properties.vaultUri}secrets/${secretNames.heartbeatUrl}'
 }
 output secretNames object = secretNames

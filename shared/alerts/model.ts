@@ -1,4 +1,5 @@
 import type { BackupJob, LicenseUsage, ServiceId } from "../avepoint/model.js";
+import type { HealthAlert } from "./health-model.js";
 
 /**
  * The alert model: what detection produces, the ledger stores, routing
@@ -9,7 +10,7 @@ export type Severity = "critical" | "warning" | "info";
 /** `firing` = something is wrong; `resolved` = a notice that it no longer is. */
 export type AlertStatus = "firing" | "resolved";
 
-interface AlertBase {
+export interface AlertBase {
   /**
    * Stable identity (see fingerprint.ts): built from identity fields only,
    * never timestamps or text. Permanent: changing it re-alerts everything.
@@ -68,7 +69,50 @@ export interface LicenseAlert extends AlertBase {
   forecast?: LicenseForecast;
 }
 
-export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert;
+/**
+ * Why the monitor itself cannot see (see monitoring-rules.ts `classifyMonitorError`):
+ * a refused credential or missing permission, an API we cannot reach, a
+ * response we cannot understand, or anything else.
+ */
+export type MonitoringProblem = "credential" | "unreachable" | "malformed" | "unexpected";
+
+/** Alerts about the monitor itself (routable as kind `monitoring`); `subject` says which. */
+interface MonitoringAlertBase extends AlertBase {
+  kind: "monitoring";
+}
+
+/** A monitor failed MONITOR_FAILURE_THRESHOLD cycles in a row (firing), or succeeded again (resolved). */
+export interface MonitoringDegradedAlert extends MonitoringAlertBase {
+  subject: "degraded";
+  /** The monitor that failed: `jobs`, `license`. */
+  monitor: string;
+  problem: MonitoringProblem;
+  /** Consecutive failed cycles when the notice was made (on resolve: of the episode). */
+  failures: number;
+  /** The last failure, redacted and cut to a few hundred characters. */
+  error: string;
+  /** The last successful cycle before the failures; null when it never succeeded. */
+  lastSuccessAt: Date | null;
+}
+
+/** The AvePoint credential expires soon (firing), or was renewed (resolved). */
+export interface CredentialExpiryAlert extends MonitoringAlertBase {
+  subject: "credential-expiry";
+  credential: "certificate" | "client-secret";
+  expiresAt: Date;
+  /** The warning step crossed, in days before expiry (0 = expired). */
+  thresholdDays: number;
+}
+
+/** `npm run send-test-alert`: proves a receiver works; never stored in the ledger. */
+export interface TestAlert extends MonitoringAlertBase {
+  subject: "test";
+}
+
+export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | TestAlert;
+
+export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert | MonitoringAlert | HealthAlert;
+export type { FailureRatioAlert, HealthAlert, MissedBackupAlert, SkippedRun, StuckJobAlert, UnusualActivityAlert } from "./health-model.js";
 export type AlertKind = Alert["kind"];
 
 /** What renderers need besides the alert itself. */

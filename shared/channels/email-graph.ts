@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
-import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
+import { lazyCredential, type LazyCredential } from "../security/lazy-credential.js";
 import { DEFAULT_GRAPH_BASE_URL, isEmailAddress, type GraphCredentialSettings } from "../config/email.js";
 import { isAllowedUrl } from "../config/environment.js";
 import { DEFAULT_TIMEOUT_IN_MS, httpRequest, NetworkError, type HttpResponse } from "../http/request.js";
@@ -361,13 +362,15 @@ export class GraphMailChannel implements Channel {
  * registration's; without either the app's managed identity signs in
  * (user-assigned when AZURE_CLIENT_ID names it).
  */
-export function createGraphCredential(settings: GraphCredentialSettings): TokenCredential {
-  switch (settings.kind) {
-    case "secret":
-      return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.secret.reveal());
-    case "certificate":
-      return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate: settings.pem.reveal() });
-    case "managedIdentity":
-      return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
-  }
+export function createGraphCredential(settings: GraphCredentialSettings): LazyCredential {
+  return lazyCredential((identity) => {
+    switch (settings.kind) {
+      case "secret":
+        return new identity.ClientSecretCredential(settings.tenantId, settings.clientId, settings.secret.reveal());
+      case "certificate":
+        return new identity.ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate: settings.pem.reveal() });
+      case "managedIdentity":
+        return settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
+    }
+  });
 }

@@ -37,6 +37,14 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "JOBS_OVERLAP_MINUTES", description: "How far before the watermark later cycles start reading (0-1440)", default: "15", scope: "infra" },
   { name: "ALERT_JOB_STATES", description: "Comma-separated final states that alert: `Failed`, `FinishedException`, `PartiallyFinished`", default: "all three", scope: "infra" },
   { name: "ALERT_JOB_TYPES", description: "Comma-separated job types to watch: `Backup`, `Restore`, `Export`, `Delete`, `Retention`", default: "all", scope: "infra" },
+  // Backup health rules
+  { name: "BACKUP_MAX_AGE_HOURS", description: "Alert (critical) when a watched service has had no successful backup for this many hours (0 = off)", default: "26", scope: "infra" },
+  { name: "WATCH_SERVICES", description: "Services the missed-backup rule watches: `auto` (every service with a successful backup lately) or a comma-separated list such as `Exchange Online, SharePoint Online, OneDrive, Teams`", default: "auto", scope: "infra" },
+  { name: "BACKUP_START_GRACE_MINUTES", description: "Alert when a scheduled backup has not started this many minutes after its scheduled time (`current` profile; 0 = off)", default: "120", scope: "infra" },
+  { name: "JOB_MAX_RUNTIME_HOURS", description: "Alert (warning) when a job has been In Progress for longer than this many hours (0 = off)", default: "12", scope: "infra" },
+  { name: "JOB_FAILED_OBJECTS_PERCENT", description: "Alert (warning) when a finished job's failed + skipped objects exceed this percent of its total (unset = off)", default: "off", scope: "infra" },
+  { name: "JOB_SKIPPED_GROWTH_RUNS", description: "Alert (warning) when a service skips more objects in this many backup runs in a row (0 = off)", default: "3", scope: "infra" },
+  { name: "ALERT_UNUSUAL_ACTIVITY", description: "Alert (critical) when Cloud Backup's unusual-activity or ransomware counts rise (`current` profile; needs the permission `microsoft365backup.unusualActivity.read.all`)", default: "true", scope: "infra" },
   // Alerts
   { name: "ALERT_TENANT_NAME", description: "Tenant label shown on every alert (and the ledger partition)", default: "default", scope: "infra" },
   { name: "ALERT_GROUP_THRESHOLD", description: "More new alerts than this for one destination in one cycle are sent as a digest", default: "3", scope: "infra" },
@@ -49,6 +57,12 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "LICENSE_REMIND_HOURS", description: "Remind about a metric still critical every N hours (0 = never)", default: "24", scope: "infra" },
   // Delivery
   { name: "TEAMS_WEBHOOK_URL", description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", secret: true, scope: "infra" },
+  { name: "TEAMS_BOT_APP_ID", description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" },
+  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `MultiTenant` (when unset), `SingleTenant` or `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up)", scope: "infra" },
+  { name: "TEAMS_BOT_TENANT_ID", description: "Entra tenant id of the bot's app registration or identity (required for `SingleTenant` and `UserAssignedMSI`)", scope: "infra" },
+  { name: "TEAMS_BOT_APP_PASSWORD", description: "Client secret of the bot's app registration (`MultiTenant`/`SingleTenant`; or use a certificate)", secret: true, scope: "infra" },
+  { name: "TEAMS_BOT_CERTIFICATE", description: "PEM certificate and private key of the bot's app registration, instead of a client secret", secret: true, scope: "infra" },
+  { name: "TEAMS_BOT_ESCALATE_MINUTES", description: "Re-post a critical bot alert nobody acknowledged after this many minutes, once (0 = off)", default: "0", scope: "infra" },
   { name: "EMAIL_TO", description: "Comma-separated email addresses alerts are sent to (receiver `email`); empty: no email", scope: "infra" },
   { name: "EMAIL_FROM", description: "Mailbox alerts are sent from (required with EMAIL_TO)", scope: "infra" },
   { name: "EMAIL_TRANSPORT", description: "`graph` (Microsoft Graph sendMail) or `smtp`", default: "`graph`; `smtp` when only SMTP_HOST is set", scope: "infra" },
@@ -57,12 +71,6 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "EMAIL_GRAPH_CLIENT_SECRET", description: "Client secret of the app registration that sends mail", secret: true, scope: "infra" },
   { name: "EMAIL_GRAPH_CERTIFICATE", description: "PEM certificate and private key of the app registration that sends mail, instead of a secret", secret: true, scope: "infra" },
   { name: "EMAIL_GRAPH_BASE_URL", description: "Microsoft Graph endpoint (national clouds, tests)", default: "https://graph.microsoft.com", scope: "infra" },
-  { name: "TEAMS_BOT_APP_ID", description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" },
-  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `MultiTenant` (when unset), `SingleTenant` or `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up)", scope: "infra" },
-  { name: "TEAMS_BOT_TENANT_ID", description: "Entra tenant id of the bot's app registration or identity (required for `SingleTenant` and `UserAssignedMSI`)", scope: "infra" },
-  { name: "TEAMS_BOT_APP_PASSWORD", description: "Client secret of the bot's app registration (`MultiTenant`/`SingleTenant`; or use a certificate)", secret: true, scope: "infra" },
-  { name: "TEAMS_BOT_CERTIFICATE", description: "PEM certificate and private key of the bot's app registration, instead of a client secret", secret: true, scope: "infra" },
-  { name: "TEAMS_BOT_ESCALATE_MINUTES", description: "Re-post a critical bot alert nobody acknowledged after this many minutes, once (0 = off)", default: "0", scope: "infra" },
   { name: "SMTP_HOST", description: "SMTP server for EMAIL_TRANSPORT=smtp", scope: "infra" },
   { name: "SMTP_PORT", description: "SMTP port", default: "587 (465 with SMTP_SECURE)", scope: "infra" },
   { name: "SMTP_SECURE", description: "Implicit TLS from the first byte (port 465)", default: "false", scope: "infra" },
@@ -72,6 +80,11 @@ export const SETTINGS: readonly SettingInfo[] = [
   // Routing
   { name: "ALERT_ROUTES_FILE", description: "Path of a routing file (JSON or YAML): named receivers, routes by kind, severity, service and tenant, fallbacks, silences (see Routing)", default: "none: TEAMS_WEBHOOK_URL and/or EMAIL_TO form the default route", scope: "infra" },
   { name: "ALERT_ROUTES", description: "The routing as inline JSON, instead of a file; name webhook URLs with `urlFrom` (a setting holding a Key Vault reference), never inline", default: "none", scope: "infra" },
+  // Monitoring the monitor
+  { name: "MONITOR_FAILURE_THRESHOLD", description: "Failed cycles in a row of one monitor before a \"Monitoring degraded\" alert (kind `monitoring`)", default: "3", scope: "infra" },
+  { name: "CREDENTIAL_WARN_DAYS", description: "Days before the AvePoint certificate or client secret expires that the first warning is sent (then 7 days before, then when expired)", default: "30", scope: "infra" },
+  { name: "AVEPOINT_CLIENT_SECRET_EXPIRES", description: "Expiry date of the AvePoint client secret (ISO date, e.g. `2027-03-31`), for the expiry warning; a certificate's expiry is read from the certificate", scope: "infra" },
+  { name: "HEARTBEAT_URL", description: "URL pinged (GET) after each successful cycle: a dead man's switch such as healthchecks.io", secret: true, scope: "infra" },
   // Storage
   { name: "AzureWebJobsStorage", description: "Storage connection string (used for the ledger unless one of the two below is set)", scope: "platform" },
   { name: "ALERTS_STORAGE_CONNECTION", description: "Connection string of the ledger's storage account", secret: true, scope: "local-only" },

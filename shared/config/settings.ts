@@ -77,14 +77,27 @@ export interface Settings {
     remindHours: number;
   };
   teams: { webhookUrl?: Secret };
-  /** The interactive Teams bot (receiver `teams-bot`); absent when TEAMS_BOT_APP_ID is unset. */
-  bot?: BotSettings;
   /** Email delivery (receiver `email`); absent when EMAIL_TO is unset. */
   email?: EmailSettings;
   /** Receivers, routes and silences: from ALERT_ROUTES_FILE / ALERT_ROUTES, else the default route of the receivers above. */
   routing: Routing;
+  /** The interactive Teams bot (receiver `teams-bot`); absent when TEAMS_BOT_APP_ID is unset. */
+  bot?: BotSettings;
   storage?: StorageSettings;
   tablePrefix: string;
+  /** Watching the monitor itself: degraded alerts, credential expiry, heartbeat. */
+  monitoring: MonitoringSettings;
+}
+
+export interface MonitoringSettings {
+  /** Failed cycles in a row before "Monitoring degraded" (MONITOR_FAILURE_THRESHOLD). */
+  failureThreshold: number;
+  /** Days before a credential's expiry the first warning goes out (CREDENTIAL_WARN_DAYS). */
+  credentialWarnDays: number;
+  /** AVEPOINT_CLIENT_SECRET_EXPIRES: when the client secret runs out (a certificate's expiry is read from it). */
+  clientSecretExpiresAt?: Date;
+  /** HEARTBEAT_URL: pinged after each successful cycle (a dead man's switch); a credential. */
+  heartbeatUrl?: Secret;
 }
 
 export const BOT_APP_TYPES = ["MultiTenant", "SingleTenant", "UserAssignedMSI"] as const;
@@ -157,12 +170,6 @@ const rawSchema = z.object({
   LICENSE_HYSTERESIS_PERCENT: optionalText,
   LICENSE_REMIND_HOURS: optionalText,
   TEAMS_WEBHOOK_URL: optionalText,
-  TEAMS_BOT_APP_ID: optionalText,
-  TEAMS_BOT_APP_TYPE: optionalText,
-  TEAMS_BOT_TENANT_ID: optionalText,
-  TEAMS_BOT_APP_PASSWORD: optionalText,
-  TEAMS_BOT_CERTIFICATE: optionalText,
-  TEAMS_BOT_ESCALATE_MINUTES: optionalText,
   EMAIL_TO: optionalText,
   ALERT_ROUTES_FILE: optionalText,
   ALERT_ROUTES: optionalText,
@@ -179,11 +186,21 @@ const rawSchema = z.object({
   SMTP_REQUIRE_TLS: optionalText,
   SMTP_USER: optionalText,
   SMTP_PASSWORD: optionalText,
+  TEAMS_BOT_APP_ID: optionalText,
+  TEAMS_BOT_APP_TYPE: optionalText,
+  TEAMS_BOT_TENANT_ID: optionalText,
+  TEAMS_BOT_APP_PASSWORD: optionalText,
+  TEAMS_BOT_CERTIFICATE: optionalText,
+  TEAMS_BOT_ESCALATE_MINUTES: optionalText,
   AzureWebJobsStorage: optionalText,
   ALERTS_STORAGE_CONNECTION: optionalText,
   ALERTS_STORAGE_ACCOUNT_URL: optionalText,
   AZURE_CLIENT_ID: optionalText,
   ALERTS_TABLE_PREFIX: optionalText,
+  MONITOR_FAILURE_THRESHOLD: optionalText,
+  CREDENTIAL_WARN_DAYS: optionalText,
+  AVEPOINT_CLIENT_SECRET_EXPIRES: optionalText,
+  HEARTBEAT_URL: optionalText,
 });
 type Raw = z.infer<typeof rawSchema>;
 
@@ -431,6 +448,9 @@ export function parseSettings(values: Record<string, string | undefined>, option
       if (r.type === "email" && !email && raw.EMAIL_TO === undefined) {
         problem(routingVariable, `receivers.${r.name}: an email receiver needs the email settings: set EMAIL_FROM and EMAIL_TO (the \`email\` receiver's recipients), and Graph or SMTP`);
       }
+      if (r.type === "teams-bot" && raw.TEAMS_BOT_APP_ID === undefined) {
+        problem(routingVariable, `receivers.${r.name}: a teams-bot receiver needs the bot's settings: set TEAMS_BOT_APP_ID (and its credential)`);
+      }
     }
   }
 
@@ -464,9 +484,25 @@ export function parseSettings(values: Record<string, string | undefined>, option
       "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
     );
   }
-  if (requireAvePoint && routing.source === "default" && raw.TEAMS_WEBHOOK_URL === undefined && raw.EMAIL_TO === undefined && raw.TEAMS_BOT_APP_ID === undefined) {
-    problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients (or the Teams bot, TEAMS_BOT_APP_ID)");
+  if (requireAvePoint && routing.source === "default" && raw.TEAMS_WEBHOOK_URL === undefined && raw.TEAMS_BOT_APP_ID === undefined && raw.EMAIL_TO === undefined) {
+    problem("TEAMS_WEBHOOK_URL, EMAIL_TO", "no receiver: set the Teams Workflows webhook URL alerts are posted to, and/or the email recipients");
   }
+
+  // --- Monitoring the monitor ----------------------------------------------
+  const monitoring: MonitoringSettings = {
+    failureThreshold: integer("MONITOR_FAILURE_THRESHOLD", 3, 1, 1000),
+    credentialWarnDays: integer("CREDENTIAL_WARN_DAYS", 30, 1, 365),
+  };
+  const secretExpires = raw.AVEPOINT_CLIENT_SECRET_EXPIRES;
+  if (secretExpires !== undefined) {
+    // A date (end of that day, UTC) or a full ISO time with an offset.
+    const at = /^\d{4}-\d{2}-\d{2}$/.test(secretExpires) ? new Date(`${secretExpires}T23:59:59Z`) : /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/i.test(secretExpires) ? new Date(secretExpires) : new Date(NaN);
+    if (!Number.isFinite(at.getTime())) problem("AVEPOINT_CLIENT_SECRET_EXPIRES", `must be an ISO date such as 2027-03-31 (got "${secretExpires}")`);
+    else if (raw.AVEPOINT_CLIENT_SECRET === undefined) problem("AVEPOINT_CLIENT_SECRET_EXPIRES", "is set but no AVEPOINT_CLIENT_SECRET is: a certificate's expiry is read from the certificate itself");
+    else monitoring.clientSecretExpiresAt = at;
+  }
+  const heartbeatUrl = url("HEARTBEAT_URL", true);
+  if (heartbeatUrl !== undefined) monitoring.heartbeatUrl = new Secret(heartbeatUrl);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -478,11 +514,12 @@ export function parseSettings(values: Record<string, string | undefined>, option
     alerts,
     license,
     teams,
+    ...(bot ? { bot } : {}),
     ...(email ? { email } : {}),
     routing,
-    ...(bot ? { bot } : {}),
     ...(storage ? { storage } : {}),
     tablePrefix,
+    monitoring,
   };
 }
 

@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from "../concurrency.js";
 import type { Alert, RenderContext } from "../alerts/model.js";
 import type { Channel } from "../channels/delivery.js";
 import { DeliveryError } from "../channels/delivery.js";
@@ -52,14 +53,16 @@ export interface OutboxResult {
 }
 
 export const RECEIVER_PAUSE_IN_MS = 60_000;
+/** Claims and records in flight at once (each is one conditional write). */
+const LEDGER_CONCURRENCY = 8;
 
-interface ComposedMessage {
+export interface ComposedMessage {
   payload: object;
   fingerprints: string[];
 }
 
-/** How one channel kind turns a cycle's alerts into messages. */
-function compose(channel: Channel, alerts: Alert[], options: OutboxOptions): ComposedMessage[] {
+/** How one channel kind turns a cycle's alerts into messages (also used by `npm run send-test-alert`). */
+export function compose(channel: Channel, alerts: Alert[], options: Pick<OutboxOptions, "render" | "groupThreshold">): ComposedMessage[] {
   switch (channel.kind) {
     case "teams-workflows":
       return buildWorkflowsMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
@@ -146,7 +149,7 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
 async function deliverTo(receiver: Receiver, records: DeliveryRecord[], options: OutboxOptions, result: OutboxResult, now: Date): Promise<DeliveryRecord[]> {
   const receiverName = receiver.channel.name;
   const undelivered: DeliveryRecord[] = [];
-  const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
+  const claims = await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.claim(r, options.owner));
   const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
   result.skipped += records.length - claimed.length;
   noteUndelivered(result, records.filter((_, i) => claims[i] === null));
@@ -184,7 +187,7 @@ async function deliverTo(receiver: Receiver, records: DeliveryRecord[], options:
     options.unavailableSince.delete(receiverName);
     // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
     // write leaves the records claimed; once the lease expires the next run sends again.
-    await Promise.all(own.map((r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined)));
+    await mapWithConcurrency(own, LEDGER_CONCURRENCY, (r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined));
     result.delivered += own.length;
   }
   return undelivered;
@@ -192,7 +195,7 @@ async function deliverTo(receiver: Receiver, records: DeliveryRecord[], options:
 
 /** Silenced alerts: claimed and marked delivered without a send, so the ledger knows them and they never fire later. */
 async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[], result: OutboxResult): Promise<void> {
-  const claims = await Promise.all(records.map((r) => options.ledger.claim(r, options.owner)));
+  const claims = await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.claim(r, options.owner));
   const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
   noteUndelivered(result, records.filter((_, i) => claims[i] === null));
   await Promise.all(claimed.map((r) => options.ledger.markDelivered(r)));
@@ -216,5 +219,5 @@ function noteUndelivered(result: OutboxResult, records: readonly DeliveryRecord[
 
 async function releaseAll(options: OutboxOptions, records: DeliveryRecord[], error: string, result: OutboxResult): Promise<void> {
   noteUndelivered(result, records);
-  await Promise.all(records.map((r) => options.ledger.release(r, error)));
+  await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.release(r, error));
 }

@@ -1,5 +1,6 @@
 import { TableClient } from "@azure/data-tables";
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
+import { lazyCredential } from "../security/lazy-credential.js";
 import { ConfigError, type StorageSettings } from "../config/settings.js";
 import { isLoopbackHost } from "../config/environment.js";
 
@@ -71,7 +72,11 @@ export function createPrefixedTableClients<K extends string>(
   }
   const credential =
     options.credential ??
-    (storage.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: storage.managedIdentityClientId }) : new DefaultAzureCredential());
+    lazyCredential((identity) =>
+      storage.managedIdentityClientId
+        ? new identity.ManagedIdentityCredential({ clientId: storage.managedIdentityClientId })
+        : new identity.DefaultAzureCredential(),
+    );
   return all((table) => new TableClient(storage.url, table, credential, { allowInsecureConnection, ...retry }));
 }
 

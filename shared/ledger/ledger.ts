@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from "../concurrency.js";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { Alert } from "../alerts/model.js";
 import { silentLogger, type Logger } from "../logging.js";
@@ -361,18 +362,4 @@ function assertClaimed(record: DeliveryRecord, operation: string): void {
 function requireEtag(etag: string | undefined, operation: string): string {
   if (!etag) throw new LedgerDataError(`Table Storage returned no ETag for ${operation}; conditional writes need it.`);
   return etag;
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, results in input order. */
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

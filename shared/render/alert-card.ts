@@ -2,6 +2,8 @@ import type { Alert, RenderContext } from "../alerts/model.js";
 import { FULL_DETAIL, type AdaptiveCard, type CardDetail } from "./adaptive-card.js";
 import { jobAlertSummary, jobRecoverySummary, renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
 import { licenseAlertSummary, renderLicenseCard } from "./license-card.js";
+import { monitoringAlertSummary, renderMonitoringCard } from "./monitoring-card.js";
+import { healthAlertSummary, renderHealthCard } from "./health-card.js";
 
 /** The card for one alert, whatever its kind. */
 export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDetail = FULL_DETAIL): AdaptiveCard {
@@ -12,6 +14,13 @@ export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDe
       return renderJobRecoveryCard(alert, ctx, detail);
     case "license":
       return renderLicenseCard(alert, ctx);
+    case "monitoring":
+      return renderMonitoringCard(alert, ctx);
+    case "missed-backup":
+    case "stuck-job":
+    case "failure-ratio":
+    case "unusual-activity":
+      return renderHealthCard(alert, ctx, detail);
   }
 }
 
@@ -24,5 +33,12 @@ export function alertSummary(alert: Alert, ctx: RenderContext): string {
       return jobRecoverySummary(alert, ctx);
     case "license":
       return licenseAlertSummary(alert, ctx);
+    case "monitoring":
+      return monitoringAlertSummary(alert, ctx);
+    case "missed-backup":
+    case "stuck-job":
+    case "failure-ratio":
+    case "unusual-activity":
+      return healthAlertSummary(alert, ctx);
   }
 }

@@ -4,6 +4,8 @@ import { escapeApiText } from "./escape.js";
 import { formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, summaryLine } from "./format.js";
 import { jobHeadline, listedIds, recoveryHeadline, severityTone } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseTitle, licenseUsageText } from "./license-card.js";
+import { monitoringDigestEntry } from "./monitoring-card.js";
+import { healthDigestDetails, healthHeadline } from "./health-card.js";
 
 /**
  * When one cycle finds many alerts, a digest lists every one of them in a
@@ -71,7 +73,15 @@ function licenseEntry(alert: LicenseAlert): [string, string] {
 /** The two lines that stand for one alert in a digest. */
 export function digestEntry(alert: Alert): CardElement[] {
   const [headline, details] =
-    alert.kind === "job" ? jobEntry(alert) : alert.kind === "job-recovery" ? recoveryEntry(alert) : licenseEntry(alert);
+    alert.kind === "job"
+      ? jobEntry(alert)
+      : alert.kind === "job-recovery"
+        ? recoveryEntry(alert)
+        : alert.kind === "monitoring"
+          ? monitoringDigestEntry(alert, escapeApiText)
+          : alert.kind === "license"
+            ? licenseEntry(alert)
+            : [`${alert.status === "resolved" ? "Resolved: " : ""}${healthHeadline(alert)}`, healthDigestDetails(alert, escapeApiText, DIGEST_DETAIL)];
   const tone = alert.status === "resolved" ? "good" : severityTone(alert.severity);
   return [
     textBlock(`${entryLabel(alert)} \u00B7 ${headline}`, {
@@ -91,6 +101,8 @@ export function digestBreakdown(alerts: readonly Alert[]): string {
     [count("job"), "job alert", "job alerts"],
     [count("job-recovery"), "recovery", "recoveries"],
     [count("license"), "license notice", "license notices"],
+    [count("monitoring"), "monitoring notice", "monitoring notices"],
+    [count("missed-backup") + count("stuck-job") + count("failure-ratio") + count("unusual-activity"), "backup health notice", "backup health notices"],
   ] as const;
   return parts
     .filter(([n]) => n > 0)

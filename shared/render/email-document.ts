@@ -1,10 +1,13 @@
 import type { JobError } from "../avepoint/model.js";
-import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, RenderContext } from "../alerts/model.js";
+import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext } from "../alerts/model.js";
 import { digestBreakdown, digestOrder, digestTone } from "./digest-card.js";
 import { plainApiText } from "./escape.js";
 import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel } from "./format.js";
 import { jobHeadline, jobObjectsText, rankErrors, recoveryHeadline } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, licenseUsageText, noticeText } from "./license-card.js";
+import type { HealthAlert } from "../alerts/health-model.js";
+import { healthAdvice, healthDigestDetails, healthFacts, healthHeadline, healthJobId } from "./health-card.js";
+import { monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
 
 /**
  * What one email says, independent of its format: the HTML body and the
@@ -129,6 +132,16 @@ export function emailSubject(alert: Alert): string {
     case "license":
       // "[RESOLVED] Resolved: ..." would say it twice.
       return `${alertTag(alert)} ${alert.status === "resolved" ? licenseHeadline(alert) : licenseTitle(alert)}`;
+    case "monitoring":
+      return `${alert.subject === "test" ? "[TEST]" : alertTag(alert)} ${monitoringHeadline(alert)}`;
+    case "missed-backup":
+    case "stuck-job":
+    case "failure-ratio":
+    case "unusual-activity":
+      {
+        const id = healthJobId(alert);
+        return `${alertTag(alert)} ${healthHeadline(alert)}${id ? ` (${plainApiText(id, SUBJECT_ID_CHARS)})` : ""}`;
+      }
   }
 }
 
@@ -273,6 +286,26 @@ function licenseDocument(alert: LicenseAlert, ctx: RenderContext): EmailDocument
   };
 }
 
+function monitoringDocument(alert: MonitoringAlert, ctx: RenderContext): EmailDocument {
+  const view = monitoringView(alert, ctx, plainApiText);
+  const blocks: EmailBlock[] = [{ type: "facts", facts: view.facts }];
+  if (view.lead) blocks.push({ type: "paragraph", text: view.lead });
+  if (view.checks.length > 0) blocks.push({ type: "list", heading: "What to check", items: view.checks.map((text) => ({ text })) });
+  const subject = emailSubject(alert);
+  const test = alert.subject === "test";
+  return {
+    subject,
+    preview: previewOf(subject, alert, ctx),
+    tone: test ? "info" : alertTone(alert),
+    label: test ? "TEST" : alertLabel(alert),
+    title: alert.status === "resolved" ? monitoringHeadline(alert) : monitoringTitle(alert),
+    subtitle: subtitleOf(alert, ctx).replace(/ \u00B7 [A-Z]+ \u00B7 /, test ? " \u00B7 TEST \u00B7 " : "$&"),
+    blocks,
+    tenant: tenantText(alert, ctx),
+    portalUrl: ctx.portalUrl,
+  };
+}
+
 export function alertDocument(alert: Alert, ctx: RenderContext, detail: EmailDetail = EMAIL_DETAIL): EmailDocument {
   switch (alert.kind) {
     case "job":
@@ -281,7 +314,33 @@ export function alertDocument(alert: Alert, ctx: RenderContext, detail: EmailDet
       return recoveryDocument(alert, ctx, detail);
     case "license":
       return licenseDocument(alert, ctx);
+    case "monitoring":
+      return monitoringDocument(alert, ctx);
+    case "missed-backup":
+    case "stuck-job":
+    case "failure-ratio":
+    case "unusual-activity":
+      return healthDocument(alert, ctx, detail);
   }
+}
+
+function healthDocument(alert: HealthAlert, ctx: RenderContext, detail: EmailDetail): EmailDocument {
+  const facts = healthFacts(alert, plainApiText, detail).map((f) => ({ label: f.title, value: f.value }));
+  facts.push({ label: "Tenant", value: tenantText(alert, ctx) });
+  const advice = healthAdvice(alert);
+  const subject = emailSubject(alert);
+  return {
+    subject,
+    preview: previewOf(subject, alert, ctx),
+    tone: alertTone(alert),
+    label: alertLabel(alert),
+    // The label already says RESOLVED.
+    title: healthHeadline(alert),
+    subtitle: subtitleOf(alert, ctx),
+    blocks: [...(advice ? [{ type: "paragraph" as const, text: advice }] : []), { type: "facts", facts }],
+    tenant: tenantText(alert, ctx),
+    portalUrl: ctx.portalUrl,
+  };
 }
 
 // ------------------------------------------------------------------ digest
@@ -325,6 +384,15 @@ export function digestEntry(alert: Alert, detail: EmailDetail = EMAIL_DIGEST_DET
       const headline = alert.status === "resolved" ? licenseHeadline(alert) : licenseTitle(alert);
       return { ...base, headline, details: details.join(" \u00B7 ") };
     }
+    case "monitoring": {
+      const [headline, details] = monitoringDigestEntry(alert, plainApiText);
+      return { ...base, headline, details };
+    }
+    case "missed-backup":
+    case "stuck-job":
+    case "failure-ratio":
+    case "unusual-activity":
+      return { ...base, headline: healthHeadline(alert), details: healthDigestDetails(alert, plainApiText, detail) };
   }
 }
 

@@ -397,16 +397,25 @@ function drawAvePointFault(world: World, random: SeededRandom, report: ChaosRepo
   // A "slow" fault of 0 ms is a pass-through that uses up one request.
   if (skip > 0) world.simulator.injectFault({ kind: "slow", delayInMs: 0, target: "jobs", times: skip });
   const times = random.int(1, 6);
-  const faults: Record<Exclude<FaultKind, `storage-${string}` | `receiver-${string}` | `crash-${string}` | "overlapping-cycles">, Fault> = {
-    "avepoint-429": { kind: "status", status: 429, retryAfter: String(random.int(1, 5)), target: "jobs", times },
-    "avepoint-5xx": { kind: "status", status: random.pick([500, 502, 503, 504]), target: "jobs", times },
-    "avepoint-timeout": { kind: "slow", delayInMs: 400, target: "jobs", times: Math.min(times, 3) },
-    "avepoint-truncated": { kind: "truncated", target: "jobs" },
-    "avepoint-401": random.chance(0.5) ? { kind: "invalid-token-after", uses: random.int(0, 2), target: "jobs" } : { kind: "status", status: 401, target: "jobs", times: 2 },
-  };
-  world.simulator.injectFault(faults[kind as keyof typeof faults]);
+  world.simulator.injectFault(avePointFault(kind, times, random));
   report.faults[kind]++;
   return kind;
+}
+
+function avePointFault(kind: FaultKind, times: number, random: SeededRandom): Fault {
+  switch (kind) {
+    case "avepoint-429":
+      return { kind: "status", status: 429, retryAfter: String(random.int(1, 5)), target: "jobs", times };
+    case "avepoint-5xx":
+      return { kind: "status", status: random.pick([500, 502, 503, 504]), target: "jobs", times };
+    case "avepoint-timeout":
+      // Slower than the client's 250 ms timeout.
+      return { kind: "slow", delayInMs: 400, target: "jobs", times: Math.min(times, 3) };
+    case "avepoint-truncated":
+      return { kind: "truncated", target: "jobs" };
+    default:
+      return random.chance(0.5) ? { kind: "invalid-token-after", uses: random.int(0, 2), target: "jobs" } : { kind: "status", status: 401, target: "jobs", times: 2 };
+  }
 }
 
 function drawStorageFault(world: World, random: SeededRandom, report: ChaosReport): void {
@@ -523,7 +532,7 @@ async function inProcessRun(
 
     const label = `run ${run} cycle ${c}`;
     const lostHold = overlapping && outcome.summaries.some((s) => !s.checkpointWritten && (s.delivery.failed > 0 || s.delivery.skipped > 0));
-    await checkCheckpoint(world, checker, config, scripted, cycleStart, label, report, lostHold);
+    await checkCheckpoint(checker, config, scripted, cycleStart, label, report, lostHold);
     if (truncatedServed && outcome.thrown.length === 0) {
       // A response we do not understand fails the read loudly and does not move the watermark.
       if (!outcome.summaries.some((s) => s.error?.includes("MalformedResponseError"))) {
@@ -539,7 +548,7 @@ async function inProcessRun(
   // Drain: no faults, every running job finishes, leases run out; deliver what is left.
   scripted.finishAll(clock.ms);
   await drain(world, run, [instances[0]!], clock, checker, config, scripted, report);
-  await checkRun(world, run, checker, config, scripted, report);
+  await checkRun(world, run, scripted, report);
 }
 
 async function drain(
@@ -559,7 +568,7 @@ async function drain(
     enterPhase(world, run, `drain${d}`);
     const outcome = await runCycles(runtimes);
     tally(report, outcome, false);
-    await checkCheckpoint(world, checker, config, scripted, cycleStart, `run ${run} drain ${d}`, report);
+    await checkCheckpoint(checker, config, scripted, cycleStart, `run ${run} drain ${d}`, report);
     checker.asOf = clock.date();
     const open = await checker.ledger.openDeliveries(config.tenant);
     if (outcome.thrown.length === 0 && outcome.summaries.every((s) => s.ok) && open.length === 0) return;
@@ -605,14 +614,14 @@ async function crashRun(world: World, run: number, random: SeededRandom, report:
     if (phase.killedSeq === undefined && outcome.code !== 0) {
       report.violations.push(`run ${run} child ${k}: exited with ${outcome.code ?? outcome.signal} without being killed: ${outcome.stderr.slice(-500)}`);
     }
-    await checkCheckpoint(world, checker, config, scripted, spawnedAt, `run ${run} child ${k}`, report);
+    await checkCheckpoint(checker, config, scripted, spawnedAt, `run ${run} child ${k}`, report);
   }
 
   scripted.finishAll(Date.now() - 1000);
   const clock = new VirtualClock(Date.now());
   const drainRuntime = inProcessRuntime(world, config, clock, random.fork("drain"));
   await drain(world, run, [drainRuntime], clock, checker, config, scripted, report);
-  await checkRun(world, run, checker, config, scripted, report);
+  await checkRun(world, run, scripted, report);
 }
 
 interface ChildOutcome {
@@ -665,7 +674,6 @@ function fingerprintOfJob(tenant: string, id: string, state: string): string {
  *   that time safely in the ledger.
  */
 async function checkCheckpoint(
-  world: World,
   checker: LedgerChecker,
   config: RunConfig,
   scripted: ScriptedTenant,
@@ -674,7 +682,6 @@ async function checkCheckpoint(
   report: ChaosReport,
   overlapLostHold = false,
 ): Promise<void> {
-  void world;
   const cp = await checker.ledger.readCheckpoint(config.tenant, "jobs");
   if (!cp.watermark) return;
   checker.asOf = cycleStart;
@@ -698,8 +705,7 @@ async function checkCheckpoint(
 }
 
 /** After the drain: every alert-worthy outcome delivered at least once; every duplicate explained. */
-async function checkRun(world: World, run: number, checker: LedgerChecker, config: RunConfig, scripted: ScriptedTenant, report: ChaosReport): Promise<void> {
-  void checker;
+async function checkRun(world: World, run: number, scripted: ScriptedTenant, report: ChaosReport): Promise<void> {
   const prefix = `r${run}/`;
   const accepted = world.gate.exchanges.filter((e) => e.tag.startsWith(prefix) && isAccepted(e));
   report.acceptedPosts += accepted.length;

@@ -1,8 +1,10 @@
 /**
  * `npm run chaos`: the fault-injection suite at full size.
  *
- *   node dist/test/chaos/run.js [--runs 200] [--crash-every 5] [--seed abc]
+ *   node dist/test/chaos/run.js [--runs 200] [--crash-every 5] [--seed abc] [--only 9,12] [--trace]
  *
+ * --only reruns single runs of a seed (each run draws from SEED#run alone);
+ * --trace prints every cycle's faults and summaries.
  * SEED (environment) or --seed makes a run reproducible; without one a fresh
  * seed is drawn and printed. Prints the table; exits 1 on any violation.
  */
@@ -22,7 +24,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1 (got ${runs})`);
   if (!Number.isSafeInteger(crashEvery) || crashEvery < 0) throw new Error(`--crash-every must be a whole number, 0 for none (got ${crashEvery})`);
   process.stderr.write(`chaos: ${runs} runs, every ${crashEvery || "no"}th with child processes, SEED=${seed}\n`);
-  const report = await runChaos({ seed, runs, crashEvery, log: (line) => process.stderr.write(`${line}\n`) });
+  const only = option(argv, "only")?.split(",").map(Number);
+  const trace = argv.includes("--trace") ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  const report = await runChaos({
+    seed,
+    runs,
+    crashEvery,
+    log: (line) => process.stderr.write(`${line}\n`),
+    ...(only ? { only } : {}),
+    ...(trace ? { trace } : {}),
+  });
   process.stdout.write(`${formatReport(report)}\n`);
   return report.violations.length === 0 && report.lost === 0 ? 0 : 1;
 }

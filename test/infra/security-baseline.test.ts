@@ -165,7 +165,7 @@ describe("Key Vault", () => {
   it("creates each secret from its @secure() parameter, only when one was given", () => {
     const file = requireFile(files, "modules/keyvault.bicep");
     const secure = parameters(file).filter((p) => p.isSecure);
-    expect(secure.map((p) => p.name).sort()).toEqual(["avepointCertificatePem", "avepointClientSecret", "smtpPassword", "teamsWebhookUrl"]);
+    expect(secure.map((p) => p.name).sort()).toEqual(["avepointCertificatePem", "avepointClientSecret", "heartbeatUrl", "smtpPassword", "teamsWebhookUrl"]);
     const secrets = resources(file).filter((r) => r.type === "Microsoft.KeyVault/vaults/secrets");
     expect(secrets).toHaveLength(secure.length);
     for (const secret of secrets) {

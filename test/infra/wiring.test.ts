@@ -117,7 +117,7 @@ describe("main.bicep parameters match the code's choices", () => {
 
   it("keeps credentials in @secure() parameters", () => {
     const secure = parameters(main).filter((p) => p.isSecure).map((p) => p.name);
-    expect(secure.sort()).toEqual(["avepointCertificatePem", "avepointClientSecret", "smtpPassword", "teamsWebhookUrl"]);
+    expect(secure.sort()).toEqual(["avepointCertificatePem", "avepointClientSecret", "heartbeatUrl", "smtpPassword", "teamsWebhookUrl"]);
     for (const [fileName, file] of files) {
       for (const p of parameters(file)) {
         if (/secret|password|webhook|certificatePem/i.test(p.name)) expect(p.isSecure, `${fileName}: ${p.name}`).toBe(true);

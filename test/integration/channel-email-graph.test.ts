@@ -254,13 +254,13 @@ describe("GraphMailChannel", () => {
 });
 
 describe("createGraphCredential", () => {
-  it("builds the credential the settings name", () => {
+  it("builds the credential the settings name (loading @azure/identity only then)", async () => {
     const cert = createTestCertificate();
-    expect(createGraphCredential({ kind: "secret", tenantId: "contoso.onmicrosoft.com", clientId: "app", secret: new Secret("s") })).toBeInstanceOf(ClientSecretCredential);
-    expect(createGraphCredential({ kind: "certificate", tenantId: "contoso.onmicrosoft.com", clientId: "app", pem: new Secret(cert.combinedPem) })).toBeInstanceOf(
-      ClientCertificateCredential,
-    );
-    expect(createGraphCredential({ kind: "managedIdentity", clientId: "mi-client-id" })).toBeInstanceOf(ManagedIdentityCredential);
-    expect(createGraphCredential({ kind: "managedIdentity" })).toBeInstanceOf(ManagedIdentityCredential);
+    await expect(createGraphCredential({ kind: "secret", tenantId: "contoso.onmicrosoft.com", clientId: "app", secret: new Secret("s") }).resolve()).resolves.toBeInstanceOf(ClientSecretCredential);
+    await expect(
+      createGraphCredential({ kind: "certificate", tenantId: "contoso.onmicrosoft.com", clientId: "app", pem: new Secret(cert.combinedPem) }).resolve(),
+    ).resolves.toBeInstanceOf(ClientCertificateCredential);
+    await expect(createGraphCredential({ kind: "managedIdentity", clientId: "mi-client-id" }).resolve()).resolves.toBeInstanceOf(ManagedIdentityCredential);
+    await expect(createGraphCredential({ kind: "managedIdentity" }).resolve()).resolves.toBeInstanceOf(ManagedIdentityCredential);
   });
 });

@@ -27,9 +27,11 @@ describe("chaos: faults at every boundary", () => {
     expect(report.violations, table).toEqual([]);
     expect(report.lost).toBe(0);
     expect(report.duplicates.unexplained).toBe(0);
-    // The suite proved something: alerts were produced and faults of every kind were injected.
-    expect(report.alertWorthy).toBeGreaterThan(20);
     expect(report.delivered).toBe(report.alertWorthy);
+    // The suite proved something: alerts were produced and faults of every main kind injected
+    // (a fixed seed makes this deterministic; tiny CHAOS_RUNS sizes may not draw every kind).
+    if (RUNS < 20) return;
+    expect(report.alertWorthy).toBeGreaterThan(20);
     expect(report.childrenKilled).toBeGreaterThan(0);
     for (const kind of ["avepoint-429", "avepoint-truncated", "storage-503", "storage-dropped", "receiver-5xx", "overlapping-cycles"] as const) {
       expect(report.faults[kind], kind).toBeGreaterThan(0);
