@@ -245,8 +245,12 @@ async function runCycle(
     checkpointWritten = true;
   } catch (err) {
     if (!(err instanceof CheckpointConflictError)) throw err;
-    // An overlapping run wrote first; its checkpoint is as valid as ours and the ledger kept every alert.
-    deps.logger.info(`${monitor} monitor: another run updated the checkpoint first; keeping theirs`);
+    // An overlapping run wrote first; its checkpoint is as valid as ours and the ledger kept every alert,
+    // except that its watermark may have passed an alert only we know is still undelivered.
+    const lowered = outcome ? await holdWatermarkAfterConflict(deps.ledger, tenant, monitor, next.watermark) : false;
+    deps.logger.info(
+      `${monitor} monitor: another run updated the checkpoint first; keeping theirs${lowered ? ", with the watermark held back to our undelivered alerts" : ""}`,
+    );
   }
 
   return {
@@ -294,6 +298,33 @@ async function admitMonitorHealth(
     deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
     return { state: previous, admitted: 0 };
   }
+}
+
+/**
+ * After losing the checkpoint race: when the winner's watermark is ahead of
+ * ours (ours was held back for an alert still undelivered, which the winner
+ * could not see while we held its claim), lower theirs to ours, keeping the
+ * rest of their checkpoint. A lower watermark only means re-reading a little
+ * more; a higher one would break "never ahead of undelivered work".
+ */
+async function holdWatermarkAfterConflict(
+  ledger: Pick<AlertLedger, "readCheckpoint" | "writeCheckpoint">,
+  tenant: string,
+  monitor: MonitorName,
+  ours: Date | null,
+): Promise<boolean> {
+  if (ours === null) return false;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const theirs = await ledger.readCheckpoint(tenant, monitor);
+    if (theirs.watermark === null || theirs.watermark <= ours) return false;
+    try {
+      await ledger.writeCheckpoint({ ...theirs, watermark: ours });
+      return true;
+    } catch (err) {
+      if (!(err instanceof CheckpointConflictError)) throw err;
+    }
+  }
+  return false;
 }
 
 /**

@@ -54,9 +54,9 @@ describe("chaos: the checks catch what they claim to", () => {
   }, 60_000);
 });
 
-describe("pipeline bugs found by the chaos suite (reproductions; the fix belongs to shared/pipeline.ts)", () => {
+describe("found by the chaos suite", () => {
   /*
-   * BUG: overlapping cycles can move the checkpoint past an alert that is still undelivered.
+   * Fixed in shared/pipeline.ts (holdWatermarkAfterConflict): overlapping cycles can move the checkpoint past an alert that is still undelivered.
    * Cycle A claims a new alert and starts sending it. Cycle B, overlapping, admits nothing new
    * and its pending() query does not list rows another run holds with a live lease ('sending'),
    * so B neither sends nor counts the alert as undelivered ("skipped"), and writes the watermark
@@ -69,7 +69,7 @@ describe("pipeline bugs found by the chaos suite (reproductions; the fix belongs
    * when computing the hold, or have the losing run re-read and re-write the checkpoint with the
    * older of the two watermarks instead of keeping the winner's.
    */
-  it.skip("an overlapping cycle that fails to deliver keeps the checkpoint behind the alert", async () => {
+  it("an overlapping cycle that fails to deliver keeps the checkpoint behind the alert", async () => {
     const now = new Date("2030-01-01T01:00:00Z");
     const simulator = await AvePointSimulator.start({ now: () => now.getTime() });
     const receiver = await startRecordingReceiver();
@@ -120,7 +120,7 @@ describe("pipeline bugs found by the chaos suite (reproductions; the fix belongs
       const [pending] = await a.ledger.pending(tenant);
       const checkpoint = await a.ledger.readCheckpoint(tenant, "jobs");
       expect(pending).toBeDefined();
-      // Fails today: the watermark is B's start time, after the undelivered alert's event time.
+      // Without the fix the watermark was B's start time, after the undelivered alert's event time.
       expect(checkpoint.watermark!.getTime()).toBeLessThanOrEqual(pending!.eventTime.getTime());
     } finally {
       await Promise.all([gate.stop(), receiver.stop(), simulator.stop()]);
