@@ -1,7 +1,7 @@
 // Cloud Backup Alerts on Azure: a Flex Consumption function app that polls
 // AvePoint Cloud Backup and alerts in Teams, with no secret outside Key Vault.
 // This file only wires modules; each module says why it is built the way it is.
-// Deploy with `azd up`, or `az deployment group create` (see docs/DEPLOY.md).
+// Deploy with `azd up`, or `az deployment group create` (see README.md, "Deploy to Azure").
 
 targetScope = 'resourceGroup'
 

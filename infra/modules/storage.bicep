@@ -25,7 +25,7 @@ param appPrincipalId string
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host: timer leases and the deployment package
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // host: queue-based fan-out (see docs/DEPLOY.md)
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // host: queue-based fan-out (see README.md, "Deploy to Azure")
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // the alert ledger and checkpoints
 }
 

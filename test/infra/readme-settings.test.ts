@@ -34,7 +34,7 @@ describe("README settings table", () => {
 
   it("lists every setting of the catalog", () => {
     if (!existsSync(README)) {
-      expect.fail("README.md does not exist yet: it needs a settings table with every name in shared/config/catalog.ts (see docs/DEPLOY.md for the deploy section)");
+      expect.fail("README.md does not exist yet: it needs a settings table with every name in shared/config/catalog.ts (see its 'Deploy to Azure' section)");
     }
     const documented = namesInTables(readFileSync(README, "utf8"));
     const missing = SETTINGS.map((s) => s.name).filter((name) => !documented.has(name));
