@@ -8,6 +8,8 @@
  * routing/admission.ts (each alert admitted for the receivers its route names,
  * or recorded as silenced), render + deliver + record happen in the outbox
  * (with a receiver's fallback when it is down), and the checkpoint is written last.
+ * After a silence window ends, one summary of what it held back is admitted
+ * before delivery (routing/silence-summary.ts).
  */
 import type { LicenseUsage } from "./avepoint/model.js";
 import { detectJobAlerts, detectRecovery, isFinal, type OpenFailure } from "./alerts/job-rules.js";
@@ -28,6 +30,7 @@ import { deliverPending, type OutboxResult, type Receiver } from "./delivery/out
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
 import { admitRouted } from "./routing/admission.js";
+import { admitSilenceSummaries } from "./routing/silence-summary.js";
 import { redact } from "./security/secret.js";
 import { jobsWindow, readJobs, scanServices, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
 import { checkServiceHealth, detectJobHealth, jobIdsToLabel, withServices, type HealthReader } from "./monitors/backup-health.js";
@@ -221,6 +224,8 @@ async function runCycle(
   // The monitor's own health, admitted before delivery even when the read failed, so it goes out this cycle.
   const consecutiveFailures = outcome ? 0 : checkpoint.consecutiveFailures + 1;
   const health = await admitMonitorHealth(deps, monitor, checkpoint, failure, consecutiveFailures, now);
+  // Silence windows that ended since the last cycle: one summary each, delivered below with the rest.
+  const silenceSummary = await admitSilenceSummary(deps, checkpoint, now);
 
   const delivery = deps.receivers.length === 0 ? EMPTY_DELIVERY : await deliverPending({
     ledger: deps.ledger,
@@ -238,7 +243,10 @@ async function runCycle(
   const polled: Checkpoint = outcome
     ? { ...outcome.next(delivery), lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }
     : { ...checkpoint, lastError: error ?? null, consecutiveFailures };
-  const next: Checkpoint = { ...polled, state: { ...polled.state, monitoring: health.state } };
+  const next: Checkpoint = {
+    ...polled,
+    state: { ...polled.state, monitoring: health.state, ...(silenceSummary.state !== undefined ? { silenceSummary: silenceSummary.state } : {}) },
+  };
   let checkpointWritten = false;
   try {
     await deps.ledger.writeCheckpoint(next);
@@ -258,7 +266,7 @@ async function runCycle(
     tenant,
     ok: error === undefined && delivery.failed === 0,
     read: outcome?.read ?? 0,
-    newAlerts: (outcome?.newAlerts ?? 0) + health.admitted,
+    newAlerts: (outcome?.newAlerts ?? 0) + health.admitted + silenceSummary.admitted,
     delivery,
     ...(outcome?.window ? { window: outcome.window } : {}),
     ...(error !== undefined ? { error } : {}),
@@ -296,6 +304,25 @@ async function admitMonitorHealth(
     return { state, admitted: admitted.length };
   } catch (err) {
     deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
+    return { state: previous, admitted: 0 };
+  }
+}
+
+/** The silence summaries due (routing/silence-summary.ts). When the ledger fails, the old state is kept, so the next cycle tries again. */
+async function admitSilenceSummary(deps: MonitorDeps, checkpoint: Checkpoint, now: Date): Promise<{ state: unknown; admitted: number }> {
+  const previous = checkpoint.state["silenceSummary"];
+  try {
+    const outcome = await admitSilenceSummaries({
+      ledger: deps.ledger,
+      routing: deps.settings.routing,
+      tenant: deps.settings.alerts.tenantName,
+      state: previous,
+      now,
+      logger: deps.logger,
+    });
+    return outcome;
+  } catch (err) {
+    deps.logger.error("the silence summary could not be prepared; it is tried again next cycle", { error: describe(err) });
     return { state: previous, admitted: 0 };
   }
 }

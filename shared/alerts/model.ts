@@ -24,6 +24,21 @@ export interface AlertBase {
   status: AlertStatus;
   /** When this cycle found it (the cycle's pinned time). */
   detectedAt: Date;
+  /**
+   * Set on the ledger copy of an alert a silence held back (receiver
+   * `silenced`): which silence, and when its window ends, so the silence
+   * summary (routing/silence-summary.ts) can list it after the end.
+   */
+  silencedBy?: SilenceRef;
+}
+
+/** One window of one silence: its name and the end of the window that held an alert back. */
+export interface SilenceRef {
+  name: string;
+  windowStart: Date;
+  windowEnd: Date;
+  /** A weekly silence's zone, so the window reads in the clock it was declared in. */
+  timeZone?: string;
 }
 
 /** A backup job reached a final state that alerts, or a state we do not understand. */
@@ -111,7 +126,21 @@ export interface TestAlert extends MonitoringAlertBase {
 
 export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | TestAlert;
 
-export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert | MonitoringAlert | HealthAlert;
+/**
+ * After a silence window ends: the alerts it held back, listed once (sent to
+ * the receivers those alerts would have reached), so nothing is silently
+ * forgotten. Informational (severity info): nothing to acknowledge.
+ */
+export interface SilenceSummaryAlert extends AlertBase {
+  kind: "silence-summary";
+  silence: SilenceRef;
+  /** Held-back alerts as recorded, oldest first; at most SILENCE_SUMMARY_MAX_LISTED. */
+  alerts: Alert[];
+  /** Every alert the window held back (more than listed when the list was cut). */
+  total: number;
+}
+
+export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert | MonitoringAlert | HealthAlert | SilenceSummaryAlert;
 export type { FailureRatioAlert, HealthAlert, MissedBackupAlert, SkippedRun, StuckJobAlert, UnusualActivityAlert } from "./health-model.js";
 export type AlertKind = Alert["kind"];
 

@@ -13,7 +13,7 @@ import { LedgerDataError } from "./errors.js";
  */
 
 const FORMAT_VERSION = 1;
-const ALERT_KINDS: readonly AlertKind[] = ["job", "job-recovery", "license", "monitoring", "missed-backup", "stuck-job", "failure-ratio", "unusual-activity"];
+const ALERT_KINDS: readonly AlertKind[] = ["job", "job-recovery", "license", "monitoring", "missed-backup", "stuck-job", "failure-ratio", "unusual-activity", "silence-summary"];
 
 interface Envelope {
   v: number;

@@ -237,6 +237,13 @@ export class AlertLedger {
     );
   }
 
+  /** One receiver's rows admitted at or after `since`, whatever their state (the silence summary reads receiver `silenced`). Oldest first. */
+  async deliveriesTo(tenant: string, receiver: string, since: Date): Promise<DeliveryRecord[]> {
+    assertReceiverName(receiver);
+    const partitionKey = tenantPartitionKey(tenant);
+    return this.#query(odata`PartitionKey eq ${partitionKey} and receiver eq ${receiver} and createdAt ge ${since}`, "reading recorded alerts");
+  }
+
   /** Everything not delivered yet, including rows held by a running send (for status tooling). Oldest first. */
   async openDeliveries(tenant: string): Promise<DeliveryRecord[]> {
     const partitionKey = tenantPartitionKey(tenant);

@@ -4,6 +4,7 @@ import { jobAlertSummary, jobRecoverySummary, renderJobAlertCard, renderJobRecov
 import { licenseAlertSummary, renderLicenseCard } from "./license-card.js";
 import { monitoringAlertSummary, renderMonitoringCard } from "./monitoring-card.js";
 import { healthAlertSummary, renderHealthCard } from "./health-card.js";
+import { renderSilenceSummaryCard, silenceSummaryAlertSummary } from "./silence-summary-card.js";
 
 /** The card for one alert, whatever its kind. */
 export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDetail = FULL_DETAIL): AdaptiveCard {
@@ -21,6 +22,8 @@ export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDe
     case "failure-ratio":
     case "unusual-activity":
       return renderHealthCard(alert, ctx, detail);
+    case "silence-summary":
+      return renderSilenceSummaryCard(alert, ctx, detail);
   }
 }
 
@@ -40,5 +43,7 @@ export function alertSummary(alert: Alert, ctx: RenderContext): string {
     case "failure-ratio":
     case "unusual-activity":
       return healthAlertSummary(alert, ctx);
+    case "silence-summary":
+      return silenceSummaryAlertSummary(alert, ctx);
   }
 }

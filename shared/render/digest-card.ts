@@ -1,11 +1,13 @@
 import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, RenderContext, Severity } from "../alerts/model.js";
 import { adaptiveCard, headerBand, textBlock, type AdaptiveCard, type CardDetail, type CardElement, type CardTone } from "./adaptive-card.js";
-import { escapeApiText } from "./escape.js";
+import { escapeApiText, escapeMarkdown } from "./escape.js";
 import { formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, summaryLine } from "./format.js";
 import { jobHeadline, listedIds, recoveryHeadline, severityTone } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseTitle, licenseUsageText } from "./license-card.js";
 import { monitoringDigestEntry } from "./monitoring-card.js";
 import { healthDigestDetails, healthHeadline } from "./health-card.js";
+import { alertSummary } from "./alert-card.js";
+import { silenceSummaryDigestDetails, silenceSummaryTitle } from "./silence-summary-card.js";
 
 /**
  * When one cycle finds many alerts, a digest lists every one of them in a
@@ -81,7 +83,9 @@ export function digestEntry(alert: Alert): CardElement[] {
           ? monitoringDigestEntry(alert, escapeApiText)
           : alert.kind === "license"
             ? licenseEntry(alert)
-            : [`${alert.status === "resolved" ? "Resolved: " : ""}${healthHeadline(alert)}`, healthDigestDetails(alert, escapeApiText, DIGEST_DETAIL)];
+            : alert.kind === "silence-summary"
+              ? [escapeMarkdown(silenceSummaryTitle(alert)), silenceSummaryDigestDetails(alert, (a) => escapeMarkdown(alertSummary(a, { tenantName: a.tenant, portalUrl: "" })))]
+              : [`${alert.status === "resolved" ? "Resolved: " : ""}${healthHeadline(alert)}`, healthDigestDetails(alert, escapeApiText, DIGEST_DETAIL)];
   const tone = alert.status === "resolved" ? "good" : severityTone(alert.severity);
   return [
     textBlock(`${entryLabel(alert)} \u00B7 ${headline}`, {
@@ -103,6 +107,7 @@ export function digestBreakdown(alerts: readonly Alert[]): string {
     [count("license"), "license notice", "license notices"],
     [count("monitoring"), "monitoring notice", "monitoring notices"],
     [count("missed-backup") + count("stuck-job") + count("failure-ratio") + count("unusual-activity"), "backup health notice", "backup health notices"],
+    [count("silence-summary"), "silence summary", "silence summaries"],
   ] as const;
   return parts
     .filter(([n]) => n > 0)

@@ -1,5 +1,5 @@
 import type { JobError } from "../avepoint/model.js";
-import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext } from "../alerts/model.js";
+import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext, SilenceSummaryAlert } from "../alerts/model.js";
 import { digestBreakdown, digestOrder, digestTone } from "./digest-card.js";
 import { plainApiText } from "./escape.js";
 import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel } from "./format.js";
@@ -8,6 +8,7 @@ import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, 
 import type { HealthAlert } from "../alerts/health-model.js";
 import { healthAdvice, healthDigestDetails, healthFacts, healthHeadline, healthJobId } from "./health-card.js";
 import { monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
+import { SILENCE_SUMMARY_LEAD, silenceSummaryBreakdown, silenceSummaryDigestDetails, silenceSummaryTitle, silenceWindowText } from "./silence-summary-card.js";
 
 /**
  * What one email says, independent of its format: the HTML body and the
@@ -142,6 +143,8 @@ export function emailSubject(alert: Alert): string {
         const id = healthJobId(alert);
         return `${alertTag(alert)} ${healthHeadline(alert)}${id ? ` (${plainApiText(id, SUBJECT_ID_CHARS)})` : ""}`;
       }
+    case "silence-summary":
+      return `[INFO] ${plainApiText(silenceSummaryTitle(alert))}`;
   }
 }
 
@@ -321,7 +324,38 @@ export function alertDocument(alert: Alert, ctx: RenderContext, detail: EmailDet
     case "failure-ratio":
     case "unusual-activity":
       return healthDocument(alert, ctx, detail);
+    case "silence-summary":
+      return silenceSummaryDocument(alert, ctx);
   }
+}
+
+/** After a silence: every listed held-back alert as a digest entry (an email has room for all of them). */
+function silenceSummaryDocument(alert: SilenceSummaryAlert, ctx: RenderContext): EmailDocument {
+  const facts: EmailFact[] = [
+    { label: "Silence", value: plainApiText(alert.silence.name, 100) },
+    { label: "Window", value: silenceWindowText(alert.silence) },
+    { label: "Held back", value: silenceSummaryBreakdown(alert) },
+    { label: "Tenant", value: tenantText(alert, ctx) },
+  ];
+  const more = alert.total - alert.alerts.length;
+  const blocks: EmailBlock[] = [
+    { type: "paragraph", text: SILENCE_SUMMARY_LEAD },
+    { type: "facts", facts },
+    { type: "entries", entries: alert.alerts.map((a) => digestEntry(a)) },
+  ];
+  if (more > 0) blocks.push({ type: "paragraph", text: `\u2026and ${plural(more, "more alert")} not listed here.` });
+  const subject = emailSubject(alert);
+  return {
+    subject,
+    preview: previewOf(subject, alert, ctx),
+    tone: "info",
+    label: "INFO",
+    title: plainApiText(silenceSummaryTitle(alert)),
+    subtitle: subtitleOf(alert, ctx),
+    blocks,
+    tenant: tenantText(alert, ctx),
+    portalUrl: ctx.portalUrl,
+  };
 }
 
 function healthDocument(alert: HealthAlert, ctx: RenderContext, detail: EmailDetail): EmailDocument {
@@ -393,6 +427,8 @@ export function digestEntry(alert: Alert, detail: EmailDetail = EMAIL_DIGEST_DET
     case "failure-ratio":
     case "unusual-activity":
       return { ...base, headline: healthHeadline(alert), details: healthDigestDetails(alert, plainApiText, detail) };
+    case "silence-summary":
+      return { ...base, headline: plainApiText(silenceSummaryTitle(alert)), details: silenceSummaryDigestDetails(alert, (a) => digestEntry(a, detail).headline) };
   }
 }
 

@@ -8,12 +8,15 @@
  * then knows the fingerprint, so the alert does not fire when the silence
  * ends. What fires again after a silence is what is detected again: a license
  * level still reached (its reminder), never a job outcome seen during it.
+ * The silenced copy is tagged with its window (`silencedBy`), and after the
+ * window ends one summary lists what it held back (silence-summary.ts).
  */
-import type { Alert } from "../alerts/model.js";
+import type { Alert, SilenceRef } from "../alerts/model.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { SILENCED_RECEIVER, type Routing } from "./config.js";
+import { SILENCED_RECEIVER, type Routing, type Silence } from "./config.js";
 import { isSilenced, routeAlert } from "./route.js";
+import { silenceWindowAt } from "./silence-window.js";
 
 export interface RoutedAdmission {
   /** Rows created for real receivers (alert × receiver), to be delivered. */
@@ -35,13 +38,15 @@ export async function admitRouted(
 ): Promise<RoutedAdmission> {
   const groups = new Map<string, { receivers: string[]; alerts: Alert[] }>();
   const silencedBy = new Map<string, number>();
+  const windows = new Map<string, SilenceRef>();
   for (const alert of alerts) {
     const silence = isSilenced(alert, routing.silences, now);
     if (silence) silencedBy.set(silence.name, (silencedBy.get(silence.name) ?? 0) + 1);
     const receivers = silence ? [SILENCED_RECEIVER] : routeAlert(alert, routing);
     const key = receivers.join(" ");
     const group = groups.get(key) ?? { receivers, alerts: [] };
-    group.alerts.push(alert);
+    // The ledger copy says which window held it back: the silence summary lists it after that window ends.
+    group.alerts.push(silence ? { ...alert, silencedBy: silenceRef(silence, now, windows) } : alert);
     groups.set(key, group);
   }
   for (const [name, count] of silencedBy) {
@@ -51,4 +56,16 @@ export async function admitRouted(
   const created = await Promise.all([...groups.values()].map((g) => ledger.admit(g.alerts, g.receivers)));
   const admitted = created.flat().filter((r) => r.receiver !== SILENCED_RECEIVER);
   return { admitted, silenced: [...silencedBy.values()].reduce((a, b) => a + b, 0) };
+}
+
+/** The window of `silence` in force at `now` (worked out once per silence and cycle). */
+function silenceRef(silence: Silence, now: Date, known: Map<string, SilenceRef>): SilenceRef {
+  let ref = known.get(silence.name);
+  if (!ref) {
+    // In force at `now` (isSilenced said so), so there is a window.
+    const window = silenceWindowAt(silence, now) ?? { start: now, end: now };
+    ref = { name: silence.name, windowStart: window.start, windowEnd: window.end, ...(silence.weekly ? { timeZone: silence.weekly.timeZone } : {}) };
+    known.set(silence.name, ref);
+  }
+  return ref;
 }

@@ -216,7 +216,7 @@ describe("routes and silences", () => {
     expect(["IB-CRIT-EXO", "IB-CRIT-SPO", "IB-WARN-SPO"].map((id) => mentions(w.posted("team"), id))).toEqual([1, 0, 1]);
   });
 
-  it("a silenced alert is recorded, not sent, and does not fire when the silence ends", async () => {
+  it("a silenced alert is recorded, not sent, does not fire when the silence ends, and is listed once in the summary after it", async () => {
     const w = (world = await startWorld(["oncall"], (urlFrom) => ({
       receivers: { oncall: { type: "teams-workflows", urlFrom: urlFrom("oncall") } },
       default: "oncall",
@@ -234,14 +234,16 @@ describe("routes and silences", () => {
     // The silenced one is recorded (so it is known), settled rather than left pending.
     expect(await w.allRows()).toEqual(["IB-LOUD→oncall:delivered", "IB-SILENT→silenced:delivered"]);
 
-    // After the window (09:30 Berlin) the job is still in the read window, but known: no alert.
+    // After the window (09:30 Berlin) the job is still in the read window, but known: no alert of its own,
+    // only the one summary of what the window held back (see silence-summary.test.ts).
     w.clock.now = at(minutes(40));
-    expect(await w.cycle()).toMatchObject({ ok: true, newAlerts: 0 });
+    expect(await w.cycle()).toMatchObject({ ok: true, newAlerts: 1, delivery: { delivered: 1, messages: 1 } });
+    expect(w.posted("oncall")[1]).toContain("While silenced (sunday-maintenance");
     // A new Exchange failure after the window is sent.
     w.simulator.tenant.addJob({ id: "IB-AFTER", state: "Failed", startTime: at(minutes(30)), finishTime: at(minutes(42)), objectType: 1 });
     w.clock.now = at(minutes(45));
     expect(await w.cycle()).toMatchObject({ ok: true, newAlerts: 1, delivery: { delivered: 1 } });
-    expect(mentions(w.posted("oncall"), "IB-SILENT")).toBe(0);
+    expect(mentions(w.posted("oncall"), "IB-SILENT")).toBe(1); // in the summary only
     expect(mentions(w.posted("oncall"), "IB-AFTER")).toBe(1);
   });
 });
