@@ -183,7 +183,15 @@ export function parseRouting(input: RoutingInput): { routing: Routing; problems:
     found.push({ offset: offset ?? Number.MAX_SAFE_INTEGER, message: `${formatPath(path)}${at(offset)}: ${message}` });
   };
 
-  const routing = readRoutingDocument(doc.toJS() as unknown, variable, input.values, report);
+  // Aliases are resolved only here: one without its anchor, or too many of them, throws.
+  let content: unknown;
+  try {
+    content = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    problems.push({ variable, message: `cannot be read: ${err instanceof Error ? err.message : String(err)}` });
+    return { routing: empty, problems };
+  }
+  const routing = readRoutingDocument(content, variable, input.values, report);
   // In the order of the text, so the list reads along with the file.
   for (const f of found.sort((a, b) => a.offset - b.offset)) problems.push({ variable, message: f.message });
   return { routing, problems };
