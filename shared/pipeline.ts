@@ -29,6 +29,7 @@ import type { Settings } from "./config/settings.js";
 import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
+import type { CycleUsage } from "./telemetry/cycle-usage.js";
 import { admitRouted } from "./routing/admission.js";
 import { admitSilenceSummaries } from "./routing/silence-summary.js";
 import { redact } from "./security/secret.js";
@@ -71,6 +72,8 @@ export interface CycleSummary {
   /** Why the read failed; the checkpoint stayed where it was. */
   error?: string;
   checkpointWritten: boolean;
+  /** What the cycle cost (time, API requests, table round trips); set by the runtime, which measures it. */
+  usage?: CycleUsage;
 }
 
 const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };

@@ -22,6 +22,8 @@ import { silentLogger, type Logger } from "./logging.js";
 import { pingHeartbeat } from "./monitors/heartbeat.js";
 import { buildStatus, type StatusReport } from "./status.js";
 import { runJobsMonitor, runLicenseMonitor, type AvePointReader, type CycleSummary, type MonitorName } from "./pipeline.js";
+import { countTableRoundTrips, measureCycle, observeApiRequest } from "./telemetry/cycle-usage.js";
+import { recordCycleMetrics } from "./telemetry/metrics.js";
 
 export interface RuntimeOptions {
   now?: () => Date;
@@ -95,7 +97,7 @@ export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Rec
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;
   const now = options.now ?? (() => new Date());
-  const ledger = options.ledger ?? (storage ? new AlertLedger(createTableClients(storage, settings.tablePrefix), { now }) : undefined);
+  const ledger = options.ledger ?? (storage ? measuredLedger(storage, settings.tablePrefix, now) : undefined);
   if (!ledger) throw new Error("no ledger storage configured");
   const unavailableSince = new Map<string, Date>();
   let reader = options.reader;
@@ -119,7 +121,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   return {
     settings,
     async run(monitor, logger, runOptions = {}) {
-      reader ??= createAvePointClient(settings.avepoint, { logger: forwardingLogger });
+      reader ??= createAvePointClient(settings.avepoint, { logger: forwardingLogger, onRequest: observeApiRequest });
       const deps = {
         settings,
         reader,
@@ -131,7 +133,10 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         unavailableSince,
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
-      const summary = await currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps)));
+      const measured = await measureCycle(() => currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps))));
+      const summary: CycleSummary = { ...measured.result, usage: measured.usage };
+      // No-ops unless a MeterProvider is registered (in Azure: shared/telemetry/export.ts).
+      recordCycleMetrics(summary);
       // The dead man's switch hears only from cycles that read and delivered everything.
       const heartbeatUrl = settings.monitoring.heartbeatUrl;
       if (summary.ok && heartbeatUrl) await pingHeartbeat(heartbeatUrl, { logger, ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}) });
@@ -145,6 +150,13 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
       return buildStatus({ settings, ledger, now: now() });
     },
   };
+}
+
+/** The ledger over the settings' tables, its round trips counted against the cycle running (shared/telemetry/cycle-usage.ts). */
+function measuredLedger(storage: NonNullable<Settings["storage"]>, tablePrefix: string, now: () => Date): AlertLedger {
+  const clients = createTableClients(storage, tablePrefix);
+  countTableRoundTrips(clients.alerts, clients.checkpoints);
+  return new AlertLedger(clients, { now });
 }
 
 /** One line per cycle, for logs and the local runner. */

@@ -29,6 +29,20 @@ export interface AvePointClientOptions extends AvePointTransportOptions {
   profile?: ApiProfile;
   /** Jobs per page requested. Default 100. */
   pageSize?: number;
+  /**
+   * Told of every API request once it is answered or has failed in transport:
+   * each retry and the re-send after a 401 count, token requests do not.
+   * Callers count requests and latency with it (shared/telemetry/).
+   */
+  onRequest?: (info: AvePointRequestInfo) => void;
+}
+
+/** One API request as sent, for observers (never the URL's query or any header). */
+export interface AvePointRequestInfo {
+  path: string;
+  /** The HTTP status; null when no response came (refused, reset, timed out). */
+  status: number | null;
+  elapsedInMs: number;
 }
 
 export interface ListJobPagesOptions {
@@ -247,13 +261,23 @@ export class AvePointClient {
     const path = url.pathname;
     const tokens = this.#tokensFor(extraScope);
     let refreshedAfter401 = false;
-    const send = (token: Secret) =>
-      httpRequest({
-        url: url.href,
-        headers: { authorization: `Bearer ${token.reveal()}`, accept: "application/json" },
-        ...(this.#options.timeoutInMs !== undefined ? { timeoutInMs: this.#options.timeoutInMs } : {}),
-        ...(abortSignal ? { abortSignal } : {}),
-      });
+    const onRequest = this.#options.onRequest;
+    const send = async (token: Secret): Promise<HttpResponse> => {
+      const started = performance.now();
+      try {
+        const response = await httpRequest({
+          url: url.href,
+          headers: { authorization: `Bearer ${token.reveal()}`, accept: "application/json" },
+          ...(this.#options.timeoutInMs !== undefined ? { timeoutInMs: this.#options.timeoutInMs } : {}),
+          ...(abortSignal ? { abortSignal } : {}),
+        });
+        onRequest?.({ path, status: response.status, elapsedInMs: response.elapsedInMs });
+        return response;
+      } catch (err) {
+        onRequest?.({ path, status: null, elapsedInMs: performance.now() - started });
+        throw err;
+      }
+    };
     return withRetry(
       async () => {
         let token: Secret;

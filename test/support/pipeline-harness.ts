@@ -14,6 +14,7 @@ import type { Logger } from "../../shared/logging.js";
 import type { CycleSummary } from "../../shared/pipeline.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { Secret } from "../../shared/security/secret.js";
+import { observeApiRequest } from "../../shared/telemetry/cycle-usage.js";
 import { AvePointSimulator, type SimulatorOptions } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "./recording-receiver.js";
 
@@ -67,7 +68,8 @@ export async function startPipelineWorld(options: {
   const newRuntime = (): Runtime =>
     createRuntime(settings, {
       now: () => clock.now,
-      reader: createAvePointClient(settings.avepoint, { retryPolicy: fastRetry, sleep: noWait, logger, timeoutInMs: 2_000 }),
+      // Counted against the cycle like the runtime's own client (CycleSummary.usage).
+      reader: createAvePointClient(settings.avepoint, { retryPolicy: fastRetry, sleep: noWait, logger, timeoutInMs: 2_000, onRequest: observeApiRequest }),
       receivers: [
         {
           channel: new WorkflowsWebhookChannel({
