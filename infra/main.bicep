@@ -290,10 +290,16 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
 param deployBot bool = false
 
-@description('With deployBot: re-post a critical alert nobody acknowledged in Teams after this many minutes, once (0 = off).')
+@description('With deployBot: escalate a critical alert nobody acknowledged in Teams after this many minutes, once (0 = off).')
 @minValue(0)
 @maxValue(10080)
-param teamsBotEscalateMinutes int = 0
+param escalateAfterMinutes int = 30
+
+@description('With deployBot: the receiver escalations go to (a routing receiver, or teams / email / teams-bot). Empty: posted again through the bot.')
+param escalationReceiver string = ''
+
+@description('With deployBot: user principal name @mentioned on an escalation (e.g. oncall@contoso.com). Empty: no mention.')
+param oncallUpn string = ''
 
 @description('Comma-separated email recipients (EMAIL_TO). Empty: email off.')
 param emailTo string = ''
@@ -488,7 +494,9 @@ var applicationSettings = {
   TEAMS_BOT_APP_ID: deployBot ? identity.outputs.clientId : ''
   TEAMS_BOT_APP_TYPE: deployBot ? 'UserAssignedMSI' : ''
   TEAMS_BOT_TENANT_ID: deployBot ? tenant().tenantId : ''
-  TEAMS_BOT_ESCALATE_MINUTES: deployBot ? string(teamsBotEscalateMinutes) : ''
+  ESCALATE_AFTER_MINUTES: deployBot ? string(escalateAfterMinutes) : ''
+  ESCALATION_RECEIVER: deployBot ? escalationReceiver : ''
+  ONCALL_UPN: deployBot ? oncallUpn : ''
   // The ledger: Table Storage through the managed identity.
   ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId

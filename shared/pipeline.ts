@@ -55,6 +55,8 @@ export interface MonitorDeps {
   owner: string;
   /** Receivers that just failed (kept across the runs of one runtime). */
   unavailableSince: Map<string, Date>;
+  /** Admits escalations of unacknowledged Teams bot alerts (shared/bot/escalation.ts) before delivery; absent = off. */
+  escalate?: (ledger: AlertLedger, now: Date, logger: Logger) => Promise<void>;
   abortSignal?: AbortSignal;
 }
 
@@ -227,6 +229,8 @@ async function runCycle(
   // The monitor's own health, admitted before delivery even when the read failed, so it goes out this cycle.
   const consecutiveFailures = outcome ? 0 : checkpoint.consecutiveFailures + 1;
   const health = await admitMonitorHealth(deps, monitor, checkpoint, failure, consecutiveFailures, now);
+  // Escalations are admitted like alerts, so this cycle's delivery sends them.
+  if (deps.escalate) await deps.escalate(deps.ledger, now, deps.logger);
   // Silence windows that ended since the last cycle: one summary each, delivered below with the rest.
   const silenceSummary = await admitSilenceSummary(deps, checkpoint, now);
 

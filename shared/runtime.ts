@@ -14,7 +14,7 @@ import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./
 import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
 import { SmtpMailChannel } from "./channels/email-smtp.js";
 // Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
-import { escalateAfterCycle, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
+import { escalationStep, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
 import type { Receiver } from "./delivery/outbox.js";
 import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
@@ -100,6 +100,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   const ledger = options.ledger ?? (storage ? measuredLedger(storage, settings.tablePrefix, now) : undefined);
   if (!ledger) throw new Error("no ledger storage configured");
   const unavailableSince = new Map<string, Date>();
+  const escalate = escalationStep(settings);
   let reader = options.reader;
   // Like the AvePoint client, the Graph credential lives as long as the process: it caches its token.
   let graphCredential: TokenCredential | undefined;
@@ -131,6 +132,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         logger,
         owner: `${monitor}-${randomUUID().slice(0, 8)}`,
         unavailableSince,
+        ...(escalate ? { escalate } : {}),
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
       const measured = await measureCycle(() => currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps))));
@@ -140,7 +142,6 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
       // The dead man's switch hears only from cycles that read and delivered everything.
       const heartbeatUrl = settings.monitoring.heartbeatUrl;
       if (summary.ok && heartbeatUrl) await pingHeartbeat(heartbeatUrl, { logger, ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}) });
-      await escalateAfterCycle(settings, logger);
       return summary;
     },
     receivers: (logger) => receiversFor(logger),

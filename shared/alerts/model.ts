@@ -25,6 +25,12 @@ export interface AlertBase {
   /** When this cycle found it (the cycle's pinned time). */
   detectedAt: Date;
   /**
+   * Set on the copy of a critical alert sent again because nobody acknowledged
+   * its Teams bot card in time (shared/bot/escalation.ts); its fingerprint is
+   * `escalate:<original fingerprint>`. Renderers mark it and @mention the on-call.
+   */
+  escalation?: AlertEscalation;
+  /**
    * Set on the ledger copy of an alert a silence held back (receiver
    * `silenced`): which silence, and when its window ends, so the silence
    * summary (routing/silence-summary.ts) can list it after the end.
@@ -39,6 +45,16 @@ export interface SilenceRef {
   windowEnd: Date;
   /** A weekly silence's zone, so the window reads in the clock it was declared in. */
   timeZone?: string;
+}
+
+/** What makes an alert an escalation (see AlertBase.escalation). */
+export interface AlertEscalation {
+  /** Fingerprint of the alert escalated (the bot card's buttons act on it). */
+  of: string;
+  /** ESCALATE_AFTER_MINUTES when it was escalated. */
+  afterMinutes: number;
+  /** ONCALL_UPN: the user principal name @mentioned in Teams and named in email. */
+  oncallUpn?: string;
 }
 
 /** A backup job reached a final state that alerts, or a state we do not understand. */

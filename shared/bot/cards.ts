@@ -25,12 +25,20 @@ export interface PostedCard {
   severity: Severity;
   alert: Alert;
   postedAt: Date;
+  /** The bot receiver that posted it (rows from before this column: `teams-bot`). */
+  receiver: string;
   state: CardState;
   status: BotCardStatus;
-  /** Re-posted once already because nobody acknowledged it. */
+  /**
+   * Not to be escalated (again): its escalation was admitted, or the card is
+   * itself an escalation.
+   */
   escalated: boolean;
   etag: string;
 }
+
+/** Receiver name of rows written before cards kept theirs: the default bot receiver. */
+const DEFAULT_CARD_RECEIVER = "teams-bot";
 
 export class CardStore {
   readonly #table: TableClient;
@@ -47,7 +55,7 @@ export class CardStore {
       severity: card.alert.severity,
       state: "open",
       status: {},
-      escalated: false,
+      escalated: card.alert.escalation !== undefined,
       etag: "",
     };
     const entity = toEntity(full);
@@ -65,6 +73,12 @@ export class CardStore {
   async openForIncident(tenant: string, incidentKey: string): Promise<PostedCard[]> {
     const partitionKey = tenantPartitionKey(tenant);
     return this.#query(odata`PartitionKey eq ${partitionKey} and incidentKey eq ${incidentKey} and state ne 'resolved'`, "reading an incident's cards");
+  }
+
+  /** Every conversation's card of one alert: one partition query. */
+  async forAlert(tenant: string, fingerprint: string): Promise<PostedCard[]> {
+    const partitionKey = tenantPartitionKey(tenant);
+    return this.#query(odata`PartitionKey eq ${partitionKey} and fingerprint eq ${fingerprint}`, "reading an alert's cards");
   }
 
   /** Critical cards nobody acknowledged, posted at or before `postedBefore`, not escalated yet. */
@@ -119,6 +133,7 @@ function toEntity(card: PostedCard): Entity {
     incidentKey: card.incidentKey,
     severity: card.severity,
     postedAt: card.postedAt,
+    receiver: card.receiver,
     state: card.state,
     escalated: card.escalated,
     statusJson: JSON.stringify(card.status),
@@ -141,6 +156,7 @@ function fromEntity(entity: Record<string, unknown>): PostedCard {
     severity: String(entity["severity"]) as Severity,
     alert: decodeAlert(joinLongText("alertJson", entity, `card ${String(entity["rowKey"])}`)),
     postedAt: entity["postedAt"] instanceof Date ? entity["postedAt"] : new Date(String(entity["postedAt"])),
+    receiver: typeof entity["receiver"] === "string" ? entity["receiver"] : DEFAULT_CARD_RECEIVER,
     state: String(entity["state"]) as CardState,
     status,
     escalated: entity["escalated"] === true,

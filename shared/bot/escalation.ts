@@ -1,56 +1,100 @@
-import type { RenderContext } from "../alerts/model.js";
+import type { Alert } from "../alerts/model.js";
+import type { EscalationSettings } from "../config/settings.js";
+import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { renderBotAlertCard } from "../render/bot-card.js";
-import type { CardStore } from "./cards.js";
-import type { BotConnector } from "./contracts.js";
-import type { InstallationStore } from "./installations.js";
+import type { CardStore, PostedCard } from "./cards.js";
+import type { SnoozeStore } from "./snoozes.js";
 
 /**
- * Escalation (TEAMS_BOT_ESCALATE_MINUTES, 0 = off): a critical alert card
- * nobody acknowledged (or resolved) within the timeout is posted once more in
- * its conversation, marked "Escalated", so it surfaces again in the channel's
- * activity feed. Runs after each monitor cycle. The card row is marked
- * escalated with a conditional write before the post, so of two overlapping
- * runs only one re-posts; a failed post is not retried (the original card is
- * still there), it is logged.
+ * Escalation (ESCALATE_AFTER_MINUTES, default 30; 0 = off): a critical alert
+ * the Teams bot posted that nobody acknowledged, resolved or snoozed within
+ * the timeout is escalated once. Only bot cards are looked at: only they can
+ * be acknowledged, so a deployment without the bot never escalates.
+ *
+ * An escalation is an alert like any other: the original again, with
+ * `escalation` set and the fingerprint `escalate:<original fingerprint>`,
+ * admitted to the ledger for the escalation receiver (ESCALATION_RECEIVER,
+ * else the bot receiver that posted the card, which posts it again in its
+ * conversations). The cycle's outbox then claims, sends and records it, so it
+ * is retried when the receiver is down, handed to the receiver's fallback,
+ * and sent once however many runs overlap (admission is insert-if-absent).
+ *
+ * Per alert, over the conversations its card went to:
+ *   a card acknowledged or resolved       not escalated (the cards are marked, so they are not looked at again)
+ *   snoozed (its card, or its incident)   not escalated while the snooze lasts
+ *   otherwise, posted ≥ timeout ago       escalated
+ *
+ * Order: admit, then mark the cards `escalated`. A crash in between finds the
+ * cards again next cycle, and the admission is then a no-op.
  */
-export interface EscalationDeps {
+
+export const ESCALATION_FINGERPRINT_PREFIX = "escalate:";
+
+export interface EscalationOptions {
   tenant: string;
-  escalateMinutes: number;
-  cards: CardStore;
-  installations: InstallationStore;
-  connector: BotConnector;
-  render: RenderContext;
-  now: () => Date;
+  settings: EscalationSettings;
+  cards: Pick<CardStore, "overdue" | "forAlert" | "update">;
+  snoozes: Pick<SnoozeStore, "active">;
+  ledger: Pick<AlertLedger, "admit">;
+  /** The cycle's pinned time. */
+  now: Date;
   logger: Logger;
 }
 
 export interface EscalationResult {
-  escalated: number;
-  failed: number;
+  /** Escalations admitted now (each is delivered by this cycle's outbox). */
+  admitted: number;
+  /** Overdue alerts left alone: acknowledged or resolved elsewhere, or snoozed. */
+  held: number;
 }
 
-export async function escalateOverdue(deps: EscalationDeps): Promise<EscalationResult> {
-  const result: EscalationResult = { escalated: 0, failed: 0 };
-  if (deps.escalateMinutes <= 0) return result;
-  const now = deps.now();
-  const overdue = await deps.cards.overdue(deps.tenant, new Date(now.getTime() - deps.escalateMinutes * 60_000));
-  if (overdue.length === 0) return result;
-  const installations = new Map((await deps.installations.list(deps.tenant)).map((i) => [i.conversationId, i]));
-  for (const card of overdue) {
-    const installation = installations.get(card.conversationId);
-    const status = { ...card.status, escalatedAfterMinutes: deps.escalateMinutes };
-    const claimed = await deps.cards.update(card, { escalated: true, status });
-    if (!claimed || !installation) continue;
-    try {
-      const activity = renderBotAlertCard(card.alert, deps.render, status);
-      await deps.connector.send(installation.reference, { ...activity, summary: `Escalated: ${activity.summary}` });
-      result.escalated++;
-    } catch (error) {
-      result.failed++;
-      deps.logger.warn(`Teams bot: could not escalate alert ${card.fingerprint}: ${error instanceof Error ? error.message : String(error)}`, { fingerprint: card.fingerprint });
+/** The escalation of an alert: same content (detected when it was), its own identity. */
+export function escalationOf(alert: Alert, settings: EscalationSettings): Alert {
+  return {
+    ...alert,
+    fingerprint: `${ESCALATION_FINGERPRINT_PREFIX}${alert.fingerprint}`,
+    identity: `${ESCALATION_FINGERPRINT_PREFIX}${alert.identity}`,
+    escalation: { of: alert.fingerprint, afterMinutes: settings.afterMinutes, ...(settings.oncallUpn ? { oncallUpn: settings.oncallUpn } : {}) },
+  };
+}
+
+export async function admitEscalations(options: EscalationOptions): Promise<EscalationResult> {
+  const { tenant, settings, cards, now, logger } = options;
+  const result: EscalationResult = { admitted: 0, held: 0 };
+  if (settings.afterMinutes <= 0) return result;
+  const overdue = await cards.overdue(tenant, new Date(now.getTime() - settings.afterMinutes * 60_000));
+  // An escalation card is never escalated itself (record() marks it; this guards older rows).
+  const candidates = new Map<string, PostedCard>();
+  for (const card of overdue) if (!card.alert.escalation && !candidates.has(card.fingerprint)) candidates.set(card.fingerprint, card);
+  if (candidates.size === 0) return result;
+
+  const snoozed = await options.snoozes.active(tenant, now);
+  const due: { alert: Alert; receiver: string; cards: PostedCard[] }[] = [];
+  const settled: PostedCard[] = [];
+  for (const [fingerprint, card] of candidates) {
+    const all = await cards.forAlert(tenant, fingerprint);
+    const open = all.filter((c) => c.state === "open" && !c.escalated);
+    if (all.some((c) => c.state !== "open")) {
+      settled.push(...open);
+      result.held++;
+    } else if (snoozed.covers(card.alert) || all.some((c) => c.status.snoozed && c.status.snoozed.until > now)) {
+      result.held++;
+    } else {
+      due.push({ alert: card.alert, receiver: settings.receiver ?? card.receiver, cards: open });
     }
   }
-  if (result.escalated > 0) deps.logger.info(`Teams bot: escalated ${result.escalated} unacknowledged critical alert(s)`);
+
+  const byReceiver = new Map<string, Alert[]>();
+  for (const d of due) byReceiver.set(d.receiver, [...(byReceiver.get(d.receiver) ?? []), escalationOf(d.alert, settings)]);
+  for (const [receiver, alerts] of byReceiver) result.admitted += (await options.ledger.admit(alerts, [receiver])).length;
+
+  // Marking is bookkeeping for the overdue query; a button pressed meanwhile wins the row, which is fine.
+  for (const d of due) for (const card of d.cards) await cards.update(card, { escalated: true, status: { ...card.status, escalatedAfterMinutes: settings.afterMinutes } });
+  for (const card of settled) await cards.update(card, { escalated: true });
+  if (result.admitted > 0) {
+    logger.warn(`Teams bot: ${result.admitted} critical alert(s) not acknowledged within ${settings.afterMinutes} minutes escalated`, {
+      receivers: [...byReceiver.keys()],
+    });
+  }
   return result;
 }

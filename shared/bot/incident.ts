@@ -3,33 +3,47 @@ import type { Alert } from "../alerts/model.js";
 /**
  * An incident: what a resolved notice resolves and what a snooze silences,
  * across the alerts that keep arriving for it (a new failed job each night has
- * a new fingerprint; a license reminder every day too).
+ * a new fingerprint; a license reminder every day too). A resolved notice of
+ * the same incident updates the incident's open cards in place (green).
  *
- *   job alert / job recovery   job:<service>     (a recovery resolves its service's open failures)
- *   license alert              license:<metric>  (a 'resolved' notice resolves that metric)
- *   monitor degraded           monitoring:degraded:<monitor>
- *   credential expiry          monitoring:credential-expiry
+ *   job alert / job recovery       job:<service>                         (a recovery resolves its service's open failures)
+ *   license alert                  license:<metric>                      (a 'resolved' notice resolves that metric)
+ *   monitor degraded               monitoring:degraded:<monitor>         (the monitor works again)
+ *   credential expiry              monitoring:credential-expiry          (the credential was renewed)
+ *   missed backup                  missed-backup:<service>:<cause>       (a backup finished / started again)
+ *   stuck job                      stuck-job:<job id>                    (the job ended or vanished)
+ *   failure ratio                  failure-ratio:<cause>:<service>       (skipped-growth ends; "objects" never resolves, but a snooze covers the service)
+ *   unusual activity               unusual-activity:<serviceType>        (the counts are back to 0)
+ *   anything else                  alert:<fingerprint>                   (test alerts, silence summaries, kinds added later)
  *
- * A job alert whose service is unknown has no incident beyond itself: only its
- * own card can be resolved, by hand.
+ * An alert whose service (or job id) is unknown has no incident beyond
+ * itself: only its own card can be resolved, by hand. Incident keys are stored
+ * with the cards, so changing one leaves the cards already posted unresolvable.
  */
 export function incidentKeyOf(alert: Alert): string {
+  const own = `alert:${alert.fingerprint}`;
+  const per = (prefix: string, id: string | number | null | undefined): string => (id !== undefined && id !== null ? `${prefix}:${id}` : own);
   switch (alert.kind) {
-    case "job": {
-      const service = alert.service ?? alert.job.service;
-      return service !== undefined && service !== null ? `job:${service}` : `alert:${alert.fingerprint}`;
-    }
+    case "job":
+      return per("job", alert.service ?? alert.job.service);
     case "job-recovery":
-      return `job:${alert.service}`;
+      return per("job", alert.service);
     case "license":
       return `license:${alert.metric}`;
-    default: {
-      // Monitoring notices: a "monitor works again" notice resolves that monitor's "degraded" card.
-      const other = alert as { kind: string; fingerprint: string; subject?: unknown; monitor?: unknown };
-      if (other.kind === "monitoring" && other.subject === "degraded" && typeof other.monitor === "string") return `monitoring:degraded:${other.monitor}`;
-      if (other.kind === "monitoring" && other.subject === "credential-expiry") return "monitoring:credential-expiry";
-      return `alert:${other.fingerprint}`;
-    }
+    case "monitoring":
+      if (alert.subject === "degraded") return `monitoring:degraded:${alert.monitor}`;
+      if (alert.subject === "credential-expiry") return "monitoring:credential-expiry";
+      return own;
+    case "missed-backup":
+      return `missed-backup:${alert.service}:${alert.cause}`;
+    case "stuck-job":
+      return per("stuck-job", alert.job.id);
+    case "failure-ratio":
+      return per(`failure-ratio:${alert.cause}`, alert.service ?? alert.job.service);
+    case "unusual-activity":
+      return `unusual-activity:${alert.serviceType}`;
+    default:
+      return own;
   }
 }
 

@@ -1,6 +1,11 @@
 import type { Channel, DeliveryResult, SendOptions } from "../channels/delivery.js";
 import type { Settings } from "../config/settings.js";
+import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
+import { CardStore } from "./cards.js";
+import { admitEscalations } from "./escalation.js";
+import { SnoozeStore } from "./snoozes.js";
+import { createBotTables, type BotTables } from "./tables.js";
 
 /**
  * The `teams-bot` receiver as the runtime builds it: a Channel that loads the
@@ -31,14 +36,27 @@ export class LazyTeamsBotChannel implements Channel {
   }
 }
 
-/** Re-posts overdue critical bot alerts after a cycle; loads the bot only when escalation is on. */
-export async function escalateAfterCycle(settings: Settings, logger: Logger): Promise<void> {
-  if (!settings.bot || settings.bot.escalateMinutes <= 0) return;
-  try {
-    const { botServiceFor } = await import("./service.js");
-    await botServiceFor(settings).escalate(logger);
-  } catch (error) {
-    // Escalation is a second chance, not the delivery itself: a failure is logged and tried again next cycle.
-    logger.warn(`Teams bot: escalation check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-  }
+/**
+ * The pipeline's escalation step when the bot is configured and
+ * ESCALATE_AFTER_MINUTES is not 0 (else undefined): admits escalations of
+ * overdue bot alerts (escalation.ts) before the cycle delivers. It reads the
+ * bot's tables only; the Teams SDK is not loaded. A failure is logged, not
+ * thrown: the cycle still delivers, and the next cycle looks again.
+ */
+export function escalationStep(settings: Settings, options: { tables?: BotTables } = {}): ((ledger: Pick<AlertLedger, "admit">, now: Date, logger: Logger) => Promise<void>) | undefined {
+  const escalation = settings.bot?.escalation;
+  if (!escalation || escalation.afterMinutes <= 0) return undefined;
+  let stores: { cards: CardStore; snoozes: SnoozeStore } | undefined;
+  return async (ledger, now, logger) => {
+    try {
+      if (!stores) {
+        const tables = options.tables ?? (settings.storage ? createBotTables(settings.storage, settings.tablePrefix) : undefined);
+        if (!tables) return;
+        stores = { cards: new CardStore(tables.cards), snoozes: new SnoozeStore(tables.snoozes) };
+      }
+      await admitEscalations({ tenant: settings.alerts.tenantName, settings: escalation, ...stores, ledger, now, logger });
+    } catch (error) {
+      logger.warn(`Teams bot: escalation check failed; it runs again next cycle: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The Teams bot, put together: its tables, the SDK layer (teams-app.ts), the
- * handlers for installs and buttons, the `teams-bot` channel and escalation.
+ * handlers for installs and buttons and the `teams-bot` channel (escalation
+ * needs none of it: see escalation.ts).
  * Both entry points build it through here: the HTTP function
  * (functions/messages.ts) and the runtime when TEAMS_BOT_APP_ID is set. Always
  * loaded with dynamic import(): it pulls in the Teams SDK.
@@ -14,7 +15,6 @@ import { silentLogger, type Logger } from "../logging.js";
 import { handleCardAction } from "./actions.js";
 import { CardStore } from "./cards.js";
 import type { BotConnector, BotHandlers } from "./contracts.js";
-import { escalateOverdue, type EscalationResult } from "./escalation.js";
 import { BotRequestError, toBotRequest, toHttpResponseInit, type IncomingHttpRequest } from "./http-bridge.js";
 import { InstallationStore, type StoredConversationReference } from "./installations.js";
 import { SnoozeStore } from "./snoozes.js";
@@ -44,8 +44,6 @@ export interface BotService {
   handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
   /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to TEAMS_BOT_RECEIVER. */
   channel(logger: Logger, name?: string): TeamsBotChannel;
-  /** Re-posts overdue unacknowledged critical alerts (no-op when TEAMS_BOT_ESCALATE_MINUTES is 0). */
-  escalate(logger: Logger): Promise<EscalationResult>;
 }
 
 export function createBotService(options: BotServiceOptions): BotService {
@@ -103,10 +101,6 @@ export function createBotService(options: BotServiceOptions): BotService {
     },
     channel(logger, name = TEAMS_BOT_RECEIVER) {
       return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, ...options.channelOptions });
-    },
-    async escalate(logger) {
-      const escalateMinutes = settings.bot?.escalateMinutes ?? 0;
-      return escalateOverdue({ tenant, escalateMinutes, cards, installations, connector: bot.connector, render, now, logger });
     },
   };
 }

@@ -126,7 +126,7 @@ export class TeamsBotChannel implements Channel {
         }
         const outcome = await this.#attempt(installation, abortSignal, (connector) => connector.send(installation.reference, message.activity));
         if (outcome.kind === "posted" && tracked) {
-          await this.#o.cards.record({ tenant: alert.tenant, fingerprint: alert.fingerprint, conversationId: installation.conversationId, activityId: outcome.activityId, alert, postedAt: now });
+          await this.#o.cards.record({ tenant: alert.tenant, fingerprint: alert.fingerprint, conversationId: installation.conversationId, activityId: outcome.activityId, alert, postedAt: now, receiver: this.name });
         }
         return outcome;
       }),

@@ -109,9 +109,21 @@ export interface BotSettings {
   tenantId?: string;
   /** A client secret or a PEM certificate + key; none for UserAssignedMSI. */
   credential?: { kind: "secret"; secret: Secret } | { kind: "certificate"; pem: Secret };
-  /** 0 = no escalation. */
-  escalateMinutes: number;
+  /** Escalation of critical bot alerts nobody acknowledged (only bot cards can be acknowledged). */
+  escalation: EscalationSettings;
 }
+
+export interface EscalationSettings {
+  /** ESCALATE_AFTER_MINUTES (default 30); 0 = no escalation. */
+  afterMinutes: number;
+  /** ESCALATION_RECEIVER: a receiver of the routing; absent = the bot receiver that posted the card. */
+  receiver?: string;
+  /** ONCALL_UPN: user principal name @mentioned on the escalation. */
+  oncallUpn?: string;
+}
+
+/** A user principal name as Entra ID accepts it (user@domain); also safe inside Teams' `<at>` mention text. */
+export const UPN_PATTERN = /^[A-Za-z0-9'_!#^~+-]+(?:\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** One problem with one setting; never contains the setting's value when it is a secret. */
 export interface SettingProblem {
@@ -191,7 +203,9 @@ const rawSchema = z.object({
   TEAMS_BOT_TENANT_ID: optionalText,
   TEAMS_BOT_APP_PASSWORD: optionalText,
   TEAMS_BOT_CERTIFICATE: optionalText,
-  TEAMS_BOT_ESCALATE_MINUTES: optionalText,
+  ESCALATE_AFTER_MINUTES: optionalText,
+  ESCALATION_RECEIVER: optionalText,
+  ONCALL_UPN: optionalText,
   AzureWebJobsStorage: optionalText,
   ALERTS_STORAGE_CONNECTION: optionalText,
   ALERTS_STORAGE_ACCOUNT_URL: optionalText,
@@ -405,9 +419,13 @@ export function parseSettings(values: Record<string, string | undefined>, option
   // --- Teams bot -----------------------------------------------------------
   let bot: BotSettings | undefined;
   const botAppType = oneOf("TEAMS_BOT_APP_TYPE", BOT_APP_TYPES, "MultiTenant");
-  const escalateMinutes = integer("TEAMS_BOT_ESCALATE_MINUTES", 0, 0, 7 * 24 * 60);
+  const escalation: EscalationSettings = { afterMinutes: integer("ESCALATE_AFTER_MINUTES", 30, 0, 7 * 24 * 60) };
+  if (raw.ONCALL_UPN !== undefined) {
+    if (raw.ONCALL_UPN.length > 113 || !UPN_PATTERN.test(raw.ONCALL_UPN)) problem("ONCALL_UPN", "must be a user principal name such as oncall@contoso.com (the Teams user to @mention on an escalation)");
+    else escalation.oncallUpn = raw.ONCALL_UPN;
+  }
   if (raw.TEAMS_BOT_APP_ID !== undefined) {
-    bot = { appId: raw.TEAMS_BOT_APP_ID, appType: botAppType, escalateMinutes, ...(raw.TEAMS_BOT_TENANT_ID ? { tenantId: raw.TEAMS_BOT_TENANT_ID } : {}) };
+    bot = { appId: raw.TEAMS_BOT_APP_ID, appType: botAppType, escalation, ...(raw.TEAMS_BOT_TENANT_ID ? { tenantId: raw.TEAMS_BOT_TENANT_ID } : {}) };
     if (botAppType !== "MultiTenant" && !raw.TEAMS_BOT_TENANT_ID) problem("TEAMS_BOT_TENANT_ID", `is required when TEAMS_BOT_APP_TYPE is ${botAppType}`);
     const botSecrets = (["TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const).filter((v) => raw[v] !== undefined);
     if (botAppType === "UserAssignedMSI") {
@@ -427,6 +445,10 @@ export function parseSettings(values: Record<string, string | undefined>, option
     for (const v of ["TEAMS_BOT_TENANT_ID", "TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const) {
       if (raw[v] !== undefined) problem(v, "is set but TEAMS_BOT_APP_ID is not: set the bot's app id, or remove it");
     }
+    // Escalation needs an acknowledgement to wait for, and only bot cards can be acknowledged.
+    for (const v of ["ESCALATION_RECEIVER", "ONCALL_UPN"] as const) {
+      if (raw[v] !== undefined) problem(v, "is set but TEAMS_BOT_APP_ID is not: escalation applies to alerts the Teams bot posted (only those can be acknowledged); set up the bot, or remove it");
+    }
   }
 
   // --- Email ---------------------------------------------------------------
@@ -442,6 +464,11 @@ export function parseSettings(values: Record<string, string | undefined>, option
   });
   for (const p of routed.problems) problem(p.variable, p.message);
   const routing = routed.routing;
+  if (bot && raw.ESCALATION_RECEIVER !== undefined) {
+    const names = routing.receivers.map((r) => r.name);
+    if (names.includes(raw.ESCALATION_RECEIVER)) bot.escalation.receiver = raw.ESCALATION_RECEIVER;
+    else problem("ESCALATION_RECEIVER", `"${raw.ESCALATION_RECEIVER.slice(0, 40)}" is not a receiver; the receivers are ${names.join(", ") || "none"} (${routing.source === "default" ? "from TEAMS_WEBHOOK_URL, EMAIL_TO and TEAMS_BOT_APP_ID" : `declared in ${routing.source}`})`);
+  }
   const routingVariable = routing.source === "default" ? undefined : routing.source;
   if (routingVariable) {
     for (const r of routing.receivers) {

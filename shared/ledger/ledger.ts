@@ -207,7 +207,8 @@ export class AlertLedger {
     const actions: TransactionAction[] = batch.map(({ entity }) => ["create", entity]);
     try {
       const response = await this.#alerts.submitTransaction(actions);
-      const etags = new Map(response.subResponses.map((sub) => [sub.rowKey, sub.etag]));
+      // The SDK reads each RowKey from its sub-response's Location URL, percent-encoded (`:` arrives as `%3A`).
+      const etags = new Map(response.subResponses.map((sub) => [sub.rowKey === undefined ? undefined : decodeURIComponent(sub.rowKey), sub.etag]));
       return batch.map(({ record, entity }) => ({ ...record, etag: requireEtag(etags.get(entity.rowKey), "admission") }));
     } catch (err) {
       if (!(statusOf(err) === 409 && serviceCodeOf(err) === "EntityAlreadyExists")) throw this.#fail(err, "admitting alerts", this.#alerts);

@@ -60,7 +60,14 @@ export interface AdaptiveCard {
   fallbackText: string;
   body: CardElement[];
   actions: OpenUrlAction[];
-  msteams: { width: "Full" };
+  msteams: { width: "Full"; entities?: MentionEntity[] };
+}
+
+/** A Teams @mention in a card: `text` appears verbatim in a TextBlock; `mentioned.id` may be a UPN or an Entra object id. */
+export interface MentionEntity {
+  type: "mention";
+  text: string;
+  mentioned: { id: string; name: string };
 }
 
 /** Tone of a whole card: drives the header container style and title color. */

@@ -131,12 +131,23 @@ export function botActivity(card: BotAdaptiveCard, summary: string): BotActivity
   return { type: "message", summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] };
 }
 
+/**
+ * What the buttons of an alert's card act on: the alert itself, or for an
+ * escalation the alert escalated (acknowledging either card acknowledges it).
+ * A resolved notice is news, not an incident to act on: it gets no buttons.
+ */
+function buttonTarget(alert: Alert): BotActionData | null {
+  if (alert.status === "resolved") return null;
+  return { tenant: alert.tenant, fingerprint: alert.escalation?.of ?? alert.fingerprint };
+}
+
 /** One alert's bot card in its current status, shrunk like the Workflows card to stay within Teams' size limit. */
 export function renderBotAlertCard(alert: Alert, ctx: RenderContext, status: BotCardStatus = {}, maxBytes: number = WORKFLOWS_MAX_BYTES): BotActivity {
-  const built = buildAlertMessage(alert, ctx, maxBytes);
-  // A resolved notice is news, not an incident to act on: it gets no buttons.
-  const target = alert.status === "resolved" ? null : { tenant: alert.tenant, fingerprint: alert.fingerprint };
-  const card = toBotCard(built.payload.attachments[0].content, target, status);
+  // Once someone took it (or it resolved), an escalation is drawn as its alert: no "Escalated" band, no @mention again.
+  const { escalation, ...plain } = alert;
+  const drawn = escalation && (status.acknowledged || status.resolved) ? (plain as Alert) : alert;
+  const built = buildAlertMessage(drawn, ctx, maxBytes);
+  const card = toBotCard(built.payload.attachments[0].content, buttonTarget(alert), status);
   return botActivity(card, built.payload.summary);
 }
 
@@ -168,9 +179,10 @@ export function buildTeamsBotMessages(
   const byFingerprint = new Map(alerts.map((a) => [a.fingerprint, a]));
   return buildWorkflowsMessages(alerts, ctx, options).map((message) => {
     const carried = message.fingerprints.map((f) => byFingerprint.get(f)).filter((a): a is Alert => a !== undefined);
-    const single = carried.length === 1 && alerts.length <= options.groupThreshold;
+    // One alert's own card (escalations always get one), not a digest that happens to list one alert.
+    const single = carried.length === 1 && (alerts.length <= options.groupThreshold || carried[0]?.escalation !== undefined);
     const alert = carried[0];
-    const target = single && alert && alert.status !== "resolved" ? { tenant: alert.tenant, fingerprint: alert.fingerprint } : null;
+    const target = single && alert ? buttonTarget(alert) : null;
     const card = toBotCard(message.payload.attachments[0].content, target);
     return {
       payload: { kind: "teams-bot", activity: botActivity(card, message.payload.summary), alerts: carried, single, render: ctx },

@@ -1,5 +1,6 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { alertDocument, digestDocument, type EmailDocument } from "./email-document.js";
+import { withEscalationNotice } from "./escalation.js";
 import { renderEmailHtml } from "./email-html.js";
 import { renderEmailText } from "./email-text.js";
 
@@ -24,7 +25,8 @@ function message(doc: EmailDocument): EmailMessage {
 }
 
 export function renderAlertEmail(alert: Alert, ctx: RenderContext): EmailMessage {
-  return message(alertDocument(alert, ctx));
+  const doc = alertDocument(alert, ctx);
+  return message(alert.escalation ? withEscalationNotice(doc, alert.escalation) : doc);
 }
 
 /** One email listing every alert of a cycle, most severe first. */
@@ -43,6 +45,11 @@ export function buildEmailMessages(
   ctx: RenderContext,
   options: EmailMessagesOptions,
 ): { message: EmailMessage; fingerprints: string[] }[] {
+  // An escalation always gets its own email, so its subject says so.
+  if (alerts.some((a) => a.escalation)) {
+    const escalations = alerts.filter((a) => a.escalation).map((alert) => ({ message: renderAlertEmail(alert, ctx), fingerprints: [alert.fingerprint] }));
+    return [...escalations, ...buildEmailMessages(alerts.filter((a) => !a.escalation), ctx, options)];
+  }
   if (alerts.length === 0) return [];
   if (alerts.length <= options.groupThreshold) {
     return alerts.map((alert) => ({ message: renderAlertEmail(alert, ctx), fingerprints: [alert.fingerprint] }));

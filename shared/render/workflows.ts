@@ -2,6 +2,7 @@ import type { Alert, RenderContext } from "../alerts/model.js";
 import { jsonBytes, SHRINK_STEPS, type AdaptiveCard } from "./adaptive-card.js";
 import { alertSummary, renderAlertCard } from "./alert-card.js";
 import { digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+import { ESCALATED_PREFIX, withEscalationBanner } from "./escalation.js";
 
 /**
  * Teams Workflows ("When a Teams webhook request is received" → "Post card in
@@ -74,10 +75,12 @@ function message(payload: WorkflowsPayload, fingerprints: string[]): WorkflowsMe
  * compact card is too large, that is a `CardTooLargeError`.
  */
 export function buildAlertMessage(alert: Alert, ctx: RenderContext, maxBytes: number = WORKFLOWS_MAX_BYTES): WorkflowsMessage {
-  const summary = alertSummary(alert, ctx);
+  const { escalation } = alert;
+  const summary = `${escalation ? ESCALATED_PREFIX : ""}${alertSummary(alert, ctx)}`;
   let smallest = Number.POSITIVE_INFINITY;
   for (const detail of SHRINK_STEPS) {
-    const candidate = message(workflowsPayload(renderAlertCard(alert, ctx, detail), summary), [alert.fingerprint]);
+    const card = renderAlertCard(alert, ctx, detail);
+    const candidate = message(workflowsPayload(escalation ? withEscalationBanner(card, escalation) : card, summary), [alert.fingerprint]);
     if (candidate.bytes <= maxBytes) return candidate;
     smallest = Math.min(smallest, candidate.bytes);
   }
@@ -136,6 +139,11 @@ function packDigest(ordered: Alert[], ctx: RenderContext, maxBytes: number): Ale
  */
 export function buildWorkflowsMessages(alerts: readonly Alert[], ctx: RenderContext, options: WorkflowsMessagesOptions): WorkflowsMessage[] {
   const maxBytes = options.maxBytes ?? WORKFLOWS_MAX_BYTES;
+  // An escalation always gets its own card: a digest line would lose its @mention.
+  if (alerts.some((a) => a.escalation)) {
+    const rest = alerts.filter((a) => !a.escalation);
+    return [...alerts.filter((a) => a.escalation).map((a) => buildAlertMessage(a, ctx, maxBytes)), ...buildWorkflowsMessages(rest, ctx, options)];
+  }
   if (alerts.length === 0) return [];
   if (alerts.length <= options.groupThreshold) return alerts.map((alert) => buildAlertMessage(alert, ctx, maxBytes));
 

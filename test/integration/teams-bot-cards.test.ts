@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../shared/alerts/model.js";
 import { BOT_VERBS, buildTeamsBotMessages, renderBotAlertCard, type BotAdaptiveCard, type BotCardStatus } from "../../shared/render/bot-card.js";
-import { renderAlertCard } from "../../shared/render/index.js";
+import { buildWorkflowsMessages, renderAlertCard } from "../../shared/render/index.js";
 import {
   exchangeRecovery,
   failedExchangeJob,
@@ -15,6 +15,7 @@ import {
   storageResolved,
 } from "../support/alert-fixtures.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
+import { escalationOf } from "../../shared/bot/escalation.js";
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "cards-bot");
 const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
@@ -32,12 +33,15 @@ function expectGolden(name: string, value: unknown): void {
 }
 
 const AT = new Date("2026-11-29T08:30:00Z");
+const escalatedExchangeJob = escalationOf(failedExchangeJob, { afterMinutes: 30, oncallUpn: "oncall@contoso.com" });
 
 const STATES: [string, Alert, BotCardStatus][] = [
   ["job-failed-open", failedExchangeJob, {}],
   ["job-failed-acknowledged", failedExchangeJob, { acknowledged: { by: "Ada Lovelace", at: AT } }],
   ["job-failed-snoozed", failedExchangeJob, { snoozed: { by: "Ada Lovelace", until: new Date("2026-11-29T12:30:00Z") } }],
   ["job-failed-escalated", failedExchangeJob, { escalatedAfterMinutes: 30 }],
+  ["job-failed-escalation-mentioning-oncall", escalatedExchangeJob, {}],
+  ["job-failed-escalation-acknowledged", escalatedExchangeJob, { acknowledged: { by: "Ada Lovelace", at: AT } }],
   [
     "job-failed-resolved-by-monitor",
     failedExchangeJob,
@@ -108,6 +112,27 @@ describe("Teams bot cards (Adaptive Card 1.5)", () => {
     expectGolden("digest-5", content);
     expect(validateAdaptiveCard(content, { targetVersion: "1.5" }).errors).toEqual([]);
     expect(content.actions.every((a) => a.type === "Action.OpenUrl")).toBe(true);
+  });
+
+  it("posts an escalation on its own card, even past the digest threshold, with the mention and buttons acting on the original alert", () => {
+    const messages = buildTeamsBotMessages([...manyJobAlerts(4), escalatedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 });
+    expect(messages.map((m) => [m.payload.single, m.fingerprints.length])).toEqual([
+      [true, 1],
+      [false, 4],
+    ]);
+    const escalation = messages[0]!.payload.activity;
+    expect(escalation.summary).toMatch(/^Escalated: \[CRITICAL\] Backup job failed: Exchange Online/);
+    const content = escalation.attachments[0].content;
+    expect(content.msteams.entities).toEqual([{ type: "mention", text: "<at>oncall@contoso.com</at>", mentioned: { id: "oncall@contoso.com", name: "oncall@contoso.com" } }]);
+    for (const action of content.actions) if (action.type === "Action.Execute") expect(action.data.fingerprint).toBe(failedExchangeJob.fingerprint);
+    // The Workflows card of the escalation (1.4) carries the same mention.
+    const workflows = buildWorkflowsMessages([escalatedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 })[0]!.payload.attachments[0].content;
+    expect(workflows.msteams.entities).toEqual(content.msteams.entities);
+    expect(validateAdaptiveCard(workflows).errors).toEqual([]);
+    // Once acknowledged, the card no longer shouts or mentions anyone.
+    const taken = card(escalatedExchangeJob, { acknowledged: { by: "Ada Lovelace", at: AT } });
+    expect(JSON.stringify(taken)).not.toContain("<at>");
+    expect(taken.msteams.entities).toBeUndefined();
   });
 
   it("carries the activity summary Teams shows in notifications", () => {

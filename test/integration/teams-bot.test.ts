@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import functions from "@azure/functions";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../shared/alerts/model.js";
@@ -13,7 +11,11 @@ import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { createBotService, TEAMS_BOT_RECEIVER, type BotService } from "../../shared/bot/service.js";
 import type { Logger } from "../../shared/logging.js";
 import { BOT_VERBS, buildTeamsBotMessages, type BotVerb } from "../../shared/render/bot-card.js";
-import { exchangeRecovery, failedExchangeJob, makeLicenseAlert, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
+import { incidentKeyOf } from "../../shared/bot/incident.js";
+import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
+import { ALERT_FIXTURES, exchangeRecovery, failedExchangeJob, makeLicenseAlert, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
+import { certificateExpiring7, certificateRenewed, degradedCredential, degradedResolved, testMessage } from "../support/monitoring-fixtures.js";
+import { cardIn, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 
 /**
@@ -26,73 +28,13 @@ import { validateAdaptiveCard } from "../support/validate-card.js";
 
 const { HttpRequest } = functions;
 
-interface ConnectorCall {
-  method: string;
-  conversationId: string;
-  /** Activity id in the path (the updated activity for PUT, the replied-to one for POST). */
-  activityId?: string;
-  body: Record<string, unknown>;
-}
-
-interface Scripted {
-  status: number;
-  headers?: Record<string, string>;
-}
-
-/** A Bot Connector on port 0: answers POST with a fresh activity id, PUT with 200; faults scripted per conversation. */
-async function startFakeConnector() {
-  const calls: ConnectorCall[] = [];
-  const scripts = new Map<string, Scripted[]>();
-  let next = 1;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? "");
-      if (!match) {
-        res.writeHead(404).end();
-        return;
-      }
-      const conversationId = decodeURIComponent(match[1]!);
-      const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
-      calls.push({ method: req.method ?? "", conversationId, ...(activityId ? { activityId } : {}), body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") });
-      const scripted = scripts.get(conversationId)?.shift();
-      if (scripted) {
-        res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers }).end(JSON.stringify({ error: { code: "Scripted", message: "scripted failure" } }));
-        return;
-      }
-      const id = req.method === "PUT" ? activityId : `activity-${next++}`;
-      res.writeHead(req.method === "PUT" ? 200 : 201, { "content-type": "application/json" }).end(JSON.stringify({ id }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    serviceUrl: `http://127.0.0.1:${port}/`,
-    calls,
-    script(conversationId: string, ...responses: Scripted[]) {
-      scripts.set(conversationId, [...(scripts.get(conversationId) ?? []), ...responses]);
-    },
-    reset() {
-      calls.length = 0;
-      scripts.clear();
-      next = 1;
-    },
-    posts: () => calls.filter((c) => c.method === "POST"),
-    puts: () => calls.filter((c) => c.method === "PUT"),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-type FakeConnector = Awaited<ReturnType<typeof startFakeConnector>>;
-
 const CHANNEL = "19:oncall-channel@thread.tacv2";
 const PERSONAL = "a:1personal-chat-with-ada";
 const BOT = { id: "28:cloud-backup-alerts-bot", name: "Cloud Backup Alerts" };
 const ADA = { id: "29:ada", name: "Ada Lovelace", aadObjectId: "00000000-0000-0000-0000-00000000ada0" };
 const BOT_PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
 
-let connector: FakeConnector;
+let connector: FakeBotConnector;
 let clock: Date;
 let service: BotService;
 let settings: Settings;
@@ -104,7 +46,7 @@ function recordingLogger(): Logger {
 }
 
 beforeAll(async () => {
-  connector = await startFakeConnector();
+  connector = await startFakeBotConnector();
 });
 afterAll(async () => {
   await connector.stop();
@@ -121,7 +63,6 @@ beforeEach(() => {
       ALERT_TENANT_NAME: TENANT,
       TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
       TEAMS_BOT_APP_PASSWORD: BOT_PASSWORD,
-      TEAMS_BOT_ESCALATE_MINUTES: "30",
     },
     { requireAvePoint: false },
   );
@@ -188,13 +129,6 @@ async function deliver(alerts: Alert[]) {
   const [message, ...rest] = buildTeamsBotMessages(alerts, RENDER_CONTEXT, { groupThreshold: 3 });
   expect(rest).toHaveLength(0);
   return service.channel(recordingLogger()).send(message!.payload);
-}
-
-function cardIn(call: ConnectorCall | undefined): Record<string, unknown> {
-  const attachments = call?.body["attachments"] as { content: Record<string, unknown> }[] | undefined;
-  const content = attachments?.[0]?.content;
-  if (!content) throw new Error(`no card in ${JSON.stringify(call)}`);
-  return content;
 }
 
 const minutes = (n: number) => new Date(clock.getTime() + n * 60_000);
@@ -296,6 +230,54 @@ describe("timeline: install → alert → acknowledge → resolved in place", ()
   });
 });
 
+/** The resolved notice of a firing alert, as the health rules make it: same facts, its own identity. */
+function resolutionOf<A extends Alert>(alert: A, extra: Partial<A> = {}): A {
+  const identity = alert.identity.replace(/:firing$/, "") + ":resolved";
+  return { ...alert, identity, fingerprint: fingerprintOf(identity), severity: "info", status: "resolved", ...extra };
+}
+
+const HEALTH = ALERT_FIXTURES;
+const INCIDENTS: [string, Alert, Alert][] = [
+  ["missed backup (age)", HEALTH["missed-backup-exchange"], HEALTH["missed-backup-resolved"]],
+  ["missed backup (schedule)", HEALTH["missed-backup-schedule-onedrive"], resolutionOf(HEALTH["missed-backup-schedule-onedrive"])],
+  ["stuck job", HEALTH["stuck-job-sharepoint"], resolutionOf(HEALTH["stuck-job-sharepoint"], { outcome: "ended" })],
+  ["skipped objects growing", HEALTH["failure-ratio-skipped-growth-teams"], resolutionOf(HEALTH["failure-ratio-skipped-growth-teams"])],
+  ["unusual activity", HEALTH["unusual-activity-sharepoint"], resolutionOf(HEALTH["unusual-activity-sharepoint"])],
+  ["monitoring degraded", degradedCredential, degradedResolved],
+  ["credential expiry", certificateExpiring7, certificateRenewed],
+  ["job failure", failedExchangeJob, exchangeRecovery],
+];
+
+describe("every alert kind: its resolution updates its card in place", () => {
+  it("gives each firing alert and its resolution one incident, distinct from every other kind's", () => {
+    const keys = INCIDENTS.map(([, firing, resolved]) => {
+      expect(incidentKeyOf(resolved)).toBe(incidentKeyOf(firing));
+      expect(incidentKeyOf(firing)).not.toBe(`alert:${firing.fingerprint}`);
+      return incidentKeyOf(firing);
+    });
+    expect(new Set(keys).size).toBe(keys.length);
+    // Alerts with nothing to resolve them stand alone.
+    expect(incidentKeyOf(testMessage)).toBe(`alert:${testMessage.fingerprint}`);
+    expect(incidentKeyOf(HEALTH["failure-ratio-onedrive"])).toBe("failure-ratio:objects:3");
+  });
+
+  it.each(INCIDENTS.slice(0, 6))("%s: the resolved notice turns the posted card green instead of posting", async (_name, firing, resolved) => {
+    await install(CHANNEL);
+    await deliver([firing]);
+    expect(connector.posts()).toHaveLength(1);
+    clock = minutes(45);
+    const sent = await deliver([resolved]);
+    expect(sent.messageId).toBe("activity-1");
+    expect(connector.posts()).toHaveLength(1);
+    expect(connector.puts().map((p) => p.activityId)).toEqual(["activity-1"]);
+    const green = cardIn(connector.puts()[0]);
+    expect(green["body"]).toEqual(expect.arrayContaining([expect.objectContaining({ type: "Container", style: "good" })]));
+    expect(JSON.stringify(green)).toContain("Resolved at 2026-11-29 09:05 UTC");
+    expect(validateAdaptiveCard(green, { targetVersion: "1.5" }).errors).toEqual([]);
+    expect((await service.cards.get(TENANT, firing.fingerprint, CHANNEL))?.state).toBe("resolved");
+  });
+});
+
 describe("snooze", () => {
   it("suppresses the incident's next alerts until it expires", async () => {
     await install(CHANNEL);
@@ -318,33 +300,6 @@ describe("snooze", () => {
     expect(await service.snoozes.isSnoozed(TENANT, seatsCritical.fingerprint, clock)).toBe(false);
     await deliver([{ ...makeLicenseAlert({ ...seatsCritical, reason: "reminder" }), fingerprint: "2".repeat(32) }]);
     expect(connector.posts()).toHaveLength(2);
-  });
-});
-
-describe("escalation (TEAMS_BOT_ESCALATE_MINUTES=30)", () => {
-  it("re-posts an unacknowledged critical alert once after the timeout, and never an acknowledged one", async () => {
-    await install(CHANNEL);
-    await deliver([failedExchangeJob]);
-    await deliver([seatsCritical]);
-    await press(CHANNEL, "activity-2", BOT_VERBS.acknowledge, seatsCritical);
-
-    clock = minutes(29);
-    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 0, failed: 0 });
-    clock = minutes(2);
-    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 1, failed: 0 });
-    const escalation = connector.posts()[2];
-    expect(escalation?.conversationId).toBe(CHANNEL);
-    expect(escalation?.body["summary"]).toMatch(/^Escalated: \[CRITICAL\] Backup job failed/);
-    expect(JSON.stringify(cardIn(escalation))).toContain("Escalated: not acknowledged within 30 minutes");
-
-    clock = minutes(60);
-    expect(await service.escalate(recordingLogger())).toEqual({ escalated: 0, failed: 0 });
-    expect(connector.posts()).toHaveLength(3);
-  });
-
-  it("is off when TEAMS_BOT_ESCALATE_MINUTES is 0 (the default)", () => {
-    const off = parseSettings({ TEAMS_BOT_APP_ID: "x", TEAMS_BOT_APP_PASSWORD: "y" }, { requireAvePoint: false });
-    expect(off.bot?.escalateMinutes).toBe(0);
   });
 });
 
