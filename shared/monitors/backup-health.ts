@@ -61,7 +61,7 @@ export interface HealthReader extends JobReader {
 
 export interface BackupHealthInput {
   reader: HealthReader;
-  settings: Pick<Settings, "health" | "jobs" | "alerts"> & { avepoint: Pick<Settings["avepoint"], "profile"> };
+  settings: Pick<Settings, "health" | "jobs" | "alerts"> & { avepoint: Pick<Settings["avepoint"], "profile" | "pageSize"> };
   /** This cycle's complete jobs listing. */
   jobs: readonly BackupJob[];
   now: Date;
@@ -137,13 +137,15 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
   const signal = input.abortSignal ? { abortSignal: input.abortSignal } : undefined;
   const listed = new Map<ServiceId, BackupJob[]>();
 
-  const list = async (service: ServiceId, start: Date): Promise<BackupJob[]> => {
+  /** Lists a service's backup jobs; with `limit`, stops after that many (the client then requests no further page). */
+  const list = async (service: ServiceId, start: Date, limit = Number.POSITIVE_INFINITY): Promise<BackupJob[]> => {
     const query: JobQuery = { startTime: start < now ? start : now, finishTime: now, jobType: JOB_TYPES.Backup, objectType: service };
     const jobs: BackupJob[] = [];
     out.requests++;
     for await (const job of reader.listJobs(query, signal)) {
       jobs.push(job);
       if (job.id !== null) out.serviceOf.set(job.id, service);
+      if (jobs.length >= limit) break;
     }
     listed.set(service, [...(listed.get(service) ?? []), ...jobs]);
     return jobs;
@@ -168,8 +170,10 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
     const discoveredAt = state.discoveredAt === null ? Number.NaN : Date.parse(state.discoveredAt);
     if (!(now.getTime() - discoveredAt < DISCOVERY_INTERVAL_IN_MS)) {
       // A service that never had a successful backup is not watched, so an unused service is never nagged.
+      // One page per service is enough to tell: a success it misses (the API lists oldest first) only
+      // makes the age rule list the service again sooner, and that full listing decides any alert.
       for (const service of SERVICE_IDS.filter((s) => !watched.includes(s))) {
-        const success = record(service, await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS)));
+        const success = record(service, await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS), settings.avepoint.pageSize));
         if (success) {
           watched.push(service);
           newestSuccess.set(service, success);
