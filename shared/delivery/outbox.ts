@@ -198,7 +198,7 @@ async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[],
   const claims = await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.claim(r, options.owner));
   const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
   noteUndelivered(result, records.filter((_, i) => claims[i] === null));
-  await Promise.all(claimed.map((r) => options.ledger.markDelivered(r)));
+  await mapWithConcurrency(claimed, LEDGER_CONCURRENCY, (r) => options.ledger.markDelivered(r));
 }
 
 /**
