@@ -17,11 +17,11 @@ import { ROUTABLE_KINDS, SEVERITIES, type Routing, type Silence } from "../share
 import { isSilenced, matches, routeAlert, type RoutableAlert } from "../shared/routing/route.js";
 import { nextSilenceWindow } from "../shared/routing/silence-window.js";
 import { AvePointTokenProvider, AVEPOINT_SCOPES, loadClientCertificate, SETTINGS_SCOPE, SERVICES, UNUSUAL_ACTIVITY_SCOPE, type ServiceId } from "../shared/avepoint/index.js";
-import { ConfigError, loadSettings, type Settings, type SettingProblem } from "../shared/config/index.js";
+import { ConfigError, type Settings, type SettingProblem } from "../shared/config/index.js";
 import { formatUtc } from "../shared/render/format.js";
 import { silenceWindowText } from "../shared/render/silence-summary-card.js";
 import { redact } from "../shared/security/secret.js";
-import { processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
+import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
 const DAY_IN_MS = 24 * 3_600_000;
 
@@ -282,12 +282,6 @@ function grantedScopes(token: string): string[] | null {
   }
 }
 
-function argValue(argv: string[], name: string): string | undefined | null {
-  const at = argv.indexOf(name);
-  if (at >= 0) return argv[at + 1] === undefined || argv[at + 1]!.startsWith("--") ? null : argv[at + 1];
-  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
-
 export async function main(argv: string[], io: OperatorIo = processIo): Promise<number> {
   const now = (io.now ?? (() => new Date()))();
   const sample = argValue(argv, "--test");
@@ -295,16 +289,8 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
     io.stderr("--test needs a sample alert, such as --test kind=job,severity=critical,service=Exchange\n");
     return 2;
   }
-  let settings: Settings;
-  try {
-    settings = loadSettings({ ...(io.env ? { env: io.env } : {}), ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}) });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = loadOperatorSettings(io);
+  if (!settings) return 2;
   // Belt and braces: whatever is printed goes through the settings' secrets.
   const secrets = secretsIn(settings);
   const out = (text: string) => io.stdout(redact(text, secrets));

@@ -1,7 +1,8 @@
 /**
- * What the operator commands (`send-test-alert`, `status`) share: where they
+ * What the operator commands (`send-test-alert`, `status`, `check-config`) share: where they
  * read settings from and write to, injectable so tests run them in-process.
  */
+import { ConfigError, loadSettings, type Settings } from "../shared/config/index.js";
 import { Secret } from "../shared/security/secret.js";
 
 export interface OperatorIo {
@@ -27,6 +28,26 @@ export function secretsIn(value: unknown, found: Secret[] = [], seen = new Set<u
     for (const v of Object.values(value)) secretsIn(v, found, seen);
   }
   return found;
+}
+
+/** The value of `--name value` or `--name=value`: undefined when the flag is absent, null when it has no value. */
+export function argValue(argv: string[], name: string): string | undefined | null {
+  const at = argv.indexOf(name);
+  if (at >= 0) return argv[at + 1] === undefined || argv[at + 1]!.startsWith("--") ? null : argv[at + 1];
+  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+/** The settings from `io`; a ConfigError is written to stderr and gives undefined (the command exits 2). */
+export function loadOperatorSettings(io: OperatorIo): Settings | undefined {
+  try {
+    return loadSettings({ ...(io.env ? { env: io.env } : {}), ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 /** Runs `main` when the file is the entry point, exiting with its code. */

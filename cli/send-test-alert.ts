@@ -13,12 +13,12 @@ import { randomUUID } from "node:crypto";
 import { fingerprintOf } from "../shared/alerts/fingerprint.js";
 import type { TestAlert } from "../shared/alerts/model.js";
 import { DeliveryError, type Channel } from "../shared/channels/delivery.js";
-import { ConfigError, loadSettings, type Settings } from "../shared/config/index.js";
+import type { Settings } from "../shared/config/index.js";
 import { compose } from "../shared/delivery/outbox.js";
 import { createLogger } from "../shared/logging.js";
 import { createRuntime } from "../shared/runtime.js";
 import { redact } from "../shared/security/secret.js";
-import { processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
+import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
 export interface TestDelivery {
   receiver: string;
@@ -72,22 +72,13 @@ export function formatTestDelivery(d: TestDelivery): string {
 }
 
 export async function main(argv: string[], io: OperatorIo = processIo): Promise<number> {
-  const at = argv.indexOf("--receiver");
-  const only = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith("--receiver="))?.slice("--receiver=".length);
-  if (at >= 0 && (only === undefined || only.startsWith("--"))) {
+  const only = argValue(argv, "--receiver");
+  if (only === null) {
     io.stderr("--receiver needs a receiver name\n");
     return 2;
   }
-  let settings: Settings;
-  try {
-    settings = loadSettings({ ...(io.env ? { env: io.env } : {}), ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}) });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = loadOperatorSettings(io);
+  if (!settings) return 2;
   const secrets = secretsIn(settings);
   const logger = createLogger({ error: (l) => io.stderr(`[error] ${l}\n`), warn: (l) => io.stderr(`[warn] ${l}\n`), info: () => {} }, "warn", () =>
     secrets.map((s) => s.reveal()),

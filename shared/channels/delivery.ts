@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 /**
  * The contract every receiver implements (Teams Workflows webhook now; email and
  * a Teams bot later). The pipeline marks an alert delivered only after `send`
@@ -27,6 +29,46 @@ export interface Channel {
   readonly name: string;
   readonly kind: ChannelKind;
   send(payload: object, options?: SendOptions): Promise<DeliveryResult>;
+}
+
+/**
+ * A channel that prints as its class and receiver id only (`WorkflowsWebhookChannel(alerts)`):
+ * String(), JSON.stringify and console.log of it never show a URL, token or password.
+ */
+export abstract class PrintSafeChannel<K extends ChannelKind> implements Channel {
+  abstract readonly name: string;
+  abstract readonly kind: K;
+  readonly #className: string;
+
+  constructor(className: string) {
+    this.#className = className;
+  }
+
+  abstract send(payload: object, options?: SendOptions): Promise<DeliveryResult>;
+
+  toString(): string {
+    return `${this.#className}(${this.name})`;
+  }
+
+  toJSON(): { name: string; kind: K } {
+    return { name: this.name, kind: this.kind };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** The receiver id from a channel's options, trimmed; `what` names the receiver ("a Teams Workflows receiver") when there is none. */
+export function receiverNameOf(name: unknown, what: string): string {
+  const trimmed = typeof name === "string" ? name.trim() : "";
+  if (!trimmed) throw new ChannelConfigError("", `${what} needs a name (its permanent receiver id)`);
+  return trimmed;
+}
+
+/** `3 attempts in 1.5 s`, as failure messages say it. */
+export function attemptsIn(attempts: number, elapsedInMs: number): string {
+  return `${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedInMs / 1000).toFixed(1)} s`;
 }
 
 export interface DeliveryErrorOptions {

@@ -1,12 +1,11 @@
 import type { ConnectionOptions } from "node:tls";
-import { inspect } from "node:util";
 import { createTransport } from "nodemailer";
 import { isEmailAddress } from "../config/email.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { isEmailMessage } from "../render/email.js";
 import { redact, type Secret } from "../security/secret.js";
-import { ChannelConfigError, DeliveryError, type Channel, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { attemptsIn, ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { checkRecipients, emailMessageOf } from "./email-receiver.js";
 
 /**
  * Sends alert emails through an SMTP server (nodemailer): a multipart message
@@ -81,7 +80,7 @@ function isRetryable(failure: SmtpFailure): boolean {
   return true;
 }
 
-export class SmtpMailChannel implements Channel {
+export class SmtpMailChannel extends PrintSafeChannel<"email"> {
   readonly kind = "email" as const;
   readonly name: string;
   readonly #server: string;
@@ -97,16 +96,14 @@ export class SmtpMailChannel implements Channel {
   readonly #logger: Logger;
 
   constructor(options: SmtpMailChannelOptions) {
-    const name = typeof options.name === "string" ? options.name.trim() : "";
-    if (!name) throw new ChannelConfigError("", "an email receiver needs a name (its permanent receiver id)");
+    super("SmtpMailChannel");
+    const name = receiverNameOf(options.name, "an email receiver");
     this.name = name;
     const label = `Email receiver "${name}"`;
     if (!options.host) throw new ChannelConfigError(name, `${label}: no SMTP server (SMTP_HOST)`);
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new ChannelConfigError(name, `${label}: the SMTP port must be 1-65535`);
     if (!isEmailAddress(options.from)) throw new ChannelConfigError(name, `${label}: the sender "${options.from}" is not an email address (EMAIL_FROM)`);
-    if (options.recipients.length === 0) throw new ChannelConfigError(name, `${label}: no recipients (EMAIL_TO)`);
-    const bad = options.recipients.find((r) => !isEmailAddress(r));
-    if (bad !== undefined) throw new ChannelConfigError(name, `${label}: "${bad}" is not an email address (EMAIL_TO)`);
+    checkRecipients(name, options.recipients);
 
     this.#server = `${options.host}:${options.port}`;
     this.#from = options.from;
@@ -140,13 +137,7 @@ export class SmtpMailChannel implements Channel {
   async send(payload: object, options: SendOptions = {}): Promise<DeliveryResult> {
     const { abortSignal } = options;
     abortSignal?.throwIfAborted();
-    if (!isEmailMessage(payload)) {
-      throw new DeliveryError(`Email receiver "${this.name}": the payload is not an email message (subject, html, text); this is a bug in the outbox`, {
-        receiver: this.name,
-        retryable: false,
-        attempts: 0,
-      });
-    }
+    const message = emailMessageOf(this.name, payload);
     const started = this.#now();
     let attempts = 0;
     try {
@@ -156,9 +147,9 @@ export class SmtpMailChannel implements Channel {
           return await this.#transport.sendMail({
             from: this.#from,
             to: [...this.#recipients],
-            subject: payload.subject,
-            text: payload.text,
-            html: payload.html,
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
             // Out-of-office and other auto-replies must not answer an unattended sender.
             headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" },
             ...(abortSignal ? { signal: abortSignal } : {}),
@@ -196,18 +187,6 @@ export class SmtpMailChannel implements Channel {
     this.#transport.close();
   }
 
-  toString(): string {
-    return `SmtpMailChannel(${this.name})`;
-  }
-
-  toJSON(): { name: string; kind: "email" } {
-    return { name: this.name, kind: this.kind };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
-  }
-
   #describe(failure: SmtpFailure): string {
     const code = failure.code ? `${failure.code}: ` : "";
     return this.#redact(`${code}${failure.message}`.replace(/\s+/g, " ").trim());
@@ -215,7 +194,7 @@ export class SmtpMailChannel implements Channel {
 
   #toDeliveryError(failure: SmtpFailure, attempts: number, elapsedInMs: number): DeliveryError {
     const receiver = `Email receiver "${this.name}" (SMTP ${this.#server})`;
-    const tries = `${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedInMs / 1000).toFixed(1)} s`;
+    const tries = attemptsIn(attempts, elapsedInMs);
     const retryable = isRetryable(failure);
     const what = this.#describe(failure);
     const options = { receiver: this.name, retryable, attempts, ...(failure.responseCode !== undefined ? { status: failure.responseCode } : {}) };

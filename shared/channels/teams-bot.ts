@@ -1,4 +1,3 @@
-import { inspect } from "node:util";
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { ConnectorError, type BotConnector } from "../bot/contracts.js";
 import type { CardStore, PostedCard } from "../bot/cards.js";
@@ -9,7 +8,7 @@ import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy 
 import { silentLogger, type Logger } from "../logging.js";
 import { alertSummary } from "../render/alert-card.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
-import { ChannelConfigError, DeliveryError, type Channel, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./delivery.js";
 import { processWidePacer, type SendPacer } from "./pacing.js";
 
 /**
@@ -58,12 +57,13 @@ const GONE_STATUSES = new Set([403, 404]);
 /** What happened in one conversation. */
 type Outcome = { kind: "posted"; activityId: string; attempts: number } | { kind: "gone" } | { kind: "skipped"; activityId: string } | { kind: "failed"; error: ConnectorError; attempts: number };
 
-export class TeamsBotChannel implements Channel {
+export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
   readonly kind = "teams-bot" as const;
   readonly name: string;
   readonly #o: Required<Omit<TeamsBotChannelOptions, "random" | "retryPolicy">> & { random?: () => number; retryPolicy: RetryPolicy };
 
   constructor(options: TeamsBotChannelOptions) {
+    super("TeamsBotChannel");
     const name = options.name?.trim() ?? "";
     if (!name) throw new ChannelConfigError("", "a Teams bot receiver needs a name (its permanent receiver id)");
     this.name = name;
@@ -251,17 +251,5 @@ export class TeamsBotChannel implements Channel {
       attempts,
       ...(error.status !== undefined ? { status: error.status } : {}),
     });
-  }
-
-  toString(): string {
-    return `TeamsBotChannel(${this.name})`;
-  }
-
-  toJSON(): { name: string; kind: "teams-bot" } {
-    return { name: this.name, kind: this.kind };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
   }
 }
