@@ -1,25 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { alertSummary, buildAlertMessage, buildEmailMessages, buildWorkflowsMessages, renderAlertCard, renderAlertEmail } from "../../shared/render/index.js";
 import { failedExchangeJob, RENDER_CONTEXT } from "../support/alert-fixtures.js";
 import { degradedCredential, degradedMalformed, degradedResolved, degradedUnreachable, MONITORING_FIXTURES, testMessage } from "../support/monitoring-fixtures.js";
+import { golden, goldenJsonText } from "../support/golden.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "cards");
-const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
-
 function expectGolden(name: string, value: unknown): void {
-  const file = join(GOLDEN_DIR, `${name}.json`);
-  const actual = `${JSON.stringify(value, null, 2)}\n`;
-  if (UPDATE_GOLDEN) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
-  expect(actual).toBe(readFileSync(file, "utf8"));
+  const actual = goldenJsonText(value);
+  expect(actual).toBe(golden(`cards/${name}.json`, actual));
 }
 
 describe("monitoring cards", () => {

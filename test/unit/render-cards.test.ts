@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Alert, JobAlert } from "../../shared/alerts/model.js";
 import {
@@ -36,22 +33,12 @@ import {
   unknownStateJob,
   type AlertFixtureName,
 } from "../support/alert-fixtures.js";
+import { golden, goldenJsonText } from "../support/golden.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "cards");
-const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
-
-/** Compares with test/golden/cards/<name>.json exactly; UPDATE_GOLDEN=1 rewrites it. */
 function expectGolden(name: string, value: unknown): void {
-  const file = join(GOLDEN_DIR, `${name}.json`);
-  const actual = `${JSON.stringify(value, null, 2)}\n`;
-  if (UPDATE_GOLDEN) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
-  expect(actual).toBe(readFileSync(file, "utf8"));
+  const actual = goldenJsonText(value);
+  expect(actual).toBe(golden(`cards/${name}.json`, actual));
 }
 
 function cardOf(message: WorkflowsMessage): AdaptiveCard {

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { JSDOM } from "jsdom";
 import { describe, expect, it } from "vitest";
+import { golden } from "../support/golden.js";
 import type { Alert } from "../../shared/alerts/model.js";
 import { buildEmailMessages, escapeHtml, renderAlertEmail, renderDigestEmail, type EmailMessage } from "../../shared/render/index.js";
 import {
@@ -25,19 +23,9 @@ import {
   type AlertFixtureName,
 } from "../support/alert-fixtures.js";
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "emails");
-const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
-
 /** Compares with test/golden/emails/<name>.<ext> exactly; UPDATE_GOLDEN=1 rewrites it. */
 function expectGoldenFile(name: string, ext: "html" | "txt" | "subject", actual: string): void {
-  const file = join(GOLDEN_DIR, `${name}.${ext}`);
-  if (UPDATE_GOLDEN) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
-  expect(actual).toBe(readFileSync(file, "utf8"));
+  expect(actual).toBe(golden(`emails/${name}.${ext}`, actual));
 }
 
 function expectGolden(name: string, message: EmailMessage): void {

@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, test } from "vitest";
+import { golden } from "../support/golden.js";
 import type { Alert, SilenceRef } from "../../shared/alerts/model.js";
 import { decodeAlert, encodeAlert } from "../../shared/ledger/alert-codec.js";
 import type { Silence } from "../../shared/routing/config.js";
@@ -13,19 +11,9 @@ import { silenceWindowText } from "../../shared/render/silence-summary-card.js";
 import { failedExchangeJob, makeJob, makeJobAlert, partiallyFinishedOneDriveJob, RENDER_CONTEXT, seatsWarning, TENANT } from "../support/alert-fixtures.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 
-const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "..", "golden");
-const UPDATE_GOLDEN = process.env["UPDATE_GOLDEN"] === "1";
-
 /** Compares with test/golden/<path> exactly; UPDATE_GOLDEN=1 rewrites it. */
 function expectGolden(path: string, actual: string): void {
-  const file = join(GOLDEN, path);
-  if (UPDATE_GOLDEN) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`Golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it, then review it.`);
-  expect(actual).toBe(readFileSync(file, "utf8"));
+  expect(actual).toBe(golden(path, actual));
 }
 
 const weekly = (days: Silence["weekly"] extends infer W ? (W extends { days: infer D } ? D : never) : never, start: string, end: string, extra: Partial<Silence> = {}): Silence => ({
