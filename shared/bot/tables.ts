@@ -3,6 +3,8 @@ import type { TableClient } from "@azure/data-tables";
 import type { StorageSettings } from "../config/settings.js";
 import { createPrefixedTableClients, type TableClientsOptions } from "../ledger/clients.js";
 import { describeStorageError, isEntityNotFound, isTableNotFound, statusOf } from "../ledger/errors.js";
+import { ensureTable, forgetTable } from "../ledger/tables.js";
+
 
 /**
  * The bot's own tables, beside the ledger's (same account, same prefix, same
@@ -27,22 +29,6 @@ export function createBotTables(storage: StorageSettings, tablePrefix: string, o
   return createPrefixedTableClients(storage, tablePrefix, { conversations: "conversations", cards: "botcards", snoozes: "snoozes" }, options);
 }
 
-const ensured = new Map<string, Promise<void>>();
-
-/** Creates the table once per process (409 "exists" is success); forgotten again on failure. */
-export function ensureTable(client: TableClient): Promise<void> {
-  const key = `${client.url}|${client.tableName.toLowerCase()}`;
-  let done = ensured.get(key);
-  if (!done) {
-    done = client.createTable().catch((err: unknown) => {
-      ensured.delete(key);
-      throw describeStorageError(err, "creating the table", client);
-    });
-    ensured.set(key, done);
-  }
-  return done;
-}
-
 /**
  * Runs a table operation, creating the table first (and once more when it
  * vanished), and describes storage failures without credentials.
@@ -53,7 +39,7 @@ export async function withTable<T>(client: TableClient, operation: string, fn: (
     return await fn();
   } catch (err) {
     if (isTableNotFound(err)) {
-      ensured.delete(`${client.url}|${client.tableName.toLowerCase()}`);
+      forgetTable(client);
       await ensureTable(client);
       try {
         return await fn();

@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from "../logging.js";
 import { encodeAlert } from "./alert-codec.js";
 import type { LedgerTableClients } from "./clients.js";
 import { CheckpointConflictError, describeStorageError, isEntityNotFound, isTableNotFound, LedgerDataError, serviceCodeOf, statusOf } from "./errors.js";
+import { ensureTable, forgetTable } from "./tables.js";
 import { assertFingerprint, assertMonitorName, assertReceiverName, deliveryRowKey, fingerprintOfRowKey, tenantPartitionKey } from "./keys.js";
 import {
   byAge,
@@ -41,8 +42,6 @@ const MAX_BATCH_ENTITIES = 100;
 const MAX_BATCH_PAYLOAD_BYTES = 3_500_000;
 const DEFAULT_LEASE_IN_MS = 5 * 60_000;
 
-/** Tables created (or found) by this process, per account and table: ensureTables() costs one request per table per process. */
-const ensuredTables = new Map<string, Promise<void>>();
 
 /**
  * The alert ledger and the monitors' checkpoints, on Table Storage.
@@ -338,27 +337,9 @@ export class AlertLedger {
   }
 
   #fail(err: unknown, operation: string, client: TableClient): Error {
-    if (isTableNotFound(err)) ensuredTables.delete(tableKey(client));
+    if (isTableNotFound(err)) forgetTable(client);
     return describeStorageError(err, operation, client);
   }
-}
-
-function ensureTable(client: TableClient): Promise<void> {
-  const key = tableKey(client);
-  let ensured = ensuredTables.get(key);
-  if (!ensured) {
-    // createTable already treats "table exists" (409) as success.
-    ensured = client.createTable().catch((err: unknown) => {
-      ensuredTables.delete(key);
-      throw describeStorageError(err, "creating the table", client);
-    });
-    ensuredTables.set(key, ensured);
-  }
-  return ensured;
-}
-
-function tableKey(client: TableClient): string {
-  return `${client.url}|${client.tableName.toLowerCase()}`;
 }
 
 function assertClaimed(record: DeliveryRecord, operation: string): void {
