@@ -5,7 +5,6 @@ import { createPrefixedTableClients, type TableClientsOptions } from "../ledger/
 import { describeStorageError, isEntityNotFound, isTableNotFound, statusOf } from "../ledger/errors.js";
 import { ensureTable, forgetTable } from "../ledger/tables.js";
 
-
 /**
  * The bot's own tables, beside the ledger's (same account, same prefix, same
  * way of reaching it):

@@ -13,7 +13,7 @@ import {
   recoveryPointDue,
   type RuleContext,
 } from "../alerts/health-rules.js";
-import { freshServiceHealth, parseHealthState, type HealthState, type ServiceHealthState } from "../alerts/health-state.js";
+import { freshServiceHealth, parseHealthState, type HealthState } from "../alerts/health-state.js";
 import { JOB_TYPES, type Settings } from "../config/settings.js";
 import type { Logger } from "../logging.js";
 import { redact } from "../security/secret.js";
@@ -130,7 +130,7 @@ export interface ServiceHealth {
 
 /** Step 2 (I/O): the per-service rules, listing a service only when a rule needs it. */
 export async function checkServiceHealth(input: BackupHealthInput, state: HealthState): Promise<ServiceHealth> {
-  const { reader, settings, now, logger } = input;
+  const { reader, settings, now } = input;
   const health = settings.health;
   const ctx: RuleContext = { tenant: settings.alerts.tenantName, now, generation: state.generation ?? now.getTime(), sendResolved: settings.alerts.sendResolved };
   const out: ServiceHealth = { alerts: [], state, serviceOf: new Map(), requests: 0 };
