@@ -344,7 +344,7 @@ function runConfig(world: World, run: number, random: SeededRandom, seedTag: str
 }
 
 /** One "instance" of the function app, in process: real client, ledger and channel, on the virtual clock. */
-function inProcessRuntime(world: World, config: RunConfig, clock: VirtualClock, random: SeededRandom): Runtime {
+function inProcessRuntime(config: RunConfig, clock: VirtualClock, random: SeededRandom): Runtime {
   const storage = config.settings.storage;
   if (!storage) throw new Error("chaos settings have no storage");
   const ledger = new AlertLedger(
@@ -492,7 +492,7 @@ async function inProcessRun(
   world.simulator.resetRequests();
   const config = runConfig(world, run, random, report.seed, random.int(1, 5));
   const scripted = new ScriptedTenant(world.simulator.tenant, random.fork("tenant"));
-  const instances = [inProcessRuntime(world, config, clock, random.fork("a")), inProcessRuntime(world, config, clock, random.fork("b"))];
+  const instances = [inProcessRuntime(config, clock, random.fork("a")), inProcessRuntime(config, clock, random.fork("b"))];
   const checker = new LedgerChecker(world);
   await checker.ledger.ensureTables();
   const faults = random.fork("faults");
@@ -613,7 +613,7 @@ async function crashRun(world: World, run: number, random: SeededRandom, report:
 
   scripted.finishAll(Date.now() - 1000);
   const clock = new VirtualClock(Date.now());
-  const drainRuntime = inProcessRuntime(world, config, clock, random.fork("drain"));
+  const drainRuntime = inProcessRuntime(config, clock, random.fork("drain"));
   await drain(world, run, [drainRuntime], clock, checker, config, scripted, report);
   await checkRun(world, run, scripted, report);
 }
