@@ -102,25 +102,28 @@ export async function runOnSchedules(
   values: Record<string, string | undefined>,
   options: { signal: AbortSignal; log: (level: string, line: string) => void; onOutcome: (o: InvocationOutcome) => void },
 ): Promise<void> {
-  const plans = registrations.map((r) => ({ r, schedule: parseSchedule(resolveSchedule(String(r.options.schedule), values)), running: false }));
+  const plans = registrations.map((r) => ({
+    r,
+    schedule: parseSchedule(resolveSchedule(String(r.options.schedule), values)),
+    running: undefined as Promise<void> | undefined,
+  }));
   const timers = new Set<NodeJS.Timeout>();
   const arm = (plan: (typeof plans)[number]) => {
     if (options.signal.aborted) return;
     const next = plan.schedule.next(new Date());
-    const t = setTimeout(async () => {
+    const t = setTimeout(() => {
       timers.delete(t);
       arm(plan);
-      if (plan.running) return;
-      plan.running = true;
-      try {
-        options.onOutcome(await invokeTimer(plan.r, options.log));
-      } finally {
-        plan.running = false;
-      }
+      if (plan.running || options.signal.aborted) return;
+      plan.running = invokeTimer(plan.r, options.log)
+        .then(options.onOutcome)
+        .finally(() => (plan.running = undefined));
     }, Math.max(0, next.getTime() - Date.now()));
     timers.add(t);
   };
   plans.forEach(arm);
   await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
   for (const t of timers) clearTimeout(t);
+  // A cycle under way finishes (its claims recorded) before the caller stops what it needs.
+  await Promise.all(plans.map((p) => p.running));
 }
