@@ -126,6 +126,14 @@ const MINUTE = 60_000;
 const LEASE_IN_MS = 5 * MINUTE;
 const TABLE_PREFIX = "chaos";
 const CHILD_TIMEOUT_IN_MS = 60_000;
+/**
+ * Per-request timeout of the in-process clients. Everything (simulator, proxies, receiver and the
+ * runtime) shares one event loop on a two-core machine that runs other test files in parallel, so a
+ * prompt 2xx can be late by a few hundred ms; a timeout then would resend an accepted post and count
+ * as an unexplained duplicate. Timeout faults answer clearly later than this.
+ */
+const IN_PROCESS_TIMEOUT_IN_MS = 600;
+const TIMEOUT_FAULT_DELAY_IN_MS = 800;
 
 type StoragePlan = { kind: "window"; from: number; count: number; mode: "503" | "reset" } | { kind: "outage"; from: number } | null;
 
@@ -351,13 +359,13 @@ function inProcessRuntime(config: RunConfig, clock: VirtualClock, random: Seeded
     createTableClients(storage, TABLE_PREFIX, { retryOptions: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 } }),
     { now: clock.date, leaseInMs: LEASE_IN_MS },
   );
-  const reader = createAvePointClient(config.settings.avepoint, { sleep: clock.sleep, now: clock.now, timeoutInMs: 250, random: () => random.next() });
+  const reader = createAvePointClient(config.settings.avepoint, { sleep: clock.sleep, now: clock.now, timeoutInMs: IN_PROCESS_TIMEOUT_IN_MS, random: () => random.next() });
   const webhookUrl = config.settings.teams.webhookUrl;
   if (!webhookUrl) throw new Error("chaos settings have no webhook");
   const channel = new WorkflowsWebhookChannel({
     name: TEAMS_RECEIVER,
     url: webhookUrl,
-    timeoutInMs: 250,
+    timeoutInMs: IN_PROCESS_TIMEOUT_IN_MS,
     minIntervalInMs: 0,
     sleep: clock.sleep,
     now: clock.now,
@@ -402,8 +410,8 @@ function avePointFault(kind: FaultKind, times: number, random: SeededRandom): Fa
     case "avepoint-5xx":
       return { kind: "status", status: random.pick([500, 502, 503, 504]), target: "jobs", times };
     case "avepoint-timeout":
-      // Slower than the client's 250 ms timeout.
-      return { kind: "slow", delayInMs: 400, target: "jobs", times: Math.min(times, 3) };
+      // Slower than the client's timeout.
+      return { kind: "slow", delayInMs: TIMEOUT_FAULT_DELAY_IN_MS, target: "jobs", times: Math.min(times, 3) };
     case "avepoint-truncated":
       return { kind: "truncated", target: "jobs" };
     default:
@@ -430,7 +438,7 @@ function drawReceiverFaults(world: World, random: SeededRandom, report: ChaosRep
     if (kind === "receiver-5xx") answers.push({ status: random.pick([500, 502, 503]) });
     else if (kind === "receiver-429") answers.push({ status: 429, headers: { "retry-after": String(random.int(1, 10)) } });
     // Never accepted: the receiver gives up (504) after the channel's timeout.
-    else if (kind === "receiver-timeout") answers.push({ status: 504, delayInMs: 400 });
+    else if (kind === "receiver-timeout") answers.push({ status: 504, delayInMs: TIMEOUT_FAULT_DELAY_IN_MS });
     else answers.push({ status: 0, destroy: true });
   }
   world.receiver.respondWith(...answers);
