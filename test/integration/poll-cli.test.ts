@@ -1,30 +1,10 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
+import { runPollOnce } from "../support/run-poll.js";
 
-// `npm run poll -- --once` as a user runs it: the compiled entry point (npm test builds first),
-// configured only through environment variables, in an empty working directory.
-const POLL = new URL("../../dist/cli/poll.js", import.meta.url).pathname;
-
-function poll(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [POLL, "--once"], {
-      cwd: mkdtempSync(join(tmpdir(), "cba-poll-")),
-      env: { PATH: process.env["PATH"] ?? "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const poll = (env: Record<string, string>) => runPollOnce(env);
 
 describe("npm run poll -- --once", () => {
   let simulator: AvePointSimulator;

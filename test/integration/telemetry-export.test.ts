@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
@@ -11,6 +10,7 @@ import { METRIC_NAMES } from "../../shared/telemetry/metrics.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { createTestCertificate } from "../support/certificates.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
+import { runPollOnce } from "../support/run-poll.js";
 
 /**
  * The metrics leave the process the way they do in Azure: `npm run poll --
@@ -21,7 +21,6 @@ import { startRecordingReceiver, type RecordingReceiver } from "../support/recor
  * exporter only speaks HTTPS), trusted by the child process alone through
  * NODE_EXTRA_CA_CERTS.
  */
-const POLL = new URL("../../dist/cli/poll.js", import.meta.url).pathname;
 const INSTRUMENTATION_KEY = "00000000-0000-4000-8000-000000000001";
 
 interface TelemetryItem {
@@ -30,20 +29,7 @@ interface TelemetryItem {
   data: { baseType: string; baseData: { metrics?: { name: string; value: number; count?: number }[]; properties?: Record<string, string> } };
 }
 
-function poll(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [POLL, "--once", "--monitor=jobs"], {
-      cwd: mkdtempSync(join(tmpdir(), "cba-telemetry-")),
-      env: { PATH: process.env["PATH"] ?? "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const poll = (env: Record<string, string>) => runPollOnce(env, ["--monitor=jobs"]);
 
 describe("custom metrics exported to Application Insights", () => {
   let simulator: AvePointSimulator;
