@@ -10,10 +10,10 @@ import { createAvePointClient } from "../../shared/avepoint/index.js";
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients, type DeliveryRecord } from "../../shared/ledger/index.js";
-import type { Logger } from "../../shared/logging.js";
 import { buildReceiver, createRuntime, type Runtime } from "../../shared/runtime.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 
 const T0 = new Date("2026-11-29T08:00:00Z"); // a Sunday, 09:00 in Berlin
 const minutes = (n: number) => n * 60_000;
@@ -65,12 +65,7 @@ async function startWorld(hookNames: string[], routes: (urlFrom: (name: string) 
   });
   const clock = { now: T0 };
   const logs: string[] = [];
-  const logger: Logger = {
-    error: (m, d) => logs.push(`error ${m} ${d ? JSON.stringify(d) : ""}`),
-    warn: (m, d) => logs.push(`warn ${m} ${d ? JSON.stringify(d) : ""}`),
-    info: (m, d) => logs.push(`info ${m} ${d ? JSON.stringify(d) : ""}`),
-    debug: () => {},
-  };
+  const logger = capturingLogger(logs, { debug: false });
   const noWait = async () => {};
   const fastRetry = { maxAttempts: 3, baseDelayInMs: 1, maxDelayInMs: 5, maxTotalInMs: 600_000 };
   const pacer = new SendPacer();

@@ -18,13 +18,13 @@ import { createBotService, type BotService } from "../../shared/bot/service.js";
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { ConfigError, parseSettings, type Settings } from "../../shared/config/settings.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
-import type { Logger } from "../../shared/logging.js";
 import { BOT_VERBS } from "../../shared/render/bot-card.js";
 import { buildReceiver, createRuntime, type Runtime } from "../../shared/runtime.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { cardIn, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 
 const { HttpRequest } = functions;
 
@@ -107,12 +107,7 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
   });
   const clock = { now: T0 };
   const logs: string[] = [];
-  const logger: Logger = {
-    error: (m, d) => logs.push(`error ${m} ${d ? JSON.stringify(d) : ""}`),
-    warn: (m, d) => logs.push(`warn ${m} ${d ? JSON.stringify(d) : ""}`),
-    info: (m, d) => logs.push(`info ${m} ${d ? JSON.stringify(d) : ""}`),
-    debug: () => {},
-  };
+  const logger = capturingLogger(logs, { debug: false });
   const noWait = async () => {};
   const fastRetry = { maxAttempts: 2, baseDelayInMs: 1, maxDelayInMs: 5, maxTotalInMs: 60_000 };
   const bot = createBotService({

@@ -10,13 +10,13 @@ import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.j
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
-import type { Logger } from "../../shared/logging.js";
 import type { CycleSummary } from "../../shared/pipeline.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { Secret } from "../../shared/security/secret.js";
 import { observeApiRequest } from "../../shared/telemetry/cycle-usage.js";
 import { AvePointSimulator, type SimulatorOptions } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "./recording-receiver.js";
+import { capturingLogger } from "./capturing-logger.js";
 
 export interface PipelineWorld {
   simulator: AvePointSimulator;
@@ -55,12 +55,7 @@ export async function startPipelineWorld(options: {
   });
   const clock = { now: options.start };
   const logs: string[] = [];
-  const logger: Logger = {
-    error: (m, d) => logs.push(`error ${m} ${d ? JSON.stringify(d) : ""}`),
-    warn: (m, d) => logs.push(`warn ${m} ${d ? JSON.stringify(d) : ""}`),
-    info: (m, d) => logs.push(`info ${m} ${d ? JSON.stringify(d) : ""}`),
-    debug: (m, d) => logs.push(`debug ${m} ${d ? JSON.stringify(d) : ""}`),
-  };
+  const logger = capturingLogger(logs);
   // Waits are skipped (retries and Retry-After still happen, just without sleeping).
   const noWait = async () => {};
   const fastRetry = { maxAttempts: 4, baseDelayInMs: 1, maxDelayInMs: 5, maxTotalInMs: 600_000 };
