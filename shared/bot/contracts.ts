@@ -17,10 +17,17 @@ export interface CardActionRequest {
   data: BotActionData;
   actor: TeamsActor;
   reference: StoredConversationReference;
+  /** The message whose button was pressed (the card the SDK layer replaces for everyone). */
+  activityId?: string;
 }
 
 /** What the SDK layer calls when Teams talks to the bot. */
 export interface BotHandlers {
+  /**
+   * Whether an activity from this conversation is handled at all (the Teams
+   * tenant is one the bot serves). Refused activities get no answer and store nothing.
+   */
+  admits(reference: StoredConversationReference, activityType: string): boolean;
   onInstalled(reference: StoredConversationReference): Promise<void>;
   onUninstalled(reference: StoredConversationReference): Promise<void>;
   /** A message to the bot: the answer to post back (plain text). */
@@ -38,16 +45,25 @@ export interface BotConnector {
   update(reference: StoredConversationReference, activityId: string, activity: BotActivity): Promise<void>;
 }
 
-/** The Bot Connector did not accept a send or update. `status` is absent when no answer came. */
+/**
+ * The Bot Connector did not accept a send or update. `status` is absent when
+ * no answer came; `code` is the Connector's `error.code` (for example
+ * `BotNotInConversationRoster`). `signIn` marks a failure to get the bot's
+ * token (wrong app type, tenant, secret): no retry fixes that.
+ */
 export class ConnectorError extends Error {
   override readonly name = "ConnectorError";
   readonly status?: number;
   readonly retryAfterInMs?: number;
+  readonly code?: string;
+  readonly signIn: boolean;
 
-  constructor(message: string, options: { status?: number; retryAfterInMs?: number } = {}) {
+  constructor(message: string, options: { status?: number; retryAfterInMs?: number; code?: string; signIn?: boolean } = {}) {
     super(message);
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterInMs !== undefined) this.retryAfterInMs = options.retryAfterInMs;
+    if (options.code !== undefined) this.code = options.code;
+    this.signIn = options.signIn ?? false;
   }
 }
 

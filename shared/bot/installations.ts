@@ -27,6 +27,17 @@ export interface Installation {
   installedAt: Date;
 }
 
+/**
+ * The conversation itself, without the thread: in a team channel Teams sends
+ * every message and card action as `19:…@thread.tacv2;messageid=<root post>`,
+ * while the app was installed (and the cards are stored) under the bare
+ * channel id. Every id that keys an installation or a card goes through here.
+ */
+export function baseConversationId(id: string): string {
+  const thread = id.indexOf(";messageid=");
+  return thread < 0 ? id : id.slice(0, thread);
+}
+
 export function conversationTypeOf(reference: StoredConversationReference): ConversationType {
   const type = reference.conversation.conversationType;
   if (type === "channel" || type === "groupChat" || type === "personal") return type;

@@ -10,6 +10,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RenderContext } from "../alerts/model.js";
 import type { Settings } from "../config/settings.js";
 import { TeamsBotChannel, type TeamsBotChannelOptions } from "../channels/teams-bot.js";
+import { processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../channels/teams-rate-limit.js";
+import { sleep as timerSleep } from "../http/retry.js";
+import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { handleCardAction } from "./actions.js";
@@ -32,7 +35,9 @@ export interface BotServiceOptions {
   tableOptions?: TableClientsOptions;
   now?: () => Date;
   /** For the channel's pacing and retries (tests: instant sleeps, fixed jitter). */
-  channelOptions?: Partial<Pick<TeamsBotChannelOptions, "sleep" | "now" | "random" | "retryPolicy" | "pacer" | "minIntervalInMs">>;
+  channelOptions?: Partial<Pick<TeamsBotChannelOptions, "sleep" | "now" | "random" | "retryPolicy">>;
+  /** Teams' rate limits for every send, update and redraw; default: the process's one limiter. */
+  limiter?: TeamsBotRateLimiter;
 }
 
 export interface BotService {
@@ -44,6 +49,8 @@ export interface BotService {
   handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
   /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to TEAMS_BOT_RECEIVER. */
   channel(logger: Logger, name?: string): TeamsBotChannel;
+  /** Resolves when the work started after answers (redrawing other cards after a press) is done. */
+  settled(): Promise<void>;
 }
 
 export function createBotService(options: BotServiceOptions): BotService {
@@ -62,7 +69,19 @@ export function createBotService(options: BotServiceOptions): BotService {
   const currentLogger = new AsyncLocalStorage<Logger>();
   const log = (): Logger => currentLogger.getStore() ?? silentLogger;
 
+  // Only the tenants the bot serves (TEAMS_BOT_ALLOWED_TENANTS, default its own): a token
+  // from the Bot Framework proves only that Teams sent the activity, not whose Teams it is.
+  const allowedTenants = new Set((settings.bot?.allowedTenants ?? []).map((t) => t.toLowerCase()));
   const handlers: BotHandlers = {
+    admits(reference, activityType) {
+      const tenantId = reference.conversation.tenantId?.toLowerCase();
+      if (tenantId && allowedTenants.has(tenantId)) return true;
+      log().warn(`Teams bot: refused a ${activityType} activity from Teams tenant ${tenantId ? `"${tenantId.slice(0, 40)}"` : "(none given)"}: not in TEAMS_BOT_ALLOWED_TENANTS (default TEAMS_BOT_TENANT_ID)`, {
+        activityType,
+        tenantId: tenantId?.slice(0, 40) ?? null,
+      });
+      return false;
+    },
     async onInstalled(reference: StoredConversationReference) {
       if (!reference.conversation.id || !reference.serviceUrl) return;
       await installations.remember(tenant, reference, now());
@@ -75,12 +94,40 @@ export function createBotService(options: BotServiceOptions): BotService {
     async onMessage() {
       return "I post Cloud Backup alerts here. Use the buttons on an alert card to acknowledge, snooze or resolve it.";
     },
-    onAction: (request) => handleCardAction(request, { cards, snoozes, render, now, logger: log() }),
+    onAction: (request) => {
+      const logger = log();
+      return handleCardAction(request, {
+        cards,
+        snoozes,
+        render,
+        now,
+        logger,
+        followUp: (work) => afterAnswer(work, logger),
+        async redraw(card) {
+          const installation = await installations.get(tenant, card.conversationId);
+          if (!installation) return;
+          await limiter.waitForSlot(`teams-bot|${card.conversationId}`, limiterClock);
+          await bot.connector.update(installation.reference, card.activityId, renderBotAlertCard(card.alert, render, card.status));
+        },
+      });
+    },
     async onError(error, activityType) {
       log().error(`Teams bot: handling a ${activityType} activity failed: ${error.name}: ${error.message.slice(0, 300)}`);
     },
   };
   const bot = createTeamsBot({ authentication, handlers });
+  const limiter = options.limiter ?? processWideTeamsBotLimiter;
+  const limiterClock = { now: options.channelOptions?.now ?? Date.now, sleep: options.channelOptions?.sleep ?? timerSleep };
+
+  // Work after an answer: Teams waits only ~5 s for a button's answer. On Flex Consumption
+  // the instance keeps running after the response, so this finishes; a failure is logged.
+  const pending = new Set<Promise<void>>();
+  function afterAnswer(work: () => Promise<void>, logger: Logger): void {
+    const done: Promise<void> = work()
+      .catch((error: unknown) => logger.error(`Teams bot: updating the other cards after a button press failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`))
+      .finally(() => pending.delete(done));
+    pending.add(done);
+  }
 
   return {
     installations,
@@ -100,7 +147,10 @@ export function createBotService(options: BotServiceOptions): BotService {
       });
     },
     channel(logger, name = TEAMS_BOT_RECEIVER) {
-      return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, ...options.channelOptions });
+      return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, limiter, ...options.channelOptions });
+    },
+    async settled() {
+      while (pending.size > 0) await Promise.all(pending);
     },
   };
 }

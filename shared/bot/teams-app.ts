@@ -10,13 +10,13 @@
  */
 import { X509Certificate } from "node:crypto";
 import { AdaptiveCardActionExecuteResponseType, Application, TeamsAdapter, type AdaptiveCard as SdkAdaptiveCard, type TurnState } from "@microsoft/teams-ai";
-import { ActivityTypes, type Activity, type ConversationReference, type TurnContext } from "botbuilder";
+import { ActivityTypes, ConfigurationServiceClientCredentialFactory, type Activity, type ConversationReference, type TurnContext } from "botbuilder";
 import type { BotSettings } from "../config/settings.js";
 import { parseRetryAfter } from "../http/retry.js";
 import type { BotActivity, BotActionData, BotVerb } from "../render/bot-card.js";
 import { BOT_VERBS } from "../render/bot-card.js";
 import { ConnectorError, type BotConnector, type BotHandlers, type BotHttpRequest, type BotHttpResponse, type TeamsActor } from "./contracts.js";
-import type { StoredConversationReference } from "./installations.js";
+import { baseConversationId, type StoredConversationReference } from "./installations.js";
 import { BotResponseRecorder } from "./http-bridge.js";
 
 /**
@@ -98,15 +98,20 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
     if (botRemoved) await handlers.onUninstalled(referenceOf(context));
   });
   app.activity(ActivityTypes.Message, async (context) => {
-    await handlers.onInstalled(referenceOf(context));
-    await context.sendActivity(await handlers.onMessage(referenceOf(context)));
+    // First contact in a personal or group chat registers it. A channel is
+    // registered only by the install (the channel chosen then): an @mention in
+    // some thread or other channel of the team is not a place to post alerts.
+    const reference = referenceOf(context);
+    if (reference.conversation.conversationType !== "channel") await handlers.onInstalled(reference);
+    await context.sendActivity(await handlers.onMessage(reference));
   });
 
   app.adaptiveCards.actionExecute<BotActionData>([...VERB_LIST], async (context, _state, data) => {
     const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "") as BotVerb;
     const from = context.activity.from;
     const actor: TeamsActor = { name: from?.name ?? "someone", ...(from?.aadObjectId ? { aadObjectId: from.aadObjectId } : {}) };
-    const answer = await handlers.onAction({ verb, data, actor, reference: referenceOf(context) });
+    const activityId = context.activity.replyToId;
+    const answer = await handlers.onAction({ verb, data, actor, reference: referenceOf(context), ...(activityId ? { activityId } : {}) });
     // teams-ai types the card loosely (an object with `type: "AdaptiveCard"`); ours is the same JSON, typed.
     return typeof answer === "string" ? answer : (answer as unknown as SdkAdaptiveCard);
   });
@@ -135,7 +140,10 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
         return { status: 401, headers: {}, body: "Unauthorized: Bot Framework calls carry a signed token (Authorization header)." };
       }
       const response = new BotResponseRecorder();
-      await adapter.process(request, response, (context) => app.run(context).then(() => undefined));
+      await adapter.process(request, response, async (context) => {
+        // After the token check, before any route: an activity from a tenant the bot does not serve is dropped here.
+        if (handlers.admits(referenceOf(context), String(context.activity.type ?? "unknown"))) await app.run(context);
+      });
       return response.result();
     },
   };
@@ -174,18 +182,74 @@ function withoutSdkRetries(context: TurnContext, adapter: TeamsAdapter): void {
   client?.client?.pipeline?.removePolicy({ name: SDK_RETRY_POLICY });
 }
 
+type SdkError = {
+  name?: unknown;
+  statusCode?: unknown;
+  errorCode?: unknown;
+  code?: unknown;
+  message?: unknown;
+  response?: { headers?: { get?: (name: string) => string | undefined | null }; bodyAsText?: unknown; parsedBody?: unknown };
+};
+
+/** Error names of MSAL and @azure/identity: the bot's token could not be had, the Connector was never asked. */
+const SIGN_IN_ERRORS = new Set(["ServerError", "ClientAuthError", "ClientConfigurationError", "AuthError", "InteractionRequiredAuthError", "AuthenticationError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
+
+export const BOT_SIGN_IN_ADVICE = "check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE (SingleTenant or UserAssignedMSI for bots registered since July 2025), TEAMS_BOT_TENANT_ID and the bot's password, certificate or managed identity";
+
 function toConnectorError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  const e = err as { statusCode?: unknown; response?: { headers?: { get?: (name: string) => string | undefined | null } }; message?: unknown; code?: unknown };
-  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  const retryAfter = e.response?.headers?.get?.("retry-after") ?? undefined;
-  const retryAfterInMs = parseRetryAfter(retryAfter);
+  const e = (err ?? {}) as SdkError;
   // The SDK's message can quote the request URL (the serviceUrl, not a secret) but never the token; it is still kept short.
   const text = typeof e.message === "string" ? e.message.slice(0, 300) : String(err).slice(0, 300);
-  return new ConnectorError(status === undefined ? `no answer from the Bot Connector: ${text}` : `the Bot Connector answered HTTP ${status}`, {
+  if ((typeof e.name === "string" && SIGN_IN_ERRORS.has(e.name)) || typeof e.errorCode === "string") {
+    // MSAL's ServerError carries `status`, not `statusCode`: without this it would read as "no answer" and be retried forever.
+    const code = typeof e.errorCode === "string" && e.errorCode ? ` (${e.errorCode})` : "";
+    return new ConnectorError(`the bot could not get its token from Microsoft Entra${code}: ${BOT_SIGN_IN_ADVICE}. ${text.slice(0, 200)}`, { signIn: true });
+  }
+  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
+  const retryAfterInMs = parseRetryAfter(e.response?.headers?.get?.("retry-after") ?? undefined);
+  const code = connectorErrorCode(e);
+  return new ConnectorError(status === undefined ? `no answer from the Bot Connector: ${text}` : `the Bot Connector answered HTTP ${status}${code ? ` (${code})` : ""}`, {
     ...(status !== undefined ? { status } : {}),
     ...(retryAfterInMs !== undefined ? { retryAfterInMs } : {}),
+    ...(code ? { code } : {}),
   });
+}
+
+/** The Connector's `{"error":{"code":…}}`, which tells an uninstalled app (BotNotInConversationRoster) from a deleted message. */
+function connectorErrorCode(e: SdkError): string | undefined {
+  const fromBody = (body: unknown): unknown => (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  let code = fromBody(e.response?.parsedBody);
+  if (code === undefined && typeof e.response?.bodyAsText === "string") {
+    try {
+      code = fromBody(JSON.parse(e.response.bodyAsText));
+    } catch {
+      // Not JSON: no code.
+    }
+  }
+  if (code === undefined && typeof e.code === "string" && /^[A-Za-z]+$/.test(e.code)) code = e.code;
+  return typeof code === "string" && code ? code.slice(0, 80) : undefined;
+}
+
+/**
+ * Gets a Bot Connector token with the bot's settings, exactly as a proactive
+ * send would (check-config --online). Resolves when Entra issued one; rejects
+ * with a ConnectorError (signIn) naming what to check.
+ */
+/** What botframework-connector's AuthenticationConstants name ToChannelFromBotOAuthScope and ToChannelFromBotLoginUrl (public cloud). */
+const BOT_CONNECTOR_SCOPE = "https://api.botframework.com";
+const BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com";
+
+export async function acquireBotToken(settings: BotSettings): Promise<void> {
+  const factory = new ConfigurationServiceClientCredentialFactory(adapterConfiguration({ kind: "settings", settings }));
+  try {
+    const credentials = await factory.createCredentials(settings.appId, BOT_CONNECTOR_SCOPE, BOT_LOGIN_URL, true);
+    const token = await (credentials as unknown as { getToken(forceRefresh?: boolean): Promise<string> }).getToken(true);
+    if (!token) throw new ConnectorError(`Microsoft Entra returned no token: ${BOT_SIGN_IN_ADVICE}`, { signIn: true });
+  } catch (error) {
+    const failure = toConnectorError(error);
+    throw failure.signIn ? failure : new ConnectorError(`the bot could not get its token: ${BOT_SIGN_IN_ADVICE}. ${failure.message}`, { signIn: true });
+  }
 }
 
 function referenceOf(context: TurnContext): StoredConversationReference {
@@ -196,7 +260,7 @@ function referenceOf(context: TurnContext): StoredConversationReference {
     serviceUrl: a.serviceUrl,
     channelId: a.channelId,
     conversation: {
-      id: conversation.id,
+      id: baseConversationId(conversation.id),
       ...(conversation.conversationType ? { conversationType: conversation.conversationType } : {}),
       ...(tenantId ? { tenantId } : {}),
       ...(conversation.isGroup !== undefined ? { isGroup: conversation.isGroup } : {}),

@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from "../logging.js";
 import { alertSummary } from "../render/alert-card.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
 import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./delivery.js";
-import { processWidePacer, type SendPacer } from "./pacing.js";
+import { processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
 
 /**
  * Delivers alerts through the Teams bot: a proactive message with the 1.5
@@ -20,8 +20,12 @@ import { processWidePacer, type SendPacer } from "./pacing.js";
  * Per conversation, status decision table (Bot Connector answers):
  *   2xx                       posted (the activity id is kept with the card)
  *   429, 412, 502, 504, none  retried by the shared retrier, Retry-After honoured; then retryable failure
- *   403, 404                  the app was removed or the conversation is gone: forgotten, not a failure
- *   other                     failure naming the status (not retryable)
+ *   POST: 403/404 with code BotNotInConversationRoster, ConversationNotFound or BotDisabledByAdmin
+ *                             the app was removed or the conversation is gone: forgotten, not a failure
+ *   PUT (update): 403, 404    that one message is gone (deleted by someone): its card row is closed, the
+ *                             conversation stays; a resolved notice is then posted as a new card
+ *   no token from Entra       failure naming the settings to check (not retryable)
+ *   other                     failure naming the status and code (not retryable)
  *
  * One delivery fans out to several conversations. A conversation that already
  * has the alert's card (an earlier, partly failed try) is skipped, so a retry
@@ -37,25 +41,34 @@ export interface TeamsBotChannelOptions {
   snoozes: SnoozeStore;
   /** The tenant label whose installations receive alerts (ALERT_TENANT_NAME). */
   tenant: string;
-  /** Least time between two sends to one conversation. Default 150 ms (Teams allows about 7 per second per thread). */
-  minIntervalInMs?: number;
   retryPolicy?: Partial<RetryPolicy>;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Clock in ms for pacing and retries. Default Date.now. */
   now?: () => number;
   random?: () => number;
   logger?: Logger;
-  pacer?: SendPacer;
+  /** Teams' per-conversation and per-app limits; default: the one limiter of this process. */
+  limiter?: TeamsBotRateLimiter;
 }
-
-export const TEAMS_BOT_MIN_INTERVAL_IN_MS = 150;
 
 /** Statuses worth another try for the Bot Connector (412: a concurrent update of the same conversation). */
 const RETRYABLE_CONNECTOR_STATUSES = new Set([408, 412, 429, 500, 502, 503, 504]);
-const GONE_STATUSES = new Set([403, 404]);
+/** What the Bot Connector answers a POST to a conversation the app is no longer in (msteams-docs, proactive messaging). */
+const UNINSTALLED_CODES = new Set(["BotNotInConversationRoster", "ConversationNotFound", "BotDisabledByAdmin"]);
+/** An update of one message: 403/404 mean that message is gone (deleted, or never there), not the conversation. */
+const MESSAGE_GONE_STATUSES = new Set([403, 404]);
+
+export function isRetryableConnectorError(error: ConnectorError): boolean {
+  return !error.signIn && (error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status));
+}
 
 /** What happened in one conversation. */
-type Outcome = { kind: "posted"; activityId: string; attempts: number } | { kind: "gone" } | { kind: "skipped"; activityId: string } | { kind: "failed"; error: ConnectorError; attempts: number };
+type Outcome =
+  | { kind: "posted"; activityId: string; attempts: number }
+  | { kind: "gone" }
+  | { kind: "message-gone" }
+  | { kind: "skipped"; activityId: string }
+  | { kind: "failed"; error: ConnectorError; attempts: number };
 
 export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
   readonly kind = "teams-bot" as const;
@@ -67,17 +80,14 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     const name = options.name?.trim() ?? "";
     if (!name) throw new ChannelConfigError("", "a Teams bot receiver needs a name (its permanent receiver id)");
     this.name = name;
-    const minIntervalInMs = options.minIntervalInMs ?? TEAMS_BOT_MIN_INTERVAL_IN_MS;
-    if (!Number.isFinite(minIntervalInMs) || minIntervalInMs < 0) throw new ChannelConfigError(name, `Teams bot receiver "${name}": minIntervalInMs must be 0 or more`);
     this.#o = {
       ...options,
       name,
-      minIntervalInMs,
       retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy },
       sleep: options.sleep ?? timerSleep,
       now: options.now ?? Date.now,
       logger: options.logger ?? silentLogger,
-      pacer: options.pacer ?? processWidePacer,
+      limiter: options.limiter ?? processWideTeamsBotLimiter,
     };
   }
 
@@ -124,7 +134,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
           const existing = await this.#o.cards.get(alert.tenant, alert.fingerprint, installation.conversationId);
           if (existing) return { kind: "skipped", activityId: existing.activityId };
         }
-        const outcome = await this.#attempt(installation, abortSignal, (connector) => connector.send(installation.reference, message.activity));
+        const outcome = await this.#attempt("post", installation, abortSignal, (connector) => connector.send(installation.reference, message.activity));
         if (outcome.kind === "posted" && tracked) {
           await this.#o.cards.record({ tenant: alert.tenant, fingerprint: alert.fingerprint, conversationId: installation.conversationId, activityId: outcome.activityId, alert, postedAt: now, receiver: this.name });
         }
@@ -146,12 +156,14 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
       if (!installation) continue;
       const status = { ...card.status, resolved: { at: now, summary } };
       const activity = renderBotAlertCard(card.alert, ctx, status);
-      const outcome = await this.#attempt(installation, abortSignal, async (connector) => {
+      const outcome = await this.#attempt("update", installation, abortSignal, async (connector) => {
         await connector.update(installation.reference, card.activityId, activity);
         return card.activityId;
       });
       if (outcome.kind === "posted") await this.#markResolved(card, status);
-      outcomes.push(outcome);
+      // Someone deleted the card: nothing left to turn green there; the row is closed so it is not tried again.
+      if (outcome.kind === "message-gone") await this.#markResolved(card, status);
+      else outcomes.push(outcome);
     }
     if (!outcomes.some((o) => o.kind === "posted")) {
       const failure = outcomes.find((o): o is Extract<Outcome, { kind: "failed" }> => o.kind === "failed");
@@ -168,15 +180,15 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     if (!updated) this.#o.logger.debug(`Teams bot receiver "${this.name}": card ${card.fingerprint} changed while it was being resolved`);
   }
 
-  /** One send or update to one conversation: paced, retried, 403/404 forgets the conversation. */
-  async #attempt(installation: Installation, abortSignal: AbortSignal | undefined, op: (connector: BotConnector) => Promise<string>): Promise<Outcome> {
+  /** One send or update to one conversation: rate-limited, retried; see the decision table for 403/404. */
+  async #attempt(method: "post" | "update", installation: Installation, abortSignal: AbortSignal | undefined, op: (connector: BotConnector) => Promise<string>): Promise<Outcome> {
     let attempts = 0;
     const key = `teams-bot|${installation.conversationId}`;
     try {
       const activityId = await withRetry(
         async (attempt) => {
           attempts = attempt;
-          await this.#o.pacer.waitForSlot(key, this.#o.minIntervalInMs, { now: this.#o.now, sleep: this.#o.sleep }, abortSignal);
+          await this.#o.limiter.waitForSlot(key, { now: this.#o.now, sleep: this.#o.sleep }, abortSignal);
           return op(this.#o.connector);
         },
         {
@@ -187,10 +199,10 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
           ...(abortSignal ? { abortSignal } : {}),
           classify: (error) => {
             if (!(error instanceof ConnectorError)) return { retry: false };
-            const retry = error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status);
+            const retry = isRetryableConnectorError(error);
             if (retry && error.retryAfterInMs !== undefined) {
               // Throttling is per conversation: every sender in this process waits.
-              this.#o.pacer.holdUntil(key, this.#o.now() + Math.min(error.retryAfterInMs, this.#o.retryPolicy.maxDelayInMs));
+              this.#o.limiter.holdUntil(key, this.#o.now() + Math.min(error.retryAfterInMs, this.#o.retryPolicy.maxDelayInMs));
             }
             return { retry, ...(error.retryAfterInMs !== undefined ? { retryAfterInMs: error.retryAfterInMs } : {}) };
           },
@@ -207,9 +219,16 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     } catch (error) {
       if (abortSignal?.aborted) throw error;
       const connectorError = error instanceof ConnectorError ? error : new ConnectorError(error instanceof Error ? error.message : String(error));
-      if (connectorError.status !== undefined && GONE_STATUSES.has(connectorError.status)) {
+      if (method === "update" && connectorError.status !== undefined && MESSAGE_GONE_STATUSES.has(connectorError.status)) {
         this.#o.logger.warn(
-          `Teams bot receiver "${this.name}": the Bot Connector answered HTTP ${connectorError.status} for a ${installation.conversationType} conversation; the app was removed there, so it is forgotten`,
+          `Teams bot receiver "${this.name}": the Bot Connector answered HTTP ${connectorError.status}${connectorError.code ? ` (${connectorError.code})` : ""} to an update of a card in a ${installation.conversationType} conversation; the message was deleted there, the conversation stays`,
+          { receiver: this.name, conversationType: installation.conversationType },
+        );
+        return { kind: "message-gone" };
+      }
+      if (method === "post" && connectorError.code !== undefined && UNINSTALLED_CODES.has(connectorError.code)) {
+        this.#o.logger.warn(
+          `Teams bot receiver "${this.name}": the Bot Connector answered HTTP ${connectorError.status ?? "?"} (${connectorError.code}) for a ${installation.conversationType} conversation; the app was removed there, so it is forgotten`,
           { receiver: this.name, conversationType: installation.conversationType },
         );
         await this.#o.installations.forget(this.#o.tenant, installation.conversationId);
@@ -226,7 +245,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     const delivered = outcomes.filter((o): o is Extract<Outcome, { kind: "posted" | "skipped" }> => o.kind === "posted" || o.kind === "skipped");
     if (delivered.length === 0) {
       throw new DeliveryError(
-        `Teams bot receiver "${this.name}": every conversation the app was installed in refused the message (403/404), so the app has been removed everywhere. Install it again; pending alerts are posted on the next cycle.`,
+        `Teams bot receiver "${this.name}": every conversation the app was installed in answered that the app is no longer there, so it has been forgotten everywhere. Install it again; pending alerts are posted on the next cycle.`,
         { receiver: this.name, retryable: false, attempts: 1 },
       );
     }
@@ -238,11 +257,13 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
   }
 
   #deliveryError(error: ConnectorError, attempts: number, failed = 1, total = 1): DeliveryError {
-    const retryable = error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status);
+    const retryable = isRetryableConnectorError(error);
     const scope = total > 1 ? ` in ${failed} of ${total} conversations` : "";
     const advice = retryable
       ? "The Bot Connector is throttling or unavailable; the alert stays pending and is sent again next cycle (conversations that already have it are skipped)."
-      : error.status === 401
+      : error.signIn
+        ? "Nothing was sent: fix the bot's sign-in settings; the alert stays pending."
+        : error.status === 401
         ? "The bot's credentials were refused: check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE and the password, certificate or managed identity of the Azure Bot."
         : "The Bot Connector refused the message; the alert stays pending.";
     return new DeliveryError(`Teams bot receiver "${this.name}": ${error.message} after ${attempts} attempt${attempts === 1 ? "" : "s"}${scope}. ${advice}`, {

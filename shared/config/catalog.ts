@@ -58,9 +58,10 @@ export const SETTINGS: readonly SettingInfo[] = [
   // Delivery
   { name: "TEAMS_WEBHOOK_URL", description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", secret: true, scope: "infra" },
   { name: "TEAMS_BOT_APP_ID", description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" },
-  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `MultiTenant` (when unset), `SingleTenant` or `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up)", scope: "infra" },
-  { name: "TEAMS_BOT_TENANT_ID", description: "Entra tenant id of the bot's app registration or identity (required for `SingleTenant` and `UserAssignedMSI`)", scope: "infra" },
-  { name: "TEAMS_BOT_APP_PASSWORD", description: "Client secret of the bot's app registration (`MultiTenant`/`SingleTenant`; or use a certificate)", secret: true, scope: "infra" },
+  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `SingleTenant`, `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up) or `MultiTenant` (legacy registrations from before August 2025 only)", default: "`SingleTenant`", scope: "infra" },
+  { name: "TEAMS_BOT_TENANT_ID", description: "Entra tenant id (GUID) of the bot's app registration or identity; required with TEAMS_BOT_APP_ID", scope: "infra" },
+  { name: "TEAMS_BOT_ALLOWED_TENANTS", description: "Comma-separated tenant ids (GUIDs) whose Teams may install and use the bot; activities from any other tenant are refused and logged", default: "TEAMS_BOT_TENANT_ID", scope: "infra" },
+  { name: "TEAMS_BOT_APP_PASSWORD", description: "Client secret of the bot's app registration (`SingleTenant`/`MultiTenant`; or use a certificate)", secret: true, scope: "infra" },
   { name: "TEAMS_BOT_CERTIFICATE", description: "PEM certificate and private key of the bot's app registration, instead of a client secret", secret: true, scope: "infra" },
   { name: "ESCALATE_AFTER_MINUTES", description: "Escalate a critical alert the Teams bot posted when nobody acknowledged it within this many minutes, once (0 = off; only bot cards can be acknowledged)", default: "30", scope: "infra" },
   { name: "ESCALATION_RECEIVER", description: "Receiver an escalation goes to: a receiver of the routing (or `teams`, `email`, `teams-bot` without one); when unset, the card is posted again through the bot", scope: "infra" },

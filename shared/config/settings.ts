@@ -101,12 +101,21 @@ export interface MonitoringSettings {
 }
 
 export const BOT_APP_TYPES = ["MultiTenant", "SingleTenant", "UserAssignedMSI"] as const;
+
+/** An Entra tenant id as Teams sends it in channelData.tenant.id. */
+const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export type BotAppType = (typeof BOT_APP_TYPES)[number];
 
 export interface BotSettings {
   appId: string;
   appType: BotAppType;
-  tenantId?: string;
+  /** TEAMS_BOT_TENANT_ID: the Entra tenant of the bot's registration or identity (a GUID). */
+  tenantId: string;
+  /**
+   * TEAMS_BOT_ALLOWED_TENANTS (default: tenantId), lower case: the Teams
+   * tenants whose installs, messages and button presses the bot handles.
+   */
+  allowedTenants: string[];
   /** A client secret or a PEM certificate + key; none for UserAssignedMSI. */
   credential?: { kind: "secret"; secret: Secret } | { kind: "certificate"; pem: Secret };
   /** Escalation of critical bot alerts nobody acknowledged (only bot cards can be acknowledged). */
@@ -201,6 +210,7 @@ const rawSchema = z.object({
   TEAMS_BOT_APP_ID: optionalText,
   TEAMS_BOT_APP_TYPE: optionalText,
   TEAMS_BOT_TENANT_ID: optionalText,
+  TEAMS_BOT_ALLOWED_TENANTS: optionalText,
   TEAMS_BOT_APP_PASSWORD: optionalText,
   TEAMS_BOT_CERTIFICATE: optionalText,
   ESCALATE_AFTER_MINUTES: optionalText,
@@ -418,15 +428,23 @@ export function parseSettings(values: Record<string, string | undefined>, option
 
   // --- Teams bot -----------------------------------------------------------
   let bot: BotSettings | undefined;
-  const botAppType = oneOf("TEAMS_BOT_APP_TYPE", BOT_APP_TYPES, "MultiTenant");
+  // SingleTenant unless told: Azure has not created multi-tenant bots since July 2025 (MultiTenant is for older registrations).
+  const botAppType = oneOf("TEAMS_BOT_APP_TYPE", BOT_APP_TYPES, "SingleTenant");
   const escalation: EscalationSettings = { afterMinutes: integer("ESCALATE_AFTER_MINUTES", 30, 0, 7 * 24 * 60) };
   if (raw.ONCALL_UPN !== undefined) {
     if (raw.ONCALL_UPN.length > 113 || !UPN_PATTERN.test(raw.ONCALL_UPN)) problem("ONCALL_UPN", "must be a user principal name such as oncall@contoso.com (the Teams user to @mention on an escalation)");
     else escalation.oncallUpn = raw.ONCALL_UPN;
   }
   if (raw.TEAMS_BOT_APP_ID !== undefined) {
-    bot = { appId: raw.TEAMS_BOT_APP_ID, appType: botAppType, escalation, ...(raw.TEAMS_BOT_TENANT_ID ? { tenantId: raw.TEAMS_BOT_TENANT_ID } : {}) };
-    if (botAppType !== "MultiTenant" && !raw.TEAMS_BOT_TENANT_ID) problem("TEAMS_BOT_TENANT_ID", `is required when TEAMS_BOT_APP_TYPE is ${botAppType}`);
+    const tenantId = raw.TEAMS_BOT_TENANT_ID?.toLowerCase() ?? "";
+    if (!tenantId) problem("TEAMS_BOT_TENANT_ID", "is required: the Entra tenant id (a GUID) of the bot's app registration or managed identity; only this tenant's Teams can use the bot unless TEAMS_BOT_ALLOWED_TENANTS says otherwise");
+    else if (!TENANT_GUID.test(tenantId)) problem("TEAMS_BOT_TENANT_ID", `must be the tenant id as a GUID, as Teams sends it with every activity (got "${tenantId.slice(0, 60)}")`);
+    const allowedTenants = raw.TEAMS_BOT_ALLOWED_TENANTS === undefined ? [tenantId] : raw.TEAMS_BOT_ALLOWED_TENANTS.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+    const notTenants = allowedTenants.filter((t) => !TENANT_GUID.test(t));
+    if (raw.TEAMS_BOT_ALLOWED_TENANTS !== undefined && (allowedTenants.length === 0 || notTenants.length > 0)) {
+      problem("TEAMS_BOT_ALLOWED_TENANTS", `must be a comma-separated list of tenant ids (GUIDs)${notTenants.length > 0 ? `; not a tenant id: ${notTenants.map((t) => `"${t.slice(0, 40)}"`).join(", ")}` : ""}`);
+    }
+    bot = { appId: raw.TEAMS_BOT_APP_ID, appType: botAppType, tenantId, allowedTenants, escalation };
     const botSecrets = (["TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const).filter((v) => raw[v] !== undefined);
     if (botAppType === "UserAssignedMSI") {
       if (botSecrets.length > 0) problem(botSecrets.join(", "), "must be unset for UserAssignedMSI: the bot signs in as the managed identity");
@@ -442,7 +460,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
       bot.credential = { kind: "certificate", pem: new Secret(pem) };
     }
   } else {
-    for (const v of ["TEAMS_BOT_TENANT_ID", "TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const) {
+    for (const v of ["TEAMS_BOT_TENANT_ID", "TEAMS_BOT_ALLOWED_TENANTS", "TEAMS_BOT_APP_PASSWORD", "TEAMS_BOT_CERTIFICATE"] as const) {
       if (raw[v] !== undefined) problem(v, "is set but TEAMS_BOT_APP_ID is not: set the bot's app id, or remove it");
     }
     // Escalation needs an acknowledgement to wait for, and only bot cards can be acknowledged.

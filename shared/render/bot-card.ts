@@ -143,10 +143,8 @@ function buttonTarget(alert: Alert): BotActionData | null {
 
 /** One alert's bot card in its current status, shrunk like the Workflows card to stay within Teams' size limit. */
 export function renderBotAlertCard(alert: Alert, ctx: RenderContext, status: BotCardStatus = {}, maxBytes: number = WORKFLOWS_MAX_BYTES): BotActivity {
-  // Once someone took it (or it resolved), an escalation is drawn as its alert: no "Escalated" band, no @mention again.
-  const { escalation, ...plain } = alert;
-  const drawn = escalation && (status.acknowledged || status.resolved) ? (plain as Alert) : alert;
-  const built = buildAlertMessage(drawn, ctx, maxBytes);
+  // An escalation keeps its own content (banner, @mention) in every status: updating a message does not notify again.
+  const built = buildAlertMessage(alert, ctx, maxBytes);
   const card = toBotCard(built.payload.attachments[0].content, buttonTarget(alert), status);
   return botActivity(card, built.payload.summary);
 }

@@ -6,7 +6,7 @@ import { DeliveryError } from "../../shared/channels/delivery.js";
 import { deliverPending } from "../../shared/delivery/outbox.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { tenantPartitionKey } from "../../shared/ledger/keys.js";
-import { SendPacer } from "../../shared/channels/pacing.js";
+import { TeamsBotRateLimiter } from "../../shared/channels/teams-rate-limit.js";
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { createBotService, TEAMS_BOT_RECEIVER, type BotService } from "../../shared/bot/service.js";
 import type { Logger } from "../../shared/logging.js";
@@ -15,7 +15,7 @@ import { incidentKeyOf } from "../../shared/bot/incident.js";
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
 import { ALERT_FIXTURES, exchangeRecovery, failedExchangeJob, makeLicenseAlert, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
 import { certificateExpiring7, certificateRenewed, degradedCredential, degradedResolved, testMessage } from "../support/monitoring-fixtures.js";
-import { cardIn, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
+import { APP_REMOVED, cardIn, MESSAGE_DELETED, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 
 /**
@@ -29,6 +29,10 @@ import { validateAdaptiveCard } from "../support/validate-card.js";
 const { HttpRequest } = functions;
 
 const CHANNEL = "19:oncall-channel@thread.tacv2";
+/** How Teams names a post's thread in a channel: every message and card action there carries it as conversation.id. */
+const THREAD = (rootId: string) => `${CHANNEL};messageid=${rootId}`;
+const OUR_TENANT = "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b";
+const OTHER_TENANT = "f00dfeed-0000-4000-8000-00000000beef";
 const PERSONAL = "a:1personal-chat-with-ada";
 const BOT = { id: "28:cloud-backup-alerts-bot", name: "Cloud Backup Alerts" };
 const ADA = { id: "29:ada", name: "Ada Lovelace", aadObjectId: "00000000-0000-0000-0000-00000000ada0" };
@@ -63,6 +67,7 @@ beforeEach(() => {
       ALERT_TENANT_NAME: TENANT,
       TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
       TEAMS_BOT_APP_PASSWORD: BOT_PASSWORD,
+      TEAMS_BOT_TENANT_ID: OUR_TENANT,
     },
     { requireAvePoint: false },
   );
@@ -71,7 +76,8 @@ beforeEach(() => {
     authentication: { kind: "unauthenticated" },
     tableOptions: { retryOptions: { maxRetries: 0 } },
     now: () => clock,
-    channelOptions: { now: () => clock.getTime(), sleep: async (ms) => void waits.push(ms), random: () => 0, pacer: new SendPacer() },
+    channelOptions: { now: () => clock.getTime(), sleep: async (ms) => void waits.push(ms), random: () => 0 },
+    limiter: new TeamsBotRateLimiter(),
   });
 });
 
@@ -80,10 +86,10 @@ afterEach(() => {
   waits = [];
 });
 
-function conversationOf(id: string) {
-  return id === CHANNEL
-    ? { id, conversationType: "channel", isGroup: true, tenantId: "tenant-1", name: "On-call" }
-    : { id, conversationType: "personal", tenantId: "tenant-1" };
+function conversationOf(id: string, tenantId: string) {
+  return id.startsWith(CHANNEL)
+    ? { id, conversationType: "channel", isGroup: true, tenantId, ...(id === CHANNEL ? { name: "On-call" } : {}) }
+    : { id, conversationType: "personal", tenantId };
 }
 
 /** Posts one activity to the bot's HTTP handler as a Functions v4 request. */
@@ -97,15 +103,16 @@ async function post(activity: Record<string, unknown>) {
   return service.handle(request, recordingLogger());
 }
 
-function baseActivity(conversationId: string, extra: Record<string, unknown>): Record<string, unknown> {
+/** An activity as Teams sends it: tenant in channelData and conversation, channel and team ids for a channel. */
+function baseActivity(conversationId: string, extra: Record<string, unknown>, tenantId = OUR_TENANT): Record<string, unknown> {
   return {
     id: `in-${randomBytes(4).toString("hex")}`,
     channelId: "msteams",
     serviceUrl: connector.serviceUrl,
     from: ADA,
     recipient: BOT,
-    conversation: conversationOf(conversationId),
-    channelData: { tenant: { id: "tenant-1" }, ...(conversationId === CHANNEL ? { team: { id: "19:team@thread.tacv2" } } : {}) },
+    conversation: conversationOf(conversationId, tenantId),
+    channelData: { tenant: { id: tenantId }, ...(conversationId.startsWith(CHANNEL) ? { team: { id: "19:team@thread.tacv2" }, channel: { id: CHANNEL } } : {}) },
     timestamp: clock.toISOString(),
     ...extra,
   };
@@ -114,14 +121,15 @@ function baseActivity(conversationId: string, extra: Record<string, unknown>): R
 const install = (conversationId: string) => post(baseActivity(conversationId, { type: "installationUpdate", action: "add" }));
 const uninstall = (conversationId: string) => post(baseActivity(conversationId, { type: "installationUpdate", action: "remove" }));
 
-function press(conversationId: string, activityId: string, verb: BotVerb, alert: Alert) {
+/** A button press on a posted card; in a channel Teams names the card's thread (`;messageid=<card>`), not the channel. */
+function press(conversationId: string, activityId: string, verb: BotVerb, alert: Alert, tenantId = OUR_TENANT) {
   return post(
-    baseActivity(conversationId, {
+    baseActivity(conversationId === CHANNEL ? THREAD(activityId) : conversationId, {
       type: "invoke",
       name: "adaptiveCard/action",
       replyToId: activityId,
       value: { action: { type: "Action.Execute", verb, data: { tenant: alert.tenant, fingerprint: alert.fingerprint } }, trigger: "manual" },
-    }),
+    }, tenantId),
   );
 }
 
@@ -158,6 +166,62 @@ describe("installations", () => {
     const request = new HttpRequest({ method: "POST", url: "https://func.example/api/messages", body: { string: "not json" } });
     const response = await service.handle(request);
     expect(response.status).toBe(400);
+  });
+});
+
+describe("in a team channel, as Teams names its threads (conversation.id ending ;messageid=…)", () => {
+  it("a button pressed on a channel card records the press and updates that card", async () => {
+    await install(CHANNEL);
+    await deliver([failedExchangeJob]);
+    const answer = await press(CHANNEL, "activity-1", BOT_VERBS.acknowledge, failedExchangeJob);
+    expect(JSON.stringify(answer.jsonBody)).toContain("Acknowledged by Ada Lovelace");
+    expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.state).toBe("acknowledged");
+    expect(connector.puts().map((p) => [p.conversationId, p.activityId])).toEqual([[THREAD("activity-1"), "activity-1"]]);
+  });
+
+  it("an @mention in a thread of the channel adds no installation: the next alert is posted once, to the channel", async () => {
+    await install(CHANNEL);
+    await post(baseActivity(THREAD("9999"), { type: "message", text: "<at>Cloud Backup Alerts</at> hi", replyToId: "9999" }));
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+    connector.reset();
+    await deliver([seatsCritical]);
+    expect(connector.posts().map((p) => p.conversationId)).toEqual([CHANNEL]);
+  });
+
+  it("an @mention in a channel the app was not installed in registers nothing there", async () => {
+    const other = "19:general@thread.tacv2";
+    await post({ ...baseActivity(THREAD("77"), { type: "message", text: "<at>Cloud Backup Alerts</at> hi" }), conversation: { id: `${other};messageid=77`, conversationType: "channel", isGroup: true, tenantId: OUR_TENANT } });
+    expect(await service.installations.list(TENANT)).toEqual([]);
+  });
+});
+
+describe("only the bot's own tenant (TEAMS_BOT_ALLOWED_TENANTS, default TEAMS_BOT_TENANT_ID)", () => {
+  it("refuses installs, messages and button presses from another tenant: nothing stored, nothing sent there", async () => {
+    await install(CHANNEL);
+    await deliver([failedExchangeJob]);
+    connector.reset();
+    const outsider = "a:1outsider-personal-chat";
+    await post(baseActivity(outsider, { type: "installationUpdate", action: "add" }, OTHER_TENANT));
+    await post(baseActivity(outsider, { type: "message", text: "hi" }, OTHER_TENANT));
+    const pressed = await press(CHANNEL, "activity-1", BOT_VERBS.snooze24h, failedExchangeJob, OTHER_TENANT);
+    expect(pressed.status).not.toBe(200);
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+    expect(await service.snoozes.isSnoozed(TENANT, failedExchangeJob.fingerprint, clock)).toBe(false);
+    expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.state).toBe("open");
+    expect(connector.calls).toEqual([]);
+    await deliver([seatsCritical]);
+    expect(connector.posts().map((p) => p.conversationId)).toEqual([CHANNEL]);
+    expect(logs.filter((l) => l.includes("refused"))).toEqual([
+      expect.stringContaining(`refused a installationUpdate activity from Teams tenant "${OTHER_TENANT}"`),
+      expect.stringContaining(`refused a message activity from Teams tenant "${OTHER_TENANT}"`),
+      expect.stringContaining(`refused a invoke activity from Teams tenant "${OTHER_TENANT}"`),
+    ]);
+  });
+
+  it("refuses an activity that names no tenant", async () => {
+    const activity = baseActivity(PERSONAL, { type: "installationUpdate", action: "add" });
+    await post({ ...activity, channelData: {}, conversation: { id: PERSONAL, conversationType: "personal" } });
+    expect(await service.installations.list(TENANT)).toEqual([]);
   });
 });
 
@@ -333,12 +397,37 @@ describe("delivery to the Bot Connector", () => {
   it("prunes a conversation the connector answers 403 for, and still delivers to the others", async () => {
     await install(CHANNEL);
     await install(PERSONAL);
-    connector.script(PERSONAL, { status: 403 });
+    connector.script(PERSONAL, APP_REMOVED);
     const sent = await deliver([failedExchangeJob]);
     expect(sent.messageId).toBeDefined();
     expect(connector.posts().map((p) => p.conversationId).sort()).toEqual([CHANNEL, PERSONAL].sort());
     expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
-    expect(logs.some((l) => l.includes("HTTP 403") && l.includes("forgotten"))).toBe(true);
+    expect(logs.some((l) => l.includes("HTTP 403 (BotNotInConversationRoster)") && l.includes("forgotten"))).toBe(true);
+  });
+
+  it("keeps a conversation whose POST is refused for another reason (403 without an uninstall code), and fails the send", async () => {
+    await install(CHANNEL);
+    connector.script(CHANNEL, { status: 403, code: "Forbidden" });
+    const error = await deliver([failedExchangeJob]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).retryable).toBe(false);
+    expect((error as DeliveryError).message).toContain("HTTP 403 (Forbidden)");
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+  });
+
+  it("keeps the channel when one of its cards was deleted (PUT answered 403): the recovery is posted as a new card, later alerts arrive", async () => {
+    await install(CHANNEL);
+    await deliver([failedExchangeJob]);
+    connector.script(CHANNEL, MESSAGE_DELETED);
+    clock = minutes(30);
+    const recovery = await deliver([exchangeRecovery]);
+    expect(connector.puts().map((p) => p.activityId)).toEqual(["activity-1"]);
+    expect(connector.posts().map((p) => p.conversationId)).toEqual([CHANNEL, CHANNEL]);
+    expect(recovery.messageId).toBe("activity-2");
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+    expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.state).toBe("resolved");
+    await deliver([seatsCritical]);
+    expect(connector.posts()).toHaveLength(3);
   });
 
   it("retries 429 honouring Retry-After, once per attempt (the SDK's own retries are off)", async () => {
@@ -371,11 +460,27 @@ describe("delivery to the Bot Connector", () => {
     expect((error as DeliveryError).message).toMatch(/not installed/);
   });
 
-  it("paces sends to one conversation (about 7 per second)", async () => {
+  it("keeps to Teams' limits per conversation: 7 in 1 s, 8 in 2 s, 60 in 30 s", async () => {
     await install(CHANNEL);
     const channel = service.channel(recordingLogger());
-    for (const message of buildTeamsBotMessages([failedExchangeJob, seatsCritical], RENDER_CONTEXT, { groupThreshold: 3 })) await channel.send(message.payload);
-    expect(waits).toEqual([150]);
+    const alerts = Array.from({ length: 70 }, (_, i) => ({ ...seatsCritical, fingerprint: i.toString(16).padStart(32, "0") }));
+    let elapsed = 0;
+    const at: number[] = [];
+    for (const alert of alerts) {
+      const [message] = buildTeamsBotMessages([alert], RENDER_CONTEXT, { groupThreshold: 3 });
+      const before = waits.length;
+      await channel.send(message!.payload);
+      elapsed += waits.slice(before).reduce((a, b) => a + b, 0);
+      clock = new Date(clock.getTime() + waits.slice(before).reduce((a, b) => a + b, 0));
+      at.push(elapsed);
+    }
+    expect(connector.posts()).toHaveLength(70);
+    const inWindow = (ms: number) => Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + ms).length));
+    expect(inWindow(1_000)).toBe(7);
+    expect(inWindow(2_000)).toBe(8);
+    expect(inWindow(30_000)).toBe(60);
+    // No slower than the limits require: the 61st post waits for the 30 s window, not longer.
+    expect(at[60]).toBe(30_000);
   });
 
   it("is the receiver named teams-bot and never shows the bot's password", async () => {

@@ -6,7 +6,12 @@ import type { AddressInfo } from "node:net";
  * conversations carry its URL as their `serviceUrl`, so proactive sends
  * (POST) and in-place updates (PUT) land here and are recorded. POST answers
  * with a fresh activity id (`activity-1`, `activity-2`, …), PUT with 200;
- * failures can be scripted per conversation.
+ * failures can be scripted per conversation, and answer with the Connector's
+ * error body `{"error":{"code":…,"message":…}}`. Codes as the real service
+ * sends them: a POST to a conversation the app was removed from gets 403
+ * `BotNotInConversationRoster` (404 `ConversationNotFound` when it is gone),
+ * a PUT of a message someone deleted gets 403 `ServiceError` ("Unknown"),
+ * a PUT of an unknown activity 404 `ActivityNotFoundInConversation`.
  */
 
 export interface ConnectorCall {
@@ -19,8 +24,15 @@ export interface ConnectorCall {
 
 export interface ScriptedConnectorResponse {
   status: number;
+  /** The body's `error.code`; default `ServiceError`. */
+  code?: string;
   headers?: Record<string, string>;
 }
+
+/** The Connector's answer to a POST in a conversation the app is no longer part of. */
+export const APP_REMOVED: ScriptedConnectorResponse = { status: 403, code: "BotNotInConversationRoster" };
+/** The Connector's answer to a PUT of a message somebody deleted. */
+export const MESSAGE_DELETED: ScriptedConnectorResponse = { status: 403, code: "ServiceError" };
 
 export interface FakeBotConnector {
   serviceUrl: string;
@@ -51,7 +63,7 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
       calls.push({ method: req.method ?? "", conversationId, ...(activityId ? { activityId } : {}), body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") });
       const scripted = scripts.get(conversationId)?.shift();
       if (scripted) {
-        res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers }).end(JSON.stringify({ error: { code: "Scripted", message: "scripted failure" } }));
+        res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers }).end(JSON.stringify({ error: { code: scripted.code ?? "ServiceError", message: "scripted failure" } }));
         return;
       }
       const id = req.method === "PUT" ? activityId : `activity-${next++}`;
