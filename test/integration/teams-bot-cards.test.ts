@@ -117,10 +117,12 @@ describe("Teams bot cards (Adaptive Card 1.5)", () => {
     const workflows = buildWorkflowsMessages([escalatedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 })[0]!.payload.attachments[0].content;
     expect(workflows.msteams.entities).toEqual(content.msteams.entities);
     expect(validateAdaptiveCard(workflows).errors).toEqual([]);
-    // Once acknowledged, the card no longer shouts or mentions anyone.
+    // Once acknowledged, the escalation keeps its own content (an edit notifies nobody again) and shows who took it.
     const taken = card(escalatedExchangeJob, { acknowledged: { by: "Ada Lovelace", at: AT } });
-    expect(JSON.stringify(taken)).not.toContain("<at>");
-    expect(taken.msteams.entities).toBeUndefined();
+    expect(JSON.stringify(taken.body)).toContain("Escalated: not acknowledged within 30 minutes");
+    expect(JSON.stringify(taken.body)).toContain("Acknowledged by Ada Lovelace");
+    expect(taken.msteams.entities).toEqual(content.msteams.entities);
+    expect(taken.actions.some((a) => a.type === "Action.Execute" && a.verb === "alert.acknowledge")).toBe(false);
   });
 
   it("carries the activity summary Teams shows in notifications", () => {

@@ -16,6 +16,7 @@ import { ESCALATION_FINGERPRINT_PREFIX } from "../../shared/bot/escalation.js";
 import { escalationStep } from "../../shared/bot/lazy-channel.js";
 import { createBotService, type BotService } from "../../shared/bot/service.js";
 import { SendPacer } from "../../shared/channels/pacing.js";
+import { TeamsBotRateLimiter } from "../../shared/channels/teams-rate-limit.js";
 import { ConfigError, parseSettings, type Settings } from "../../shared/config/settings.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { BOT_VERBS } from "../../shared/render/bot-card.js";
@@ -31,6 +32,7 @@ const { HttpRequest } = functions;
 const T0 = new Date("2026-11-29T08:00:00Z");
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const CHANNEL = "19:oncall-channel@thread.tacv2";
+const OUR_TENANT = "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b";
 const ONCALL = "ada.lovelace@contoso.com";
 const BOT_PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
 
@@ -89,6 +91,7 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
     ALERT_TENANT_NAME: "Contoso",
     TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
     TEAMS_BOT_APP_PASSWORD: BOT_PASSWORD,
+    TEAMS_BOT_TENANT_ID: OUR_TENANT,
     EMAIL_FROM: "backup-alerts@contoso.com",
     EMAIL_TO: "oncall@contoso.com",
     SMTP_HOST: "127.0.0.1",
@@ -115,7 +118,8 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
     authentication: { kind: "unauthenticated" },
     tableOptions: { retryOptions: { maxRetries: 0 } },
     now: () => clock.now,
-    channelOptions: { now: () => clock.now.getTime(), sleep: noWait, random: () => 0, pacer: new SendPacer() },
+    channelOptions: { now: () => clock.now.getTime(), sleep: noWait, random: () => 0 },
+    limiter: new TeamsBotRateLimiter(),
   });
   const receivers = settings.routing.receivers.map((spec) =>
     spec.type === "teams-bot"
@@ -136,8 +140,8 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
     serviceUrl: connector.serviceUrl,
     from: { id: "29:grace", name: "Grace Hopper", aadObjectId: "00000000-0000-0000-0000-0000000g7ace" },
     recipient: { id: "28:cloud-backup-alerts-bot", name: "Cloud Backup Alerts" },
-    conversation: { id: CHANNEL, conversationType: "channel", isGroup: true, tenantId: "tenant-1" },
-    channelData: { tenant: { id: "tenant-1" }, team: { id: "19:team@thread.tacv2" } },
+    conversation: { id: CHANNEL, conversationType: "channel", isGroup: true, tenantId: OUR_TENANT },
+    channelData: { tenant: { id: OUR_TENANT }, team: { id: "19:team@thread.tacv2" }, channel: { id: CHANNEL } },
     timestamp: clock.now.toISOString(),
     ...extra,
   });
@@ -166,7 +170,11 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
       return rows.sort();
     },
     press: (activityId, verb, fingerprint) =>
-      post(activity({ type: "invoke", name: "adaptiveCard/action", replyToId: activityId, value: { action: { type: "Action.Execute", verb, data: { tenant: "Contoso", fingerprint } }, trigger: "manual" } })),
+      post({
+        ...activity({ type: "invoke", name: "adaptiveCard/action", replyToId: activityId, value: { action: { type: "Action.Execute", verb, data: { tenant: "Contoso", fingerprint } }, trigger: "manual" } }),
+        // In a channel Teams names the pressed card's thread, not the channel.
+        conversation: { id: `${CHANNEL};messageid=${activityId}`, conversationType: "channel", isGroup: true, tenantId: OUR_TENANT },
+      }),
     async stop() {
       await simulator.stop();
       await connector.stop();
@@ -217,8 +225,21 @@ describe("escalation of unacknowledged critical bot alerts (ESCALATE_AFTER_MINUT
     expect(w.logs.filter((l) => l.includes("escalat"))).toEqual([expect.stringMatching(/^warn Teams bot: 1 critical alert\(s\) not acknowledged within 30 minutes escalated/)]);
 
     // Acknowledging on the escalated card acknowledges the alert; nothing is escalated again.
-    await w.press("activity-2", BOT_VERBS.acknowledge, fingerprint);
+    const answer = (await w.press("activity-2", BOT_VERBS.acknowledge, fingerprint)) as { jsonBody: { value: unknown } };
     expect((await w.bot.cards.get("Contoso", fingerprint, CHANNEL))?.state).toBe("acknowledged");
+    // The pressed escalation keeps its own content (banner, @mention) with the new status…
+    const pressed = JSON.stringify(answer.jsonBody.value);
+    expect(pressed).toContain("Escalated: not acknowledged within 30 minutes");
+    expect(pressed).toContain(`<at>${ONCALL}</at>`);
+    expect(pressed).toContain("Acknowledged by Grace Hopper");
+    // …and the original alert's card is updated too: acknowledged, no Acknowledge button left.
+    await w.bot.settled();
+    expect(w.connector.puts().map((p) => p.activityId)).toEqual(["activity-2", "activity-1"]);
+    const original = cardIn(w.connector.puts()[1]) as unknown as MentionCard;
+    expect(JSON.stringify(original.body)).toContain("Acknowledged by Grace Hopper");
+    expect(JSON.stringify(original.body)).not.toContain("Escalated");
+    expect(original.actions.map((a) => a.verb).filter(Boolean)).not.toContain(BOT_VERBS.acknowledge);
+    expect(JSON.stringify(cardIn(w.connector.puts()[0]))).toContain("Escalated: not acknowledged within 30 minutes");
     w.clock.now = at(90);
     await w.cycle();
     expect(w.connector.posts()).toHaveLength(2);
@@ -314,7 +335,7 @@ describe("escalation of unacknowledged critical bot alerts (ESCALATE_AFTER_MINUT
 });
 
 describe("escalation settings", () => {
-  const bot = { TEAMS_BOT_APP_ID: "app", TEAMS_BOT_APP_PASSWORD: "pw" };
+  const bot = { TEAMS_BOT_APP_ID: "app", TEAMS_BOT_APP_PASSWORD: "pw", TEAMS_BOT_TENANT_ID: OUR_TENANT };
   const problemsOf = (values: Record<string, string>) => {
     try {
       parseSettings(values, { requireAvePoint: false });

@@ -20,6 +20,7 @@ describe("POST /api/messages", () => {
     vi.stubEnv("ALERTS_TABLE_PREFIX", "bothttp");
     vi.stubEnv("TEAMS_BOT_APP_ID", "11111111-2222-3333-4444-555555555555");
     vi.stubEnv("TEAMS_BOT_APP_PASSWORD", "bot-password-never-shown");
+    vi.stubEnv("TEAMS_BOT_TENANT_ID", "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b");
     const { http, messages } = await import("../../functions/messages.js");
     expect(http.options).toMatchObject({ methods: ["POST"], authLevel: "anonymous", route: "messages" });
 
