@@ -9,7 +9,8 @@
  *
  * No network request by default. `--online` asks the AvePoint token endpoint
  * for a token with each optional permission the health rules use and reports
- * granted / not granted.
+ * granted / not granted, and, with the Teams bot set up, gets the bot's
+ * Bot Connector token from Entra as a proactive send would.
  *
  * Exit codes: 0 valid; 2 configuration error (every problem listed).
  */
@@ -267,6 +268,29 @@ async function checkPermissionsOnline(settings: Settings, wanted: readonly Optio
   return lines;
 }
 
+/** `--online` with the bot: the token every proactive send needs (a wrong app type, tenant or secret shows here, not at 3 a.m.). */
+async function checkBotTokenOnline(settings: Settings): Promise<string[]> {
+  if (!settings.bot) return [];
+  // The SDK is loaded only here: check-config without the bot or --online never pays for it.
+  const { acquireBotToken } = await import("../shared/bot/teams-app.js");
+  try {
+    await acquireBotToken(settings.bot);
+    return [`online: Teams bot: Microsoft Entra issued the Bot Connector token (${settings.bot.appType})`];
+  } catch (err) {
+    return [`online: Teams bot: NO Bot Connector token: ${err instanceof Error ? err.message : String(err)}`];
+  }
+}
+
+/** Both Teams paths post only to standard channels, and a 202 from Workflows only means queued. */
+function teamsNotes(settings: Settings): string[] {
+  const types = new Set(settings.routing.receivers.map((r) => r.type));
+  if (!types.has("teams-workflows") && !types.has("teams-bot")) return [];
+  return [
+    "note: Teams: use a standard channel; neither the Workflows flow bot nor this app's bot can post in private or shared channels (Workflows still answers 202 and the alert is lost)",
+    "note: Teams: after setup run `npm run send-test-alert` and check that the card arrived in the channel: a 202 only means the message was queued",
+  ];
+}
+
 /** The scopes a JWT access token carries (`scope` or `scp`); null when the token is not a readable JWT. */
 function grantedScopes(token: string): string[] | null {
   const payload = token.split(".")[1];
@@ -316,7 +340,8 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
       (p) => `info: ${p.feature} needs the permission ${p.scope}: grant it to the AvePoint app registration; until then that rule stays quiet (check with --online)`,
     ),
   ];
-  if (argv.includes("--online")) notes.push(...(await checkPermissionsOnline(settings, permissions)));
+  notes.push(...teamsNotes(settings));
+  if (argv.includes("--online")) notes.push(...(await checkPermissionsOnline(settings, permissions)), ...(await checkBotTokenOnline(settings)));
   if (notes.length > 0) out(`\n${notes.join("\n")}\n`);
   if (test) out(`\n${formatSampleRouting(test.alert, settings.routing, now)}`);
   return 0;

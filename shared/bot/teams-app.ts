@@ -184,6 +184,7 @@ function withoutSdkRetries(context: TurnContext, adapter: TeamsAdapter): void {
 
 type SdkError = {
   name?: unknown;
+  status?: unknown;
   statusCode?: unknown;
   errorCode?: unknown;
   code?: unknown;
@@ -196,14 +197,20 @@ const SIGN_IN_ERRORS = new Set(["ServerError", "ClientAuthError", "ClientConfigu
 
 export const BOT_SIGN_IN_ADVICE = "check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE (SingleTenant or UserAssignedMSI for bots registered since July 2025), TEAMS_BOT_TENANT_ID and the bot's password, certificate or managed identity";
 
-function toConnectorError(err: unknown): ConnectorError {
+/** Exported for its tests: how an SDK or MSAL failure reads to the channel (status, code, retry or not). */
+export function toConnectorError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const e = (err ?? {}) as SdkError;
   // The SDK's message can quote the request URL (the serviceUrl, not a secret) but never the token; it is still kept short.
   const text = typeof e.message === "string" ? e.message.slice(0, 300) : String(err).slice(0, 300);
   if ((typeof e.name === "string" && SIGN_IN_ERRORS.has(e.name)) || typeof e.errorCode === "string") {
-    // MSAL's ServerError carries `status`, not `statusCode`: without this it would read as "no answer" and be retried forever.
     const code = typeof e.errorCode === "string" && e.errorCode ? ` (${e.errorCode})` : "";
+    // Entra unreachable or failing (5xx) is worth another try; everything else is the settings.
+    const entraStatus = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : undefined;
+    if (e.errorCode === "network_error" || (entraStatus !== undefined && entraStatus >= 500)) {
+      return new ConnectorError(`no answer from Microsoft Entra for the bot's token${code}: ${text.slice(0, 200)}`);
+    }
+    // MSAL's ServerError carries `status`, not `statusCode`: without this it would read as "no answer" and be retried forever.
     return new ConnectorError(`the bot could not get its token from Microsoft Entra${code}: ${BOT_SIGN_IN_ADVICE}. ${text.slice(0, 200)}`, { signIn: true });
   }
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;

@@ -237,4 +237,24 @@ describe("optional permissions of the health rules", () => {
     expect(run.out()).toMatch(/online: microsoft365backup\.unusualActivity\.read\.all: NOT granted \(.*invalid_scope.*\): unusual activity \(ALERT_UNUSUAL_ACTIVITY\) stays quiet/);
     expect(run.out()).not.toContain(CLIENT_SECRET);
   });
+
+  it("--online gets the Teams bot's Bot Connector token from Entra and says why not when it cannot", async () => {
+    simulator = await AvePointSimulator.start({ clientId: "0b5e7a1c-client", clientSecret: CLIENT_SECRET });
+    const botPassword = "bot-secret-never-printed";
+    const run = io(
+      env({
+        AVEPOINT_API_URL: simulator.url,
+        AVEPOINT_TOKEN_URL: simulator.tokenUrl,
+        ALERT_ROUTES_FILE: "",
+        TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
+        TEAMS_BOT_APP_PASSWORD: botPassword,
+        TEAMS_BOT_TENANT_ID: "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b",
+      }),
+    );
+    expect(await main(["--online"], run)).toBe(0);
+    // No Entra from the test machine (loopback only): the probe ran and reports why no token came.
+    expect(run.out()).toMatch(/online: Teams bot: NO Bot Connector token: .*Microsoft Entra/);
+    expect(run.out()).toContain("note: Teams: use a standard channel");
+    expect(run.out()).not.toContain(botPassword);
+  });
 });

@@ -2,7 +2,11 @@ import { randomBytes } from "node:crypto";
 import functions from "@azure/functions";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../shared/alerts/model.js";
+import { AuthenticationError } from "@azure/identity";
+import { ServerError } from "@azure/msal-node";
 import { DeliveryError } from "../../shared/channels/delivery.js";
+import { TeamsBotChannel } from "../../shared/channels/teams-bot.js";
+import { toConnectorError } from "../../shared/bot/teams-app.js";
 import { deliverPending } from "../../shared/delivery/outbox.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { tenantPartitionKey } from "../../shared/ledger/keys.js";
@@ -481,6 +485,32 @@ describe("delivery to the Bot Connector", () => {
     expect(inWindow(30_000)).toBe(60);
     // No slower than the limits require: the 61st post waits for the 30 s window, not longer.
     expect(at[60]).toBe(30_000);
+  });
+
+  it("treats a token Entra refuses as final, naming the settings to check (MSAL and @azure/identity errors)", async () => {
+    const refusals = [
+      new ServerError("invalid_client", "AADSTS700016: Application with identifier '1111' was not found in the directory 'botframework.com'."),
+      new AuthenticationError(400, { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." }),
+    ];
+    for (const refusal of refusals) {
+      const error = toConnectorError(refusal);
+      expect(error.signIn).toBe(true);
+      expect(error.message).toMatch(/could not get its token from Microsoft Entra.*TEAMS_BOT_APP_TYPE.*TEAMS_BOT_TENANT_ID/);
+    }
+    // Entra unreachable is worth another try.
+    expect(toConnectorError(new ServerError("network_error", "Network request failed")).signIn).toBe(false);
+
+    await install(CHANNEL);
+    let calls = 0;
+    const refusing = { ...service.connector, send: async () => { calls++; throw toConnectorError(refusals[0]); } };
+    const channel = new TeamsBotChannel({ name: TEAMS_BOT_RECEIVER, connector: refusing, installations: service.installations, cards: service.cards, snoozes: service.snoozes, tenant: TENANT, now: () => clock.getTime(), sleep: async () => {}, limiter: new TeamsBotRateLimiter() });
+    const [message] = buildTeamsBotMessages([failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 });
+    const error = await channel.send(message!.payload).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).retryable).toBe(false);
+    expect((error as DeliveryError).message).toMatch(/TEAMS_BOT_APP_TYPE/);
+    expect((error as DeliveryError).message).not.toMatch(/throttling or unavailable/);
+    expect(calls).toBe(1);
   });
 
   it("is the receiver named teams-bot and never shows the bot's password", async () => {
