@@ -68,7 +68,11 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     });
   });
 
+  let listeningPort = 0;
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: a web page whose name resolves to 127.0.0.1 reaches this server with its own
+    // name in Host and could read every card. Only names that mean this machine are answered.
+    if (!isLoopbackHostHeader(req.headers.host, listeningPort)) return sendText(res, 421, "the inbox answers only http://127.0.0.1, http://localhost or http://[::1] with its port");
     const path = new URL(req.url ?? "/", "http://inbox.invalid").pathname;
     if (req.method === "POST" && path === WEBHOOK_PATH) return receive(req, res);
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "the inbox takes POST at /webhook and GET elsewhere");
@@ -119,6 +123,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     server.listen(requestedPort, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  listeningPort = port;
   const url = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
   const webhookUrl = `${url}${WEBHOOK_PATH}`;
   page = renderPage(webhookUrl);
@@ -258,3 +263,9 @@ const CLIENT_SCRIPT = String.raw`"use strict";
   poll();
 })();
 `;
+
+/** A Host header naming this machine's loopback with the inbox's port. */
+function isLoopbackHostHeader(host: string | undefined, port: number): boolean {
+  const value = (host ?? "").toLowerCase();
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(value);
+}

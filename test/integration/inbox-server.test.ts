@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { JSDOM } from "jsdom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startInbox, InboxStartError, type Inbox } from "../../cli/inbox-server.js";
@@ -144,6 +145,27 @@ describe("local inbox", () => {
     } finally {
       dom.window.close();
     }
+  });
+
+  it("answers only requests that name loopback in Host (no DNS rebinding)", async () => {
+    await post(JSON.stringify({ secret: "card text" }));
+    const { port } = new URL(inbox.url);
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port: Number(port), path: "/inbox.json", headers: { Host: host } }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString("utf8")));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    for (const host of ["rebound.attacker.example", `rebound.attacker.example:${port}`, "127.0.0.1", `127.0.0.1:${Number(port) + 1}`]) {
+      const answer = await get(host);
+      expect(answer.status).toBe(421);
+      expect(answer.body).not.toContain("card text");
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) expect((await get(host)).status).toBe(200);
   });
 
   it("refuses to listen beyond loopback", async () => {
