@@ -505,11 +505,13 @@ var applicationSettings = {
 
 // not-set: TEAMS_BOT_APP_PASSWORD the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a secret
 // not-set: TEAMS_BOT_CERTIFICATE the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a certificate
+// not-set: TEAMS_BOT_ALLOWED_TENANTS the Bicep's bot serves only its own tenant (TEAMS_BOT_TENANT_ID, the default); serving other tenants is a decision made outside this template
 
 // not-set: EMAIL_GRAPH_TENANT_ID the Bicep's app sends mail through Graph as its managed identity; an app registration (tenant, client id, secret or certificate) is for runs outside Azure
 // not-set: EMAIL_GRAPH_CLIENT_ID the Bicep's app sends mail through Graph as its managed identity (AZURE_CLIENT_ID)
 // not-set: EMAIL_GRAPH_CLIENT_SECRET the Bicep's app sends mail through Graph as its managed identity, which holds no secret
 // not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
+// not-set: SMTP_AUTH the Bicep's app reaches Exchange Online through Graph (EMAIL_TRANSPORT=graph); SMTP here is for other relays, with SMTP_USER/SMTP_PASSWORD (the default)
 
 // Settings of later releases, set only when their feature is switched on (none at the moment).
 var optionalFeatureSettings = {}

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "./avepoint/index.js";
-import type { GraphCredentialSettings } from "./config/email.js";
+import { EXCHANGE_SMTP_SCOPE, type GraphCredentialSettings } from "./config/email.js";
 import { ConfigError, type Settings } from "./config/settings.js";
 import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
 import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
@@ -82,8 +82,9 @@ export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Rec
         };
       }
       const { host, port, secure, requireTls, auth } = transport;
+      const oauth2 = transport.oauth2 ? smtpOAuth2(transport.oauth2.user, (context.graphCredential ?? createGraphCredential)(transport.oauth2.credential)) : undefined;
       return {
-        channel: new SmtpMailChannel({ name: spec.name, host, port, secure, requireTls, from: email.from, recipients: spec.to, logger, ...(auth ? { auth } : {}) }),
+        channel: new SmtpMailChannel({ name: spec.name, host, port, secure, requireTls, from: email.from, recipients: spec.to, logger, ...(auth ? { auth } : {}), ...(oauth2 ? { oauth2 } : {}) }),
         ...fallback,
       };
     }
@@ -92,6 +93,18 @@ export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Rec
       if (!settings.bot) throw new ConfigError([{ variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name} posts through the Teams bot, but the bot is not configured` }]);
       return { channel: new LazyTeamsBotChannel(spec.name, settings, logger), ...fallback };
   }
+}
+
+/** XOAUTH2 for Exchange Online: a token for its SMTP service from the app's credential (cached and refreshed by @azure/identity). */
+function smtpOAuth2(user: string, credential: TokenCredential): { user: string; token: () => Promise<string> } {
+  return {
+    user,
+    async token() {
+      const access = await credential.getToken(EXCHANGE_SMTP_SCOPE);
+      if (!access?.token) throw new Error("the credential returned no token for Exchange Online SMTP");
+      return access.token;
+    },
+  };
 }
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {

@@ -33,6 +33,12 @@ export interface SmtpMailChannelOptions {
   /** Refuse to send unless the server upgrades with STARTTLS. Ignored with `secure`. */
   requireTls: boolean;
   auth?: { user: string; password: Secret };
+  /**
+   * SMTP AUTH XOAUTH2 instead of a password (Exchange Online without basic
+   * auth): `token` gives a current access token for `user`'s server, asked
+   * for on every new connection (the credential caches and refreshes it).
+   */
+  oauth2?: { user: string; token: () => Promise<string> };
   from: string;
   recipients: readonly string[];
   /**
@@ -88,6 +94,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
   readonly #recipients: readonly string[];
   readonly #password: Secret | undefined;
   readonly #user: string | undefined;
+  readonly #oauth2: boolean;
   readonly #transport: ReturnType<typeof createTransport>;
   readonly #retryPolicy: RetryPolicy;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -109,7 +116,8 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     this.#from = options.from;
     this.#recipients = [...options.recipients];
     this.#password = options.auth?.password;
-    this.#user = options.auth?.user;
+    this.#oauth2 = options.oauth2 !== undefined;
+    this.#user = options.auth?.user ?? options.oauth2?.user;
     const timeoutInMs = options.timeoutInMs ?? DEFAULT_SMTP_TIMEOUT_IN_MS;
     this.#transport = createTransport({
       host: options.host,
@@ -117,6 +125,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       secure: options.secure,
       requireTLS: !options.secure && options.requireTls,
       ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.password.reveal() } } : {}),
+      ...(options.oauth2 ? { auth: { type: "OAuth2" as const, user: options.oauth2.user } } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
       connectionTimeout: timeoutInMs,
       greetingTimeout: timeoutInMs,
@@ -127,6 +136,16 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       logger: false,
       debug: false,
     });
+    const oauth2 = options.oauth2;
+    if (oauth2) {
+      // nodemailer asks this callback whenever it needs a token; it never sees the credential itself.
+      this.#transport.set("oauth2_provision_cb", (_user: string, _renew: boolean, done: (error: Error | null, accessToken?: string) => void) => {
+        oauth2.token().then(
+          (token) => done(null, token),
+          (error: unknown) => done(Object.assign(new Error(`no access token for SMTP XOAUTH2: ${error instanceof Error ? error.message : String(error)}`), { code: "EAUTH" })),
+        );
+      });
+    }
     this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
     this.#sleep = options.sleep ?? timerSleep;
     this.#now = options.now ?? Date.now;
@@ -201,7 +220,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     switch (failure.code) {
       case "EAUTH":
         return new DeliveryError(
-          `${receiver} refused the login of user "${this.#user ?? ""}" (${what}). Check SMTP_USER and SMTP_PASSWORD, and that the account may send through this server (SMTP AUTH enabled).`,
+          `${receiver} refused the login of user "${this.#user ?? ""}" (${what}). ${this.#oauth2 ? "With SMTP_AUTH=oauth2: check the app's credential, its SMTP.SendAsApp permission and its Exchange mailbox permission on SMTP_USER." : "Check SMTP_USER and SMTP_PASSWORD, and that the account may send through this server (SMTP AUTH enabled)."}`,
           options,
         );
       case "ENOAUTH":

@@ -58,7 +58,7 @@ export const SETTINGS: readonly SettingInfo[] = [
   // Delivery
   { name: "TEAMS_WEBHOOK_URL", description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", secret: true, scope: "infra" },
   { name: "TEAMS_BOT_APP_ID", description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" },
-  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `SingleTenant`, `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up) or `MultiTenant` (legacy registrations from before August 2025 only)", default: "`SingleTenant`", scope: "infra" },
+  { name: "TEAMS_BOT_APP_TYPE", description: "How the bot signs in: `SingleTenant` (when unset), `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up) or `MultiTenant` (legacy registrations from before August 2025 only)", scope: "infra" },
   { name: "TEAMS_BOT_TENANT_ID", description: "Entra tenant id (GUID) of the bot's app registration or identity; required with TEAMS_BOT_APP_ID", scope: "infra" },
   { name: "TEAMS_BOT_ALLOWED_TENANTS", description: "Comma-separated tenant ids (GUIDs) whose Teams may install and use the bot; activities from any other tenant are refused and logged", default: "TEAMS_BOT_TENANT_ID", scope: "infra" },
   { name: "TEAMS_BOT_APP_PASSWORD", description: "Client secret of the bot's app registration (`SingleTenant`/`MultiTenant`; or use a certificate)", secret: true, scope: "infra" },
@@ -78,8 +78,9 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "SMTP_PORT", description: "SMTP port", default: "587 (465 with SMTP_SECURE)", scope: "infra" },
   { name: "SMTP_SECURE", description: "Implicit TLS from the first byte (port 465)", default: "false", scope: "infra" },
   { name: "SMTP_REQUIRE_TLS", description: "Refuse to send unless the server upgrades with STARTTLS (must stay true with a password, except to localhost)", default: "true", scope: "infra" },
-  { name: "SMTP_USER", description: "SMTP user name (with SMTP_PASSWORD)", scope: "infra" },
+  { name: "SMTP_USER", description: "SMTP user name (with SMTP_PASSWORD; with `SMTP_AUTH=oauth2` the mailbox to sign in as, default EMAIL_FROM)", scope: "infra" },
   { name: "SMTP_PASSWORD", description: "SMTP password", secret: true, scope: "infra" },
+  { name: "SMTP_AUTH", description: "`password` (SMTP_USER/SMTP_PASSWORD, for relays other than Exchange Online) or `oauth2` (XOAUTH2 with a token from the app's credential, as for Graph: for Exchange Online)", default: "`password`", scope: "infra" },
   // Routing
   { name: "ALERT_ROUTES_FILE", description: "Path of a routing file (JSON or YAML): named receivers, routes by kind, severity, service and tenant, fallbacks, silences (see Routing)", default: "none: TEAMS_WEBHOOK_URL and/or EMAIL_TO form the default route", scope: "infra" },
   { name: "ALERT_ROUTES", description: "The routing as inline JSON, instead of a file; name webhook URLs with `urlFrom` (a setting holding a Key Vault reference), never inline", default: "none", scope: "infra" },

@@ -13,6 +13,9 @@ export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
 export const DEFAULT_SMTP_PORT = 587;
+export const SMTP_AUTH_KINDS = ["password", "oauth2"] as const;
+/** The resource an Exchange Online SMTP XOAUTH2 token is for. */
+export const EXCHANGE_SMTP_SCOPE = "https://outlook.office365.com/.default";
 /** Implicit TLS (SMTP_SECURE=true) is served on 465 (RFC 8314). */
 export const DEFAULT_SMTPS_PORT = 465;
 
@@ -34,6 +37,8 @@ export type EmailTransportSettings =
       /** Refuse to send unless the server upgrades the connection with STARTTLS. */
       requireTls: boolean;
       auth?: { user: string; password: Secret };
+      /** SMTP_AUTH=oauth2: XOAUTH2 as `user` with a token from the app's credential (Exchange Online). */
+      oauth2?: { user: string; credential: GraphCredentialSettings };
     };
 
 export interface EmailSettings {
@@ -58,6 +63,7 @@ export type EmailRaw = Partial<Record<
   | "SMTP_REQUIRE_TLS"
   | "SMTP_USER"
   | "SMTP_PASSWORD"
+  | "SMTP_AUTH"
   | "AZURE_CLIENT_ID",
   string | undefined
 >>;
@@ -115,7 +121,7 @@ export function parseEmailSettings(raw: EmailRaw, h: EmailParseHelpers): EmailSe
     kind = match ?? "graph";
   } else {
     // Graph when configured; SMTP when only a server is given; else Graph with the managed identity.
-    kind = !graphGiven && raw.SMTP_HOST !== undefined ? "smtp" : "graph";
+    kind = (!graphGiven && raw.SMTP_HOST !== undefined) || raw.SMTP_AUTH !== undefined ? "smtp" : "graph";
   }
 
   const transport: EmailTransportSettings =
@@ -161,6 +167,9 @@ function smtpTransport(
 ): EmailTransportSettings {
   const host = raw.SMTP_HOST ?? "";
   if (!host) h.problem("SMTP_HOST", "is required when email goes through SMTP (EMAIL_TRANSPORT=smtp): the SMTP server's host name");
+  const authKind = raw.SMTP_AUTH?.toLowerCase();
+  if (authKind !== undefined && !SMTP_AUTH_KINDS.some((k) => k === authKind)) h.problem("SMTP_AUTH", `must be one of ${SMTP_AUTH_KINDS.join(", ")} (got "${raw.SMTP_AUTH}")`);
+  if (authKind === "oauth2") return smtpOAuth2Transport(raw, h, host, read);
   const user = raw.SMTP_USER;
   const password = raw.SMTP_PASSWORD;
   if ((user === undefined) !== (password === undefined)) {
@@ -177,5 +186,25 @@ function smtpTransport(
     secure: read.secure,
     requireTls: read.requireTls,
     ...(user !== undefined && password !== undefined ? { auth: { user, password: new Secret(password) } } : {}),
+  };
+}
+
+/**
+ * SMTP_AUTH=oauth2 (Exchange Online, where basic auth for SMTP goes away):
+ * XOAUTH2 as SMTP_USER (default EMAIL_FROM), with a token from the same
+ * credential Graph would use (EMAIL_GRAPH_* app registration, else the
+ * managed identity). The token travels only over TLS.
+ */
+function smtpOAuth2Transport(raw: EmailRaw, h: EmailParseHelpers, host: string, read: { port: number | undefined; secure: boolean; requireTls: boolean }): EmailTransportSettings {
+  if (raw.SMTP_PASSWORD !== undefined) h.problem("SMTP_PASSWORD", "must be unset with SMTP_AUTH=oauth2: the login uses a token from the app's credential");
+  if (!read.secure && !read.requireTls) h.problem("SMTP_REQUIRE_TLS", "must stay true with SMTP_AUTH=oauth2 (or use SMTP_SECURE=true): the token is a credential");
+  const user = raw.SMTP_USER ?? raw.EMAIL_FROM ?? "";
+  return {
+    kind: "smtp",
+    host,
+    port: read.port ?? (read.secure ? DEFAULT_SMTPS_PORT : DEFAULT_SMTP_PORT),
+    secure: read.secure,
+    requireTls: read.requireTls,
+    oauth2: { user, credential: graphCredential(raw, h) },
   };
 }

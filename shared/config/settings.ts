@@ -207,6 +207,7 @@ const rawSchema = z.object({
   SMTP_REQUIRE_TLS: optionalText,
   SMTP_USER: optionalText,
   SMTP_PASSWORD: optionalText,
+  SMTP_AUTH: optionalText,
   TEAMS_BOT_APP_ID: optionalText,
   TEAMS_BOT_APP_TYPE: optionalText,
   TEAMS_BOT_TENANT_ID: optionalText,
