@@ -1,18 +1,18 @@
 /**
  * The Teams app package (what an admin uploads in Teams): teams-app/manifest.json
- * with its placeholders filled in, plus the two icons, zipped.
+ * with its placeholders filled in, plus the two icons (teams-app/color.png,
+ * teams-app/outline.png), zipped flat with fflate.
  *
- *   npm run teams-app -- --app-id <TEAMS_BOT_APP_ID> --host <func-app>.azurewebsites.net [--version 1.0.0]
- *     [--publisher "Contoso IT"] [--publisher-url https://contoso.example] [--out dist/cloud-backup-alerts.zip]
+ *   npm run teams-app -- --app-id <TEAMS_BOT_APP_ID> --host <func-app>.azurewebsites.net --publisher "Contoso IT"
+ *     [--publisher-url https://contoso.example] [--privacy-url URL] [--terms-url URL] [--version 1.0.0] [--out dist/cloud-backup-alerts.zip]
  *
- * The icons are drawn here (a solid color square with a white check mark, and
- * its white outline on transparent), so the repository holds no binaries.
- * No dependency: PNG and ZIP are written with node:zlib.
+ * The publisher is whoever runs this app (not AvePoint, whose API it reads):
+ * the name is required, the URLs default to the function app's own address.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { crc32, deflateRawSync, deflateSync } from "node:zlib";
+import { zipSync } from "fflate";
 
 export interface AppPackageValues {
   /** The bot's Microsoft App id (TEAMS_BOT_APP_ID): also the Teams app's id. */
@@ -21,8 +21,14 @@ export interface AppPackageValues {
   functionAppHost: string;
   /** Default 1.0.0. */
   version?: string;
-  publisherName?: string;
+  /** Who publishes the app in this tenant (developer.name, at most 32 characters). */
+  publisherName: string;
+  /** Default https://<functionAppHost>. */
   publisherUrl?: string;
+  /** Default: publisherUrl. */
+  privacyUrl?: string;
+  /** Default: publisherUrl. */
+  termsUrl?: string;
 }
 
 export class AppPackageError extends Error {
@@ -33,20 +39,50 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOST = /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 
+/** Field lengths of the manifest schema (teams/v1.22) that Teams refuses an upload for. */
+const MAX_LENGTHS: [path: string, max: number][] = [
+  ["developer.name", 32],
+  ["developer.websiteUrl", 2048],
+  ["developer.privacyUrl", 2048],
+  ["developer.termsOfUseUrl", 2048],
+  ["name.short", 30],
+  ["name.full", 100],
+  ["description.short", 80],
+  ["description.full", 4000],
+];
+
+function valueAt(manifest: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], manifest);
+}
+
+function httpsUrl(option: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AppPackageError(`${option} must be an https URL, got "${value.slice(0, 80)}"`);
+  }
+  if (url.protocol !== "https:") throw new AppPackageError(`${option} must be an https URL`);
+  return value;
+}
+
 /** The manifest with every `{{PLACEHOLDER}}` filled in; refuses values Teams would reject. */
 export function fillManifest(template: string, values: AppPackageValues): string {
   const version = values.version ?? "1.0.0";
-  const publisherUrl = values.publisherUrl ?? "https://www.avepointonlineservices.com";
   if (!GUID.test(values.appId)) throw new AppPackageError(`--app-id must be the bot's Microsoft App id (a GUID, TEAMS_BOT_APP_ID), got "${values.appId}"`);
   if (!HOST.test(values.functionAppHost)) throw new AppPackageError(`--host must be the function app's host name, such as func-cba-x.azurewebsites.net, got "${values.functionAppHost}"`);
   if (!SEMVER.test(version)) throw new AppPackageError(`--version must look like 1.0.0 (Teams wants three numbers), got "${version}"`);
-  if (!publisherUrl.startsWith("https://")) throw new AppPackageError("--publisher-url must be an https URL");
+  const publisherName = values.publisherName?.trim() ?? "";
+  if (!publisherName) throw new AppPackageError("--publisher is required: the name of your organization, which publishes this app in your tenant (at most 32 characters)");
+  const publisherUrl = httpsUrl("--publisher-url", values.publisherUrl ?? `https://${values.functionAppHost.toLowerCase()}`);
   const replacements: Record<string, string> = {
     TEAMS_BOT_APP_ID: values.appId.toLowerCase(),
     FUNCTION_APP_HOST: values.functionAppHost.toLowerCase(),
     APP_VERSION: version,
-    PUBLISHER_NAME: values.publisherName ?? "Cloud Backup Alerts",
+    PUBLISHER_NAME: publisherName,
     PUBLISHER_URL: publisherUrl,
+    PRIVACY_URL: httpsUrl("--privacy-url", values.privacyUrl ?? publisherUrl),
+    TERMS_URL: httpsUrl("--terms-url", values.termsUrl ?? publisherUrl),
   };
   const filled = template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => {
     const value = replacements[name];
@@ -54,116 +90,30 @@ export function fillManifest(template: string, values: AppPackageValues): string
     // Values go into JSON strings: encoded as JSON, without the quotes.
     return JSON.stringify(value).slice(1, -1);
   });
-  JSON.parse(filled);
+  const manifest = JSON.parse(filled) as unknown;
+  const tooLong = MAX_LENGTHS.filter(([path, max]) => String(valueAt(manifest, path) ?? "").length > max).map(([path, max]) => `${path} is ${String(valueAt(manifest, path)).length} characters (at most ${max})`);
+  if (tooLong.length > 0) throw new AppPackageError(`Teams would refuse this package: ${tooLong.join("; ")}${tooLong.some((t) => t.startsWith("developer.name")) ? ". Shorten --publisher" : ""}`);
   return filled;
 }
 
-// --- PNG ----------------------------------------------------------------------
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
+/** The icons, committed beside the manifest: 192 × 192 color, 32 × 32 white-on-transparent outline. */
+function icons(projectRoot: string): { color: Buffer; outline: Buffer } {
+  return { color: readFileSync(join(projectRoot, "teams-app", "color.png")), outline: readFileSync(join(projectRoot, "teams-app", "outline.png")) };
 }
 
-/** An RGBA PNG drawn by `pixel(x, y)`. */
-export function drawPng(size: number, pixel: (x: number, y: number) => [number, number, number, number]): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
-  const rows = Buffer.alloc(size * (1 + size * 4));
-  for (let y = 0; y < size; y++) {
-    const row = y * (1 + size * 4);
-    for (let x = 0; x < size; x++) rows.set(pixel(x, y), row + 1 + x * 4);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", header), pngChunk("IDAT", deflateSync(rows)), pngChunk("IEND", Buffer.alloc(0))]);
-}
+/** A fixed timestamp (1 Jan 2026): the same inputs give the same package, byte for byte. */
+const PACKAGE_TIME = new Date("2026-01-01T00:00:00");
 
-/** Whether (x, y) in a unit square lies on a check mark stroke. */
-function onCheckMark(u: number, v: number, width: number): boolean {
-  const near = (ax: number, ay: number, bx: number, by: number) => {
-    const dx = bx - ax;
-    const dy = by - ay;
-    const t = Math.max(0, Math.min(1, ((u - ax) * dx + (v - ay) * dy) / (dx * dx + dy * dy)));
-    return Math.hypot(u - (ax + t * dx), v - (ay + t * dy)) <= width;
-  };
-  return near(0.25, 0.52, 0.43, 0.7) || near(0.43, 0.7, 0.76, 0.32);
-}
-
-/** 192 × 192, the accent color with a white check mark (Teams' color icon). */
-export function colorIcon(): Buffer {
-  return drawPng(192, (x, y) => (onCheckMark(x / 192, y / 192, 0.06) ? [255, 255, 255, 255] : [0x0f, 0x6c, 0xbd, 255]));
-}
-
-/** 32 × 32, white on transparent (Teams' outline icon). */
-export function outlineIcon(): Buffer {
-  return drawPng(32, (x, y) => (onCheckMark((x + 0.5) / 32, (y + 0.5) / 32, 0.08) ? [255, 255, 255, 255] : [0, 0, 0, 0]));
-}
-
-// --- ZIP ----------------------------------------------------------------------
-
-/** A ZIP archive of deflated files (flat, as Teams wants: the manifest and icons at the root). */
-export function zip(files: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  // A fixed timestamp (1 Jan 2026): the same inputs give the same package, byte for byte.
-  const dosTime = 0;
-  const dosDate = ((2026 - 1980) << 9) | (1 << 5) | 1;
-  for (const file of files) {
-    const name = Buffer.from(file.name, "utf8");
-    const compressed = deflateRawSync(file.data);
-    const crc = crc32(file.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(file.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(dosTime, 12);
-    central.writeUInt16LE(dosDate, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(file.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, compressed);
-    centrals.push(central, name);
-    offset += local.length + name.length + compressed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
-/** The whole package: manifest.json, color.png, outline.png. */
-export function buildAppPackage(manifestTemplate: string, values: AppPackageValues): Buffer {
-  return zip([
-    { name: "manifest.json", data: Buffer.from(fillManifest(manifestTemplate, values), "utf8") },
-    { name: "color.png", data: colorIcon() },
-    { name: "outline.png", data: outlineIcon() },
-  ]);
+/** The whole package: manifest.json, color.png, outline.png, flat at the root as Teams wants. */
+export function buildAppPackage(manifestTemplate: string, values: AppPackageValues, icon: { color: Uint8Array; outline: Uint8Array }): Buffer {
+  const entry = (data: Uint8Array): [Uint8Array, { mtime: Date }] => [data, { mtime: PACKAGE_TIME }];
+  return Buffer.from(
+    zipSync({
+      "manifest.json": entry(Buffer.from(fillManifest(manifestTemplate, values), "utf8")),
+      "color.png": entry(icon.color),
+      "outline.png": entry(icon.outline),
+    }),
+  );
 }
 
 function argument(args: string[], name: string): string | undefined {
@@ -175,24 +125,31 @@ function argument(args: string[], name: string): string | undefined {
 export function main(args: string[], projectRoot: string): number {
   const appId = argument(args, "--app-id") ?? process.env["TEAMS_BOT_APP_ID"];
   const host = argument(args, "--host");
-  if (!appId || !host) {
-    process.stderr.write("usage: npm run teams-app -- --app-id <TEAMS_BOT_APP_ID> --host <function app host name> [--version 1.0.0] [--publisher NAME] [--publisher-url https://...] [--out FILE]\n");
+  const publisherName = argument(args, "--publisher");
+  if (!appId || !host || !publisherName) {
+    process.stderr.write(
+      "usage: npm run teams-app -- --app-id <TEAMS_BOT_APP_ID> --host <function app host name> --publisher <your organization, at most 32 characters> [--publisher-url https://...] [--privacy-url https://...] [--terms-url https://...] [--version 1.0.0] [--out FILE]\n",
+    );
     return 2;
   }
-  const version = argument(args, "--version");
-  const publisherName = argument(args, "--publisher");
-  const publisherUrl = argument(args, "--publisher-url");
+  const optional = (name: string) => argument(args, name);
+  const version = optional("--version");
+  const publisherUrl = optional("--publisher-url");
+  const privacyUrl = optional("--privacy-url");
+  const termsUrl = optional("--terms-url");
   const out = resolve(argument(args, "--out") ?? join(projectRoot, "dist", "cloud-backup-alerts.zip"));
   try {
     const template = readFileSync(join(projectRoot, "teams-app", "manifest.json"), "utf8");
     const values: AppPackageValues = {
       appId,
       functionAppHost: host,
+      publisherName,
       ...(version ? { version } : {}),
-      ...(publisherName ? { publisherName } : {}),
       ...(publisherUrl ? { publisherUrl } : {}),
+      ...(privacyUrl ? { privacyUrl } : {}),
+      ...(termsUrl ? { termsUrl } : {}),
     };
-    writeFileSync(out, buildAppPackage(template, values));
+    writeFileSync(out, buildAppPackage(template, values, icons(projectRoot)));
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -3,10 +3,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { AppPackageError, buildAppPackage, fillManifest } from "../../shared/bot/app-package.js";
 
-const TEMPLATE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "teams-app", "manifest.json"), "utf8");
-const VALUES = { appId: "0A1B2C3D-1111-2222-3333-444455556666", functionAppHost: "func-cba-abc.azurewebsites.net" };
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const TEMPLATE = readFileSync(join(ROOT, "teams-app", "manifest.json"), "utf8");
+const ICONS = { color: readFileSync(join(ROOT, "teams-app", "color.png")), outline: readFileSync(join(ROOT, "teams-app", "outline.png")) };
+const VALUES = { appId: "0A1B2C3D-1111-2222-3333-444455556666", functionAppHost: "func-cba-abc.azurewebsites.net", publisherName: "Contoso IT" };
 
 /** Reads a ZIP's entries through its central directory (what Teams' uploader does). */
 function unzip(archive: Buffer): Map<string, Buffer> {
@@ -36,7 +41,7 @@ function pngSize(png: Buffer): [number, number] {
 
 describe("Teams app package", () => {
   it("holds the filled-in manifest and both icons at the root", () => {
-    const files = unzip(buildAppPackage(TEMPLATE, VALUES));
+    const files = unzip(buildAppPackage(TEMPLATE, VALUES, ICONS));
     expect([...files.keys()]).toEqual(["manifest.json", "color.png", "outline.png"]);
     const manifestText = files.get("manifest.json")!.toString("utf8");
     expect(manifestText).not.toMatch(/\{\{/);
@@ -46,12 +51,22 @@ describe("Teams app package", () => {
     expect(manifest.bots[0]?.scopes).toEqual(["team", "groupChat", "personal"]);
     expect(manifest["validDomains"]).toEqual([VALUES.functionAppHost]);
     expect(manifest["version"]).toBe("1.0.0");
+    // The current schema, and the publisher is whoever deploys it: the function app's own address unless told.
+    expect(manifest["manifestVersion"]).toBe("1.22");
+    expect(manifest["$schema"]).toBe("https://developer.microsoft.com/json-schemas/teams/v1.22/MicrosoftTeams.schema.json");
+    expect(manifest["developer"]).toEqual({
+      name: "Contoso IT",
+      websiteUrl: "https://func-cba-abc.azurewebsites.net",
+      privacyUrl: "https://func-cba-abc.azurewebsites.net",
+      termsOfUseUrl: "https://func-cba-abc.azurewebsites.net",
+    });
+    expect(manifestText).not.toContain("avepoint");
     expect(pngSize(files.get("color.png")!)).toEqual([192, 192]);
     expect(pngSize(files.get("outline.png")!)).toEqual([32, 32]);
   });
 
   it("is the same bytes for the same inputs", () => {
-    expect(buildAppPackage(TEMPLATE, VALUES).equals(buildAppPackage(TEMPLATE, VALUES))).toBe(true);
+    expect(buildAppPackage(TEMPLATE, VALUES, ICONS).equals(buildAppPackage(TEMPLATE, VALUES, ICONS))).toBe(true);
   });
 
   it.each([
@@ -59,6 +74,9 @@ describe("Teams app package", () => {
     [{ ...VALUES, functionAppHost: "https://func.example/api" }, /--host/],
     [{ ...VALUES, version: "1.0" }, /--version/],
     [{ ...VALUES, publisherUrl: "http://contoso.example" }, /https/],
+    [{ ...VALUES, privacyUrl: "not a url" }, /--privacy-url must be an https URL/],
+    [{ ...VALUES, publisherName: "" }, /--publisher is required/],
+    [{ ...VALUES, publisherName: "Contoso Information Technology Department" }, /developer\.name is 41 characters \(at most 32\)\. Shorten --publisher/],
   ])("refuses values Teams would reject (%#)", (values, message) => {
     expect(() => fillManifest(TEMPLATE, values)).toThrow(AppPackageError);
     expect(() => fillManifest(TEMPLATE, values)).toThrow(message);
@@ -67,5 +85,18 @@ describe("Teams app package", () => {
   it("encodes a publisher name as JSON text", () => {
     const manifest = JSON.parse(fillManifest(TEMPLATE, { ...VALUES, publisherName: 'Contoso "IT" \\ Ops' })) as { developer: { name: string } };
     expect(manifest.developer.name).toBe('Contoso "IT" \\ Ops');
+  });
+
+  it("npm run teams-app refuses a publisher name Teams would reject, and writes a 1.22 package for a good one", () => {
+    // The compiled entry point, as `npm run teams-app` runs it (npm test builds first).
+    const out = join(mkdtempSync(join(tmpdir(), "teams-app-")), "app.zip");
+    const run = (publisher: string) =>
+      spawnSync(process.execPath, [join(ROOT, "dist", "shared", "bot", "app-package.js"), "--app-id", VALUES.appId, "--host", VALUES.functionAppHost, "--publisher", publisher, "--out", out], { encoding: "utf8" });
+    const refused = run("Contoso Information Technology Department");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("developer.name is 41 characters (at most 32)");
+    const written = run("Contoso IT");
+    expect(written.status).toBe(0);
+    expect(JSON.parse(unzip(readFileSync(out)).get("manifest.json")!.toString("utf8")).manifestVersion).toBe("1.22");
   });
 });
