@@ -290,6 +290,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
 param deployBot bool = false
 
+@description('With deployBot: keep one instance of the bot endpoint ready (Flex Consumption always-ready, billed while ready), so the first button press after idle is answered within the ~5 s Teams waits.')
+param botAlwaysReady bool = true
+
 @description('With deployBot: escalate a critical alert nobody acknowledged in Teams after this many minutes, once (0 = off).')
 @minValue(0)
 @maxValue(10080)
@@ -532,6 +535,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationSettings: union(applicationSettings, optionalFeatureSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: deployBot && botAlwaysReady ? 1 : 0
   }
 }
 

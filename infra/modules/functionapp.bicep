@@ -40,6 +40,11 @@ param applicationSettings object
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Instances of the HTTP trigger group (the Teams bot endpoint) kept ready, billed while ready. A button press must be answered within about 5 s, which a cold start can miss. 0: scale to zero.')
+@minValue(0)
+@maxValue(1)
+param alwaysReadyHttpInstances int = 0
+
 @description('Memory per instance in MB.')
 @allowed([
   512
@@ -97,6 +102,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyHttpInstances
+          }
+        ] : []
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
