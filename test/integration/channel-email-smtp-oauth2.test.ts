@@ -83,7 +83,7 @@ describe("SMTP XOAUTH2 (SMTP_AUTH=oauth2)", () => {
   it("signs in with a token from the app's credential, over TLS, and delivers", async () => {
     const smtp = await xoauth2Server("eyJ0eXAi.valid-token.sig");
     const cred = credential("eyJ0eXAi.valid-token.sig");
-    const result = await channel(smtp.port, async () => (await cred.getToken(EXCHANGE_SMTP_SCOPE)).token).send(renderAlertEmail(failedExchangeJob, RENDER_CONTEXT));
+    const result = await channel(smtp.port, async () => (await cred.getToken(EXCHANGE_SMTP_SCOPE))?.token ?? "").send(renderAlertEmail(failedExchangeJob, RENDER_CONTEXT));
     expect(result.status).toBe(250);
     expect(smtp.logins).toEqual([{ method: "XOAUTH2", user: MAILBOX, token: "eyJ0eXAi.valid-token.sig", secure: true }]);
     expect(smtp.delivered()).toBe(1);
