@@ -87,10 +87,14 @@ export class InstallationStore {
     const partitionKey = tenantPartitionKey(tenant);
     return withTable(this.#table, "listing Teams conversations", async () => {
       const out: Installation[] = [];
+      const threads: string[] = [];
       for await (const entity of this.#table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
         const installation = installationOf(entity);
-        if (installation) out.push(installation);
+        // A channel thread stored by an older release (an @mention in a reply): it would get every alert a second time.
+        if (installation && baseConversationId(installation.conversationId) !== installation.conversationId) threads.push(installation.conversationId);
+        else if (installation) out.push(installation);
       }
+      for (const thread of threads) await this.forget(tenant, thread);
       return out.sort((a, b) => a.installedAt.getTime() - b.installedAt.getTime() || a.conversationId.localeCompare(b.conversationId));
     });
   }

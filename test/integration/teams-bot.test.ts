@@ -192,6 +192,16 @@ describe("in a team channel, as Teams names its threads (conversation.id ending 
     expect(connector.posts().map((p) => p.conversationId)).toEqual([CHANNEL]);
   });
 
+  it("drops a thread an older release stored as an installation, so the channel gets each alert once", async () => {
+    await install(CHANNEL);
+    const installed = (await service.installations.list(TENANT))[0]!;
+    await service.installations.remember(TENANT, { ...installed.reference, conversation: { ...installed.reference.conversation, id: THREAD("9999") } }, clock);
+    expect((await service.installations.list(TENANT)).map((i) => i.conversationId)).toEqual([CHANNEL]);
+    await deliver([seatsCritical]);
+    expect(connector.posts().map((p) => p.conversationId)).toEqual([CHANNEL]);
+    expect(await service.installations.get(TENANT, THREAD("9999"))).toBeUndefined();
+  });
+
   it("an @mention in a channel the app was not installed in registers nothing there", async () => {
     const other = "19:general@thread.tacv2";
     await post({ ...baseActivity(THREAD("77"), { type: "message", text: "<at>Cloud Backup Alerts</at> hi" }), conversation: { id: `${other};messageid=77`, conversationType: "channel", isGroup: true, tenantId: OUR_TENANT } });
