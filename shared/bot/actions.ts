@@ -38,11 +38,15 @@ export interface CardActionDeps {
   redraw?: (card: PostedCard) => Promise<void>;
   /** Runs work after the answer; failures are the callee's to log. Default: not awaited. */
   followUp?: (work: () => Promise<void>) => void;
-  /** Default 4 000 ms: inside Teams' 5 s, leaving time for the answer to travel. */
+  /**
+   * Default 2 500 ms. Teams waits about 5 s, and after this handler the SDK
+   * still replaces the pressed card for everyone (a token and a PUT to the
+   * Bot Connector) before the answer leaves.
+   */
   answerBudgetInMs?: number;
 }
 
-export const DEFAULT_ANSWER_BUDGET_IN_MS = 4_000;
+export const DEFAULT_ANSWER_BUDGET_IN_MS = 2_500;
 
 /** Tries the conditional write again when a concurrent press changed the row first. */
 const MAX_CONFLICT_RETRIES = 3;
