@@ -1,13 +1,13 @@
 import type { JobError } from "../avepoint/model.js";
 import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext, SilenceSummaryAlert } from "../alerts/model.js";
 import { digestBreakdown, digestOrder, digestTone } from "./digest-card.js";
-import { plainApiText } from "./escape.js";
-import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel } from "./format.js";
+import { plainApiText, plainErrorText } from "./escape.js";
+import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel, whenText } from "./format.js";
 import { jobHeadline, jobObjectsText, rankErrors, recoveryHeadline } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, licenseUsageText, noticeText } from "./license-card.js";
 import type { HealthAlert } from "../alerts/health-model.js";
 import { healthAdvice, healthDigestDetails, healthFacts, healthHeadline, healthJobId } from "./health-card.js";
-import { monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
+import { AVEPOINT_ORIGINS, monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
 import { SILENCE_SUMMARY_LEAD, silenceSummaryBreakdown, silenceSummaryDigestDetails, silenceSummaryTitle, silenceWindowText } from "./silence-summary-card.js";
 
 /**
@@ -100,7 +100,7 @@ function tenantText(alert: Alert, ctx: RenderContext): string {
 }
 
 function subtitleOf(alert: Alert, ctx: RenderContext): string {
-  return `${tenantText(alert, ctx)} \u00B7 ${alertLabel(alert)} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+  return `${tenantText(alert, ctx)} \u00B7 ${alertLabel(alert)} \u00B7 ${whenText(alert)}`;
 }
 
 /** The one-line preview, as the cards' summary line has it (tenant included). */
@@ -290,7 +290,7 @@ function licenseDocument(alert: LicenseAlert, ctx: RenderContext): EmailDocument
 }
 
 function monitoringDocument(alert: MonitoringAlert, ctx: RenderContext): EmailDocument {
-  const view = monitoringView(alert, ctx, plainApiText);
+  const view = monitoringView(alert, ctx, plainApiText, (raw, max) => plainErrorText(raw, AVEPOINT_ORIGINS, max));
   const blocks: EmailBlock[] = [{ type: "facts", facts: view.facts }];
   if (view.lead) blocks.push({ type: "paragraph", text: view.lead });
   if (view.checks.length > 0) blocks.push({ type: "list", heading: "What to check", items: view.checks.map((text) => ({ text })) });
