@@ -242,7 +242,7 @@ export interface ScreenshotOptions {
 }
 
 /** A taller card (a long digest) is cut here, so no PNG grows to hundreds of KB; the gallery page shows it whole. */
-export const MAX_SHOT_HEIGHT = 1_600;
+export const MAX_SHOT_HEIGHT = 1_000;
 
 /** PNGs of each card (with a little margin for its shadow) into `<gallery>/screenshots/<name>.png`; returns the files. */
 export async function screenshotGallery(gallery: Gallery, options: ScreenshotOptions): Promise<string[]> {
