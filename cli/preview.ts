@@ -282,6 +282,10 @@ export interface InboxScreenshotOptions {
   minMessages?: number;
   /** Give up after this long. Default 90 s (Azurite and the first cycles start first). */
   timeoutInMs?: number;
+  /** Let the demo run at least this long first (a picture of the inbox after a while). Default 0. */
+  runForMs?: number;
+  /** Viewport in CSS pixels. Default 620 × 900. */
+  viewport?: { width: number; height: number };
   scale?: number;
 }
 
@@ -293,7 +297,8 @@ export interface InboxScreenshotOptions {
 export async function screenshotDemoInbox(options: InboxScreenshotOptions): Promise<void> {
   const startScript = options.startScript ?? fileURLToPath(new URL("./start.js", import.meta.url));
   const minMessages = options.minMessages ?? 3;
-  const deadline = Date.now() + (options.timeoutInMs ?? 90_000);
+  const earliest = Date.now() + (options.runForMs ?? 0);
+  const deadline = Math.max(earliest, Date.now() + (options.timeoutInMs ?? 90_000));
   const env: NodeJS.ProcessEnv = { ...process.env, DEMO_PORT: "0" };
   delete env["AVEPOINT_CLIENT_ID"];
   const child = spawn(process.execPath, [startScript], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -307,7 +312,7 @@ export async function screenshotDemoInbox(options: InboxScreenshotOptions): Prom
       // The demo prints "Open the inbox: http://…/" on stdout once ready; its progress and errors go to stderr.
       const read = (chunk: string) => {
         stderr += chunk;
-        const found = /Open the inbox: (http:\/\/\S+?)\/?\s/.exec(stderr);
+        const found = /open the inbox: (http:\/\/\S+?)\/?\s/i.exec(stderr);
         if (found?.[1]) {
           clearTimeout(timer);
           done(found[1]);
@@ -324,14 +329,14 @@ export async function screenshotDemoInbox(options: InboxScreenshotOptions): Prom
       const listing = (await (await fetch(`${inboxUrl}/inbox.json`)).json()) as { messages?: { payload?: { summary?: unknown } }[] };
       const messages = listing.messages ?? [];
       const newest = String(messages[messages.length - 1]?.payload?.summary ?? "");
-      if (messages.length >= minMessages && /^\[(CRITICAL|WARNING)\] Backup job/.test(newest)) break;
+      if (Date.now() >= earliest && messages.length >= minMessages && /^\[(CRITICAL|WARNING)\] Backup job/.test(newest)) break;
       if (Date.now() > deadline) {
         if (messages.length >= minMessages) break;
         throw new DemoInboxError(`the demo inbox had ${messages.length} of ${minMessages} messages in time`);
       }
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    const session = await ScreenshotSession.start({ executablePath: options.executablePath, scale: options.scale ?? 1, viewport: { width: 620, height: 900 } });
+    const session = await ScreenshotSession.start({ executablePath: options.executablePath, scale: options.scale ?? 1, viewport: options.viewport ?? { width: 620, height: 900 } });
     try {
       await session.capturePage(inboxUrl, options.file, `document.querySelectorAll("article.message .ac-adaptiveCard").length >= ${minMessages}`);
     } finally {
