@@ -54,6 +54,7 @@ async function demo(): Promise<number> {
     await inbox.stop();
     await simulator.stop();
     await azurite.stop();
+    say("stopped (the inbox, the simulator and Azurite with its data)");
   }
 }
 
@@ -82,8 +83,6 @@ export function demoGuide(demo: { inboxUrl: string; azuriteEndpoint: string; sim
     `  ${env("AVEPOINT_CLIENT_ID", "AVEPOINT_CLIENT_SECRET", "AVEPOINT_API_URL", "AVEPOINT_TOKEN_URL", "ALERTS_STORAGE_CONNECTION", "TEAMS_WEBHOOK_URL", "ALERT_TENANT_NAME")} npm run poll -- --once`,
     "  # a test card to the inbox (needs only the webhook)",
     `  ${env("TEAMS_WEBHOOK_URL")} npm run send-test-alert`,
-    "",
-    "The monitors run every few seconds; Ctrl+C stops.",
     "",
   ].join("\n");
 }
