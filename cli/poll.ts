@@ -7,6 +7,7 @@
  * Without --once: the monitors on their schedules until Ctrl+C.
  */
 import { ConfigError, loadSettings, readSettingValues, type Settings } from "../shared/config/index.js";
+import { runAsScript } from "./operator-io.js";
 import { invokeTimer, loadTimerRegistrations, outcomeLine, resolveSchedule, runOnSchedules } from "./runner.js";
 
 const LEVELS: Record<string, string> = { error: "error", warning: "warn", information: "info", debug: "debug", trace: "debug" };
@@ -59,12 +60,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -34,6 +34,7 @@ import {
 } from "../test/support/alert-fixtures.js";
 import { certificateExpiring30, degradedCredential, degradedResolved, testMessage } from "../test/support/monitoring-fixtures.js";
 import { adaptiveCardsBundlePath, CARD_VIEW_SCRIPT, CARD_VIEW_STYLE, escapeHtml } from "./card-view.js";
+import { describeFailure } from "./operator-io.js";
 import { findChromium, ScreenshotSession } from "./screenshots.js";
 
 /** One message in the gallery: `name` names its files (lowercase letters, digits, dashes). */
@@ -416,7 +417,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+      process.stderr.write(`${describeFailure(err)}\n`);
       process.exit(1);
     },
   );
