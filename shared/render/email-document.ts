@@ -2,7 +2,7 @@ import type { JobError } from "../avepoint/model.js";
 import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext, SilenceSummaryAlert } from "../alerts/model.js";
 import { digestBreakdown, digestOrder, digestTone } from "./digest-card.js";
 import { plainApiText, plainErrorText } from "./escape.js";
-import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel, whenText } from "./format.js";
+import { alertTag, digestWhenText, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel, whenText } from "./format.js";
 import { jobHeadline, jobObjectsText, rankErrors, recoveryHeadline } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, licenseUsageText, noticeText } from "./license-card.js";
 import type { HealthAlert } from "../alerts/health-model.js";
@@ -442,7 +442,6 @@ export function digestDocument(alerts: readonly Alert[], ctx: RenderContext): Em
   const { tag } = digestTone(ordered);
   const firing = ordered.filter((a) => a.status !== "resolved");
   const worst = firing.length === 0 ? null : (firing.find((a) => a.severity === "critical") ?? firing.find((a) => a.severity === "warning") ?? firing[0]);
-  const latest = ordered.reduce<Date | null>((max, a) => (max === null || a.detectedAt > max ? a.detectedAt : max), null);
   const tenant = plainApiText(ctx.tenantName, TENANT_CHARS);
   const subject = digestSubject(ordered, ctx);
   return {
@@ -451,7 +450,7 @@ export function digestDocument(alerts: readonly Alert[], ctx: RenderContext): Em
     tone: worst ? worst.severity : "good",
     label: tag.slice(1, -1),
     title: plural(ordered.length, "backup alert"),
-    subtitle: `${tenant} \u00B7 ${digestBreakdown(ordered)} \u00B7 detected ${formatUtc(latest)}`,
+    subtitle: `${tenant} \u00B7 ${digestBreakdown(ordered)} \u00B7 ${digestWhenText(ordered)}`,
     blocks: [{ type: "entries", entries: ordered.map((a) => digestEntry(a)) }],
     tenant,
     portalUrl: ctx.portalUrl,

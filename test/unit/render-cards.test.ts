@@ -233,6 +233,14 @@ describe("plain words", () => {
     expect(allText(renderAlertCard(failedExchangeJob, RENDER_CONTEXT))).toMatch(/CRITICAL \u00B7 detected \d{4}-/);
   });
 
+  it("a digest of recoveries only says when they were resolved; a mixed one when the latest was detected", () => {
+    const [resolvedOnly] = buildWorkflowsMessages([exchangeRecovery, storageResolved], RENDER_CONTEXT, { groupThreshold: 0 });
+    expect(JSON.stringify(resolvedOnly?.payload)).toMatch(/ \u00B7 resolved at \d{4}-/);
+    expect(JSON.stringify(resolvedOnly?.payload)).not.toContain("detected");
+    const [mixed] = buildWorkflowsMessages([exchangeRecovery, failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 0 });
+    expect(JSON.stringify(mixed?.payload)).toMatch(/ \u00B7 detected \d{4}-/);
+  });
+
   it("fact labels never break inside (Teams sizes the label column to its longest word)", () => {
     for (const alert of Object.values(ALERT_FIXTURES)) {
       const card = renderAlertCard(alert, RENDER_CONTEXT);
