@@ -16,7 +16,7 @@ export interface InboxOptions {
   port?: number;
   /** Loopback only: 127.0.0.1 (default), localhost or ::1. */
   host?: string;
-  /** Oldest messages are dropped beyond this many, so a long demo does not grow without end. Default 200. */
+  /** Oldest messages are dropped (from the page too) beyond this many, so a long demo does not grow without end. Default 50. */
   maxMessages?: number;
   /** Clock for `receivedAt`. Default Date.now. */
   now?: () => number;
@@ -55,7 +55,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     throw new InboxStartError(`the inbox shows whatever is posted to it, so it listens on loopback only (127.0.0.1, localhost or ::1), not on "${host}"`);
   }
   const requestedPort = options.port ?? DEFAULT_INBOX_PORT;
-  const maxMessages = options.maxMessages ?? 200;
+  const maxMessages = options.maxMessages ?? 50;
   const now = options.now ?? Date.now;
   const messages: InboxMessage[] = [];
   let nextId = 1;
@@ -126,7 +126,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   listeningPort = port;
   const url = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
   const webhookUrl = `${url}${WEBHOOK_PATH}`;
-  page = renderPage(webhookUrl);
+  page = renderPage(webhookUrl, maxMessages);
 
   return {
     url,
@@ -183,7 +183,7 @@ const PAGE_HEADERS = {
   "Cache-Control": "no-store",
 };
 
-function renderPage(webhookUrl: string): string {
+function renderPage(webhookUrl: string, maxMessages: number): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -194,6 +194,7 @@ function renderPage(webhookUrl: string): string {
   .bar { background: #ebebeb; border-bottom: 1px solid #e0e0e0; padding: 12px 24px; }
   .bar h1 { font-size: 16px; font-weight: 600; margin: 0 0 4px; }
   .bar p { margin: 0; color: #616161; }
+  .bar label { font-size: 13px; }
   main { padding: 16px 24px; display: flex; flex-direction: column; gap: 16px; }
 ${CARD_VIEW_STYLE}</style>
 </head>
@@ -201,9 +202,16 @@ ${CARD_VIEW_STYLE}</style>
 <header class="bar">
   <h1>Cloud Backup Alerts · local inbox</h1>
   <p>Stands in for a Teams channel: cards posted to <code>${escapeHtml(webhookUrl)}</code> appear here, newest first.</p>
+  <p><label>Show <select id="severity">
+    <option value="all">all messages</option>
+    <option value="critical">critical</option>
+    <option value="warning">warnings</option>
+    <option value="resolved">resolved</option>
+    <option value="info">info and tests</option>
+  </select></label></p>
   <p id="status" role="status">Loading…</p>
 </header>
-<main id="messages" aria-live="polite"></main>
+<main id="messages" aria-live="polite" data-keep="${maxMessages}"></main>
 <script src="/adaptivecards.js"></script>
 <script src="/card-view.js"></script>
 <script src="/inbox.js"></script>
@@ -212,14 +220,36 @@ ${CARD_VIEW_STYLE}</style>
 `;
 }
 
-/** Runs in the browser after /card-view.js: polls /inbox.json and shows new messages, newest first. */
+/**
+ * Runs in the browser after /card-view.js: polls /inbox.json and shows new
+ * messages, newest first; drops those the server no longer keeps; filters by
+ * the severity tag the summary starts with ("[CRITICAL] …").
+ */
 const CLIENT_SCRIPT = String.raw`"use strict";
 (function () {
   var POLL_IN_MS = 3000;
   var list = document.getElementById("messages");
   var status = document.getElementById("status");
+  var filter = document.getElementById("severity");
+  var keep = Number(list.getAttribute("data-keep")) || 50;
   var view = window.TeamsCardView;
   var lastShownId = 0;
+  var kept = 0;
+
+  // Same notation as the cards: "2026-12-06 14:35:10 UTC".
+  function utc(iso) {
+    return iso.slice(0, 10) + " " + iso.slice(11, 19) + " UTC";
+  }
+
+  function severityOf(summary) {
+    var tag = (/^\[([A-Z]+)\]/.exec(summary) || [])[1] || "";
+    var lower = tag.toLowerCase();
+    return lower === "critical" || lower === "warning" || lower === "resolved" ? lower : "info";
+  }
+
+  function applyFilter(article) {
+    article.hidden = filter.value !== "all" && article.getAttribute("data-severity") !== filter.value;
+  }
 
   function renderMessage(message) {
     var article = document.createElement("article");
@@ -227,10 +257,11 @@ const CLIENT_SCRIPT = String.raw`"use strict";
     var header = document.createElement("header");
     var time = document.createElement("time");
     time.dateTime = message.receivedAt;
-    time.textContent = new Date(message.receivedAt).toLocaleString();
+    time.textContent = utc(message.receivedAt);
     var summary = document.createElement("span");
     summary.className = "summary";
     summary.textContent = view.summaryOf(message.payload, view.cardsOf(message.payload));
+    article.setAttribute("data-severity", severityOf(summary.textContent));
     header.appendChild(summary);
     header.appendChild(time);
     article.appendChild(header);
@@ -238,8 +269,28 @@ const CLIENT_SCRIPT = String.raw`"use strict";
     body.className = "card";
     view.renderPayload(message.payload, body);
     article.appendChild(body);
+    applyFilter(article);
     return article;
   }
+
+  function showStatus() {
+    var articles = list.querySelectorAll("article.message");
+    var shown = 0;
+    articles.forEach(function (a) { if (!a.hidden) shown += 1; });
+    if (articles.length === 0) {
+      status.textContent = "No alerts yet. This page checks for new ones every few seconds.";
+      return;
+    }
+    var count = filter.value === "all"
+      ? articles.length + (articles.length === 1 ? " message" : " messages")
+      : shown + " of " + articles.length + " messages shown (" + filter.value + ")";
+    status.textContent = count + "; the inbox keeps the newest " + keep + ". Newest first; checked " + utc(new Date().toISOString()) + ".";
+  }
+
+  filter.addEventListener("change", function () {
+    list.querySelectorAll("article.message").forEach(applyFilter);
+    showStatus();
+  });
 
   function poll() {
     fetch("/inbox.json", { cache: "no-store" })
@@ -252,9 +303,9 @@ const CLIENT_SCRIPT = String.raw`"use strict";
           if (message.id > lastShownId) list.prepend(renderMessage(message));
         });
         lastShownId = Math.max(lastShownId, newest);
-        status.textContent = messages.length === 0
-          ? "No alerts yet. This page checks for new ones every few seconds."
-          : messages.length + (messages.length === 1 ? " message" : " messages") + ", newest first. Checked " + new Date().toLocaleTimeString() + ".";
+        // The page keeps what the server keeps, so a long demo stays light.
+        while (list.children.length > Math.min(messages.length, keep)) list.lastElementChild.remove();
+        showStatus();
       })
       .catch(function () { status.textContent = "The inbox is not answering: is npm start still running?"; })
       .then(function () { setTimeout(poll, POLL_IN_MS); });

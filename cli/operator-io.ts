@@ -2,8 +2,9 @@
  * What the operator commands (`send-test-alert`, `status`, `check-config`) share: where they
  * read settings from and write to, injectable so tests run them in-process.
  */
-import { ConfigError, loadSettings, type Settings } from "../shared/config/index.js";
+import { ConfigError, loadSettings, type LoadOptions, type Settings } from "../shared/config/index.js";
 import { Secret } from "../shared/security/secret.js";
+import { InboxStartError } from "./inbox-server.js";
 
 export interface OperatorIo {
   /** Defaults to process.env. */
@@ -37,10 +38,14 @@ export function argValue(argv: string[], name: string): string | undefined | nul
   return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
-/** The settings from `io`; a ConfigError is written to stderr and gives undefined (the command exits 2). */
-export function loadOperatorSettings(io: OperatorIo): Settings | undefined {
+/**
+ * The settings from `io` (`requireAvePoint: false` for a command that needs neither
+ * AvePoint nor the ledger); a ConfigError is written to stderr and gives undefined
+ * (the command exits 2).
+ */
+export function loadOperatorSettings(io: OperatorIo, options: Pick<LoadOptions, "requireAvePoint"> = {}): Settings | undefined {
   try {
-    return loadSettings({ ...(io.env ? { env: io.env } : {}), ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}) });
+    return loadSettings({ ...options, ...(io.env ? { env: io.env } : {}), ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}) });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
@@ -50,13 +55,24 @@ export function loadOperatorSettings(io: OperatorIo): Settings | undefined {
   }
 }
 
+/**
+ * What a command prints when it stops on an error. Errors the user fixes (a
+ * setting, a port in use) say what to do, and a stack trace would bury that:
+ * stack traces only with DEBUG set.
+ */
+export function describeFailure(err: unknown, env: Record<string, string | undefined> = process.env): string {
+  if (!(err instanceof Error)) return String(err);
+  if (env["DEBUG"]) return err.stack ?? `${err.name}: ${err.message}`;
+  return err instanceof ConfigError || err instanceof InboxStartError ? err.message : `${err.name}: ${err.message}`;
+}
+
 /** Runs `main` when the file is the entry point, exiting with its code. */
 export function runAsScript(metaUrl: string, main: (argv: string[]) => Promise<number>): void {
   if (metaUrl !== `file://${process.argv[1]}`) return;
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+      process.stderr.write(`${describeFailure(err)}\n`);
       process.exit(1);
     },
   );

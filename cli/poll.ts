@@ -7,12 +7,19 @@
  * Without --once: the monitors on their schedules until Ctrl+C.
  */
 import { ConfigError, loadSettings, readSettingValues, type Settings } from "../shared/config/index.js";
-import { invokeTimer, loadTimerRegistrations, outcomeLine, runOnSchedules } from "./runner.js";
+import { runAsScript } from "./operator-io.js";
+import { invokeTimer, loadTimerRegistrations, outcomeLine, resolveSchedule, runOnSchedules } from "./runner.js";
 
 const LEVELS: Record<string, string> = { error: "error", warning: "warn", information: "info", debug: "debug", trace: "debug" };
 
 export async function main(argv: string[]): Promise<number> {
   const once = argv.includes("--once");
+  // `npm run poll --once` (no `--`) hands the flag to npm, which passes it on only as
+  // npm_config_once: without this check the scheduler would run forever instead of once.
+  if (!once && process.env["npm_config_once"] !== undefined) {
+    process.stderr.write("poll: npm took --once for itself and would run the scheduler forever; put it after --: npm run poll -- --once\n");
+    return 2;
+  }
   const only = argv.find((a) => a.startsWith("--monitor="))?.slice("--monitor=".length);
   let settings: Settings;
   try {
@@ -42,9 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
-  process.stderr.write(`running ${registrations.map((r) => `${r.name} (${String(r.options.schedule)})`).join(", ")}; Ctrl+C stops\n`);
   // The host needs %JOBS_SCHEDULE% set; here the documented defaults apply when it is not.
   const values = { ...readSettingValues(), JOBS_SCHEDULE: settings.jobs.schedule, LICENSE_SCHEDULE: settings.license.schedule };
+  process.stderr.write(`running ${registrations.map((r) => `${r.name} (${resolveSchedule(String(r.options.schedule), values)})`).join(", ")}; Ctrl+C stops\n`);
   await runOnSchedules(registrations, values, {
     signal: controller.signal,
     log,
@@ -53,12 +60,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Alert } from "../shared/alerts/model.js";
 import { buildAlertMessage, buildWorkflowsMessages, jsonBytes, WORKFLOWS_MAX_BYTES } from "../shared/render/index.js";
@@ -34,6 +34,7 @@ import {
 } from "../test/support/alert-fixtures.js";
 import { certificateExpiring30, degradedCredential, degradedResolved, testMessage } from "../test/support/monitoring-fixtures.js";
 import { adaptiveCardsBundlePath, CARD_VIEW_SCRIPT, CARD_VIEW_STYLE, escapeHtml } from "./card-view.js";
+import { describeFailure } from "./operator-io.js";
 import { findChromium, ScreenshotSession } from "./screenshots.js";
 
 /** One message in the gallery: `name` names its files (lowercase letters, digits, dashes). */
@@ -241,12 +242,15 @@ export interface ScreenshotOptions {
   scale?: number;
 }
 
+/** A taller card (a long digest) is cut here, so no PNG grows to hundreds of KB; the gallery page shows it whole. */
+export const MAX_SHOT_HEIGHT = 1_000;
+
 /** PNGs of each card (with a little margin for its shadow) into `<gallery>/screenshots/<name>.png`; returns the files. */
 export async function screenshotGallery(gallery: Gallery, options: ScreenshotOptions): Promise<string[]> {
   const names = options.names ?? gallery.entries.map((e) => e.name);
   const unknown = names.filter((n) => !gallery.entries.some((e) => e.name === n));
   if (unknown.length > 0) throw new GalleryEntryError(`no gallery entry named ${unknown.join(", ")}`);
-  const shots = names.map((name) => ({ selector: `section[id="${name}"] .shot`, file: join(gallery.dir, "screenshots", `${name}.png`) }));
+  const shots = names.map((name) => ({ selector: `section[id="${name}"] .shot`, file: join(gallery.dir, "screenshots", `${name}.png`), maxHeight: MAX_SHOT_HEIGHT }));
   const session = await ScreenshotSession.start({ executablePath: options.executablePath, scale: options.scale ?? 1 });
   try {
     await session.captureElements(pathToFileURL(gallery.indexFile).href, shots, GALLERY_READY);
@@ -279,6 +283,10 @@ export interface InboxScreenshotOptions {
   minMessages?: number;
   /** Give up after this long. Default 90 s (Azurite and the first cycles start first). */
   timeoutInMs?: number;
+  /** Let the demo run at least this long first (a picture of the inbox after a while). Default 0. */
+  runForMs?: number;
+  /** Viewport in CSS pixels. Default 620 × 900. */
+  viewport?: { width: number; height: number };
   scale?: number;
 }
 
@@ -290,10 +298,11 @@ export interface InboxScreenshotOptions {
 export async function screenshotDemoInbox(options: InboxScreenshotOptions): Promise<void> {
   const startScript = options.startScript ?? fileURLToPath(new URL("./start.js", import.meta.url));
   const minMessages = options.minMessages ?? 3;
-  const deadline = Date.now() + (options.timeoutInMs ?? 90_000);
+  const earliest = Date.now() + (options.runForMs ?? 0);
+  const deadline = Math.max(earliest, Date.now() + (options.timeoutInMs ?? 90_000));
   const env: NodeJS.ProcessEnv = { ...process.env, DEMO_PORT: "0" };
   delete env["AVEPOINT_CLIENT_ID"];
-  const child = spawn(process.execPath, [startScript], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [startScript], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   let running = true;
@@ -301,14 +310,17 @@ export async function screenshotDemoInbox(options: InboxScreenshotOptions): Prom
   try {
     const inboxUrl = await new Promise<string>((done, fail) => {
       const timer = setTimeout(() => fail(new DemoInboxError(`the demo printed no inbox URL in time; its output:\n${stderr}`)), Math.max(0, deadline - Date.now()));
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      // The demo prints "Open the inbox: http://…/" on stdout once ready; its progress and errors go to stderr.
+      const read = (chunk: string) => {
         stderr += chunk;
-        const found = /open the inbox: (http:\/\/\S+)/.exec(stderr);
+        const found = /open the inbox: (http:\/\/\S+?)\/?\s/i.exec(stderr);
         if (found?.[1]) {
           clearTimeout(timer);
           done(found[1]);
         }
-      });
+      };
+      child.stdout.setEncoding("utf8").on("data", read);
+      child.stderr.setEncoding("utf8").on("data", read);
       void exited.then((code) => fail(new DemoInboxError(`the demo exited (code ${code}) before its inbox started; its output:\n${stderr}`)));
     });
     // The picture is best when the newest card (top of the page) is a job alert rather than a
@@ -318,14 +330,14 @@ export async function screenshotDemoInbox(options: InboxScreenshotOptions): Prom
       const listing = (await (await fetch(`${inboxUrl}/inbox.json`)).json()) as { messages?: { payload?: { summary?: unknown } }[] };
       const messages = listing.messages ?? [];
       const newest = String(messages[messages.length - 1]?.payload?.summary ?? "");
-      if (messages.length >= minMessages && /^\[(CRITICAL|WARNING)\] Backup job/.test(newest)) break;
+      if (Date.now() >= earliest && messages.length >= minMessages && /^\[(CRITICAL|WARNING)\] Backup job/.test(newest)) break;
       if (Date.now() > deadline) {
         if (messages.length >= minMessages) break;
         throw new DemoInboxError(`the demo inbox had ${messages.length} of ${minMessages} messages in time`);
       }
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    const session = await ScreenshotSession.start({ executablePath: options.executablePath, scale: options.scale ?? 1, viewport: { width: 620, height: 900 } });
+    const session = await ScreenshotSession.start({ executablePath: options.executablePath, scale: options.scale ?? 1, viewport: options.viewport ?? { width: 620, height: 900 } });
     try {
       await session.capturePage(inboxUrl, options.file, `document.querySelectorAll("article.message .ac-adaptiveCard").length >= ${minMessages}`);
     } finally {
@@ -345,12 +357,20 @@ export interface PreviewCliOptions {
   write?: (line: string) => void;
   /** Overrides `findChromium()` (tests); null = act as if Chromium were absent. */
   chromiumPath?: string | null;
+  /** Paths are printed relative to this folder. Default the working directory. */
+  cwd?: string;
 }
 
 const USAGE = "usage: npm run preview [-- --out DIR] [--no-screenshots] [--readme-images DIR]";
 
 export async function main(argv: readonly string[], options: PreviewCliOptions = {}): Promise<number> {
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  // Short, copyable paths: relative to where the command was run when inside it.
+  const cwd = options.cwd ?? process.cwd();
+  const shown = (path: string): string => {
+    const rel = relative(cwd, resolve(cwd, path));
+    return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+  };
   let outDir = ".preview";
   let screenshots = true;
   let readmeDir: string | undefined;
@@ -370,8 +390,8 @@ export async function main(argv: readonly string[], options: PreviewCliOptions =
     }
   }
 
-  const gallery = await writeGallery(outDir);
-  write(`preview: ${gallery.entries.length} cards in ${gallery.indexFile} (payloads in ${join(gallery.dir, "cards")})`);
+  const gallery = await writeGallery(resolve(cwd, outDir));
+  write(`preview: ${gallery.entries.length} cards in ${shown(gallery.indexFile)} (payloads in ${shown(join(gallery.dir, "cards"))})`);
   if (!screenshots) return 0;
   const chromium = options.chromiumPath === undefined ? findChromium() : (options.chromiumPath ?? undefined);
   if (!chromium) {
@@ -379,16 +399,17 @@ export async function main(argv: readonly string[], options: PreviewCliOptions =
     return readmeDir === undefined ? 0 : 1;
   }
   const files = await screenshotGallery(gallery, { executablePath: chromium });
-  write(`screenshots: ${files.length} PNGs in ${join(gallery.dir, "screenshots")}`);
+  write(`screenshots: ${files.length} PNGs in ${shown(join(gallery.dir, "screenshots"))}`);
   if (readmeDir === undefined) return 0;
 
+  readmeDir = resolve(cwd, readmeDir);
   await mkdir(readmeDir, { recursive: true });
   for (const [name, file] of Object.entries(README_CARD_IMAGES)) {
     await copyFile(join(gallery.dir, "screenshots", `${name}.png`), join(readmeDir, file));
   }
   write("README images: starting the demo for the inbox screenshot (about 20 s)…");
   await screenshotDemoInbox({ executablePath: chromium, file: join(readmeDir, README_INBOX_IMAGE) });
-  write(`README images: ${[...Object.values(README_CARD_IMAGES), README_INBOX_IMAGE].join(", ")} in ${readmeDir}`);
+  write(`README images: ${[...Object.values(README_CARD_IMAGES), README_INBOX_IMAGE].join(", ")} in ${shown(readmeDir)}`);
   return 0;
 }
 
@@ -396,7 +417,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+      process.stderr.write(`${describeFailure(err)}\n`);
       process.exit(1);
     },
   );

@@ -52,6 +52,8 @@ export interface ElementShot {
   selector: string;
   /** Where the PNG goes (its folder is created). */
   file: string;
+  /** CSS pixels; a taller element is cut at this height. Default: no limit. */
+  maxHeight?: number;
 }
 
 /** One browser for a batch of screenshots; always `close()` it. */
@@ -95,6 +97,9 @@ export class ScreenshotSession {
         const element = await page.$(shot.selector);
         if (!element) throw new ScreenshotError(`nothing on ${url} matches ${shot.selector}`);
         await mkdir(dirname(shot.file), { recursive: true });
+        if (shot.maxHeight !== undefined) {
+          await element.evaluate((el, max) => Object.assign((el as unknown as { style: object }).style, { maxHeight: `${max}px`, overflow: "hidden", boxSizing: "border-box" }), shot.maxHeight);
+        }
         await element.screenshot({ path: shot.file, animations: "disabled" });
       }
     } finally {

@@ -5,6 +5,7 @@
  * straight through its channel: nothing goes to the ledger, so it never
  * counts as an alert or blocks one.
  *
+ * Needs only the receivers' settings (no AvePoint credentials, no storage).
  * Prints per receiver: status, latency, attempts, and the error (credentials
  * redacted). Exit codes: 0 every receiver accepted it; 1 at least one did not;
  * 2 configuration error (invalid settings, no receiver, unknown --receiver).
@@ -16,7 +17,7 @@ import { DeliveryError, type Channel } from "../shared/channels/delivery.js";
 import type { Settings } from "../shared/config/index.js";
 import { compose } from "../shared/delivery/outbox.js";
 import { createLogger } from "../shared/logging.js";
-import { createRuntime } from "../shared/runtime.js";
+import { buildReceiver } from "../shared/runtime.js";
 import { redact } from "../shared/security/secret.js";
 import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
@@ -77,13 +78,14 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
     io.stderr("--receiver needs a receiver name\n");
     return 2;
   }
-  const settings = loadOperatorSettings(io);
+  // Only the receivers' settings matter: the test reads nothing from AvePoint and writes nothing to the ledger.
+  const settings = loadOperatorSettings(io, { requireAvePoint: false });
   if (!settings) return 2;
   const secrets = secretsIn(settings);
   const logger = createLogger({ error: (l) => io.stderr(`[error] ${l}\n`), warn: (l) => io.stderr(`[warn] ${l}\n`), info: () => {} }, "warn", () =>
     secrets.map((s) => s.reveal()),
   );
-  const all = createRuntime(settings, io.now ? { now: io.now } : {}).receivers(logger);
+  const all = settings.routing.receivers.map((spec) => buildReceiver(spec, { settings, logger }));
   const receivers = only === undefined ? all : all.filter((r) => r.channel.name === only);
   if (receivers.length === 0) {
     io.stderr(

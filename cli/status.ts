@@ -7,34 +7,27 @@
  * Exit codes: 0 every monitor healthy; 1 a monitor is stale, or the ledger
  * could not be read; 2 configuration error.
  */
-import { ConfigError, loadSettings, type Settings } from "../shared/config/index.js";
+import { ConfigError } from "../shared/config/index.js";
+import { storageOrigin, storageVariable } from "../shared/ledger/clients.js";
 import { redact } from "../shared/security/secret.js";
 import { createRuntime } from "../shared/runtime.js";
 import { formatStatusText } from "../shared/status.js";
-import { processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
+import { loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
 export async function main(argv: string[], io: OperatorIo = processIo): Promise<number> {
   const json = argv.includes("--json");
-  let settings: Settings;
-  try {
-    settings = loadSettings({
-      requireAvePoint: false,
-      ...(io.env ? { env: io.env } : {}),
-      ...(io.localSettingsDir !== undefined ? { localSettingsDir: io.localSettingsDir } : {}),
-    });
-    if (!settings.storage) {
-      throw new ConfigError([{ variable: "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", message: "no storage for the alert ledger: status reads it" }]);
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const settings = loadOperatorSettings(io, { requireAvePoint: false });
+  if (!settings) return 2;
+  const storage = settings.storage;
+  if (!storage) {
+    io.stderr(`${new ConfigError([{ variable: "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", message: "no storage for the alert ledger: status reads it" }]).message}\n`);
+    return 2;
   }
   try {
     const report = await createRuntime(settings, io.now ? { now: io.now } : {}).status();
-    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusText(report));
+    // Several settings can name the storage; say which one was read, so a surprising answer can be traced.
+    const source = `Ledger: ${storageVariable(storage)} (Table Storage at ${storageOrigin(storage)}, tables ${settings.tablePrefix}*)\n`;
+    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : source + formatStatusText(report));
     return report.healthy ? 0 : 1;
   } catch (err) {
     io.stderr(`the status could not be read: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secretsIn(settings))}\n`);

@@ -62,7 +62,7 @@ export function createPrefixedTableClients<K extends string>(
     if (allowInsecureConnection && !isLoopbackHost(endpoint.hostname)) {
       throw new ConfigError([{ variable: storage.variable, message: `points Table Storage at plain http on ${endpoint.hostname}; use https (http is only for Azurite on this machine)` }]);
     }
-    return all((table) => TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection, ...retry }));
+    return all((table) => readFrom(TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection, ...retry }), storage));
   }
 
   const url = new URL(storage.url);
@@ -77,7 +77,30 @@ export function createPrefixedTableClients<K extends string>(
         ? new identity.ManagedIdentityCredential({ clientId: storage.managedIdentityClientId })
         : new identity.DefaultAzureCredential(),
     );
-  return all((table) => new TableClient(storage.url, table, credential, { allowInsecureConnection, ...retry }));
+  return all((table) => readFrom(new TableClient(storage.url, table, credential, { allowInsecureConnection, ...retry }), storage));
+}
+
+/** The setting each client was built from, so a storage error can name the one the operator actually set. */
+const settingOfClient = new WeakMap<TableClient, string>();
+
+function readFrom(client: TableClient, storage: StorageSettings): TableClient {
+  settingOfClient.set(client, storageVariable(storage));
+  return client;
+}
+
+/** The setting the storage was read from: ALERTS_STORAGE_ACCOUNT_URL, ALERTS_STORAGE_CONNECTION or AzureWebJobsStorage. */
+export function storageVariable(storage: StorageSettings): string {
+  return storage.kind === "connectionString" ? storage.variable : "ALERTS_STORAGE_ACCOUNT_URL";
+}
+
+/** The setting a client of createTableClients was built from; undefined for a client made elsewhere. */
+export function storageVariableOf(client: TableClient): string | undefined {
+  return settingOfClient.get(client);
+}
+
+/** "Table Storage at http://127.0.0.1:10002": where the storage settings send table requests (no credential in it). */
+export function storageOrigin(storage: StorageSettings): string {
+  return storage.kind === "connectionString" ? tableEndpointOf(storage.connectionString.reveal(), storage.variable).origin : new URL(storage.url).origin;
 }
 
 /** Where a connection string sends table requests (to decide whether plain http is acceptable). */

@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from "@azure/data-tables";
 import { safeOrigin } from "../http/request.js";
+import { storageVariableOf } from "./clients.js";
 
 /**
  * Errors of the ledger. None of them carries the storage error object as
@@ -104,7 +105,7 @@ export function describeStorageError(err: unknown, operation: string, client: Ta
   const ref = [code, requestId ? `request id ${requestId}` : undefined].filter(Boolean).join(", ");
   if (status === undefined) {
     return new LedgerUnavailableError(
-      `${where} is unreachable while ${operation} (${code ?? "no response"}). Check that the storage account (or Azurite, locally) is running and reachable from here, and the endpoint in ALERTS_STORAGE_CONNECTION / ALERTS_STORAGE_ACCOUNT_URL.`,
+      `${where} is unreachable while ${operation} (${code ?? "no response"}). Check that the storage account (or Azurite, locally) is running and reachable from here, and the endpoint in ${storageVariableOf(client) ?? "ALERTS_STORAGE_CONNECTION / ALERTS_STORAGE_ACCOUNT_URL"}.`,
       "network",
       undefined,
       code,

@@ -77,8 +77,13 @@ export function textBlock(text: string, options: Omit<TextBlock, "type" | "text"
   return { type: "TextBlock", text, wrap: true, ...options };
 }
 
+/**
+ * Labels keep to one line: Teams (and the official renderer) shrink the label
+ * column to its longest word when a value is long, which breaks "Last error"
+ * over two lines. No-break spaces make a label one word.
+ */
 export function factSet(facts: Fact[], options: Omit<FactSet, "type" | "facts"> = {}): FactSet {
-  return { type: "FactSet", facts, ...options };
+  return { type: "FactSet", facts: facts.map((f) => ({ ...f, title: f.title.replaceAll(" ", "\u00A0") })), ...options };
 }
 
 /**

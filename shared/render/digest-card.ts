@@ -1,7 +1,7 @@
 import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, RenderContext, Severity } from "../alerts/model.js";
 import { adaptiveCard, headerBand, textBlock, type AdaptiveCard, type CardDetail, type CardElement, type CardTone } from "./adaptive-card.js";
 import { escapeApiText, escapeMarkdown } from "./escape.js";
-import { formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, summaryLine } from "./format.js";
+import { digestWhenText, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, summaryLine } from "./format.js";
 import { jobHeadline, listedIds, recoveryHeadline, severityTone } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseTitle, licenseUsageText } from "./license-card.js";
 import { monitoringDigestEntry } from "./monitoring-card.js";
@@ -143,8 +143,7 @@ export function digestSummary(alerts: readonly Alert[], ctx: RenderContext, part
  */
 export function renderDigestCard(alerts: readonly Alert[], ctx: RenderContext, part: DigestPart): AdaptiveCard {
   const { tone } = digestTone(alerts);
-  const latest = alerts.reduce<Date | null>((max, a) => (max === null || a.detectedAt > max ? a.detectedAt : max), null);
-  const subtitle = `${escapeApiText(ctx.tenantName, 80)} \u00B7 ${partBreakdown(alerts, part)} \u00B7 detected ${formatUtc(latest)}`;
+  const subtitle = `${escapeApiText(ctx.tenantName, 80)} \u00B7 ${partBreakdown(alerts, part)} \u00B7 ${digestWhenText(alerts)}`;
   const body: CardElement[] = [headerBand(tone, digestTitle(part), subtitle)];
   if (part.count > 1) {
     const last = part.firstAlert + alerts.length - 1;

@@ -1,13 +1,13 @@
 import type { JobError } from "../avepoint/model.js";
 import type { Alert, JobAlert, JobRecoveryAlert, LicenseAlert, MonitoringAlert, RenderContext, SilenceSummaryAlert } from "../alerts/model.js";
 import { digestBreakdown, digestOrder, digestTone } from "./digest-card.js";
-import { plainApiText } from "./escape.js";
-import { alertTag, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel } from "./format.js";
+import { plainApiText, plainErrorText } from "./escape.js";
+import { alertTag, digestWhenText, formatDate, formatDuration, formatNumber, formatUtc, jobStateLabel, plural, serviceName, severityLabel, tenantLabel, whenText } from "./format.js";
 import { jobHeadline, jobObjectsText, rankErrors, recoveryHeadline } from "./job-card.js";
 import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, licenseUsageText, noticeText } from "./license-card.js";
 import type { HealthAlert } from "../alerts/health-model.js";
 import { healthAdvice, healthDigestDetails, healthFacts, healthHeadline, healthJobId } from "./health-card.js";
-import { monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
+import { AVEPOINT_ORIGINS, monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
 import { SILENCE_SUMMARY_LEAD, silenceSummaryBreakdown, silenceSummaryDigestDetails, silenceSummaryTitle, silenceWindowText } from "./silence-summary-card.js";
 
 /**
@@ -100,7 +100,7 @@ function tenantText(alert: Alert, ctx: RenderContext): string {
 }
 
 function subtitleOf(alert: Alert, ctx: RenderContext): string {
-  return `${tenantText(alert, ctx)} \u00B7 ${alertLabel(alert)} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+  return `${tenantText(alert, ctx)} \u00B7 ${alertLabel(alert)} \u00B7 ${whenText(alert)}`;
 }
 
 /** The one-line preview, as the cards' summary line has it (tenant included). */
@@ -290,7 +290,7 @@ function licenseDocument(alert: LicenseAlert, ctx: RenderContext): EmailDocument
 }
 
 function monitoringDocument(alert: MonitoringAlert, ctx: RenderContext): EmailDocument {
-  const view = monitoringView(alert, ctx, plainApiText);
+  const view = monitoringView(alert, ctx, plainApiText, (raw, max) => plainErrorText(raw, AVEPOINT_ORIGINS, max));
   const blocks: EmailBlock[] = [{ type: "facts", facts: view.facts }];
   if (view.lead) blocks.push({ type: "paragraph", text: view.lead });
   if (view.checks.length > 0) blocks.push({ type: "list", heading: "What to check", items: view.checks.map((text) => ({ text })) });
@@ -442,7 +442,6 @@ export function digestDocument(alerts: readonly Alert[], ctx: RenderContext): Em
   const { tag } = digestTone(ordered);
   const firing = ordered.filter((a) => a.status !== "resolved");
   const worst = firing.length === 0 ? null : (firing.find((a) => a.severity === "critical") ?? firing.find((a) => a.severity === "warning") ?? firing[0]);
-  const latest = ordered.reduce<Date | null>((max, a) => (max === null || a.detectedAt > max ? a.detectedAt : max), null);
   const tenant = plainApiText(ctx.tenantName, TENANT_CHARS);
   const subject = digestSubject(ordered, ctx);
   return {
@@ -451,7 +450,7 @@ export function digestDocument(alerts: readonly Alert[], ctx: RenderContext): Em
     tone: worst ? worst.severity : "good",
     label: tag.slice(1, -1),
     title: plural(ordered.length, "backup alert"),
-    subtitle: `${tenant} \u00B7 ${digestBreakdown(ordered)} \u00B7 detected ${formatUtc(latest)}`,
+    subtitle: `${tenant} \u00B7 ${digestBreakdown(ordered)} \u00B7 ${digestWhenText(ordered)}`,
     blocks: [{ type: "entries", entries: ordered.map((a) => digestEntry(a)) }],
     tenant,
     portalUrl: ctx.portalUrl,

@@ -114,3 +114,28 @@ export function escapeApiText(raw: string, maxChars = Number.POSITIVE_INFINITY):
 export function plainApiText(raw: string, maxChars = Number.POSITIVE_INFINITY): string {
   return defangLinks(truncateText(normalizeApiText(raw), maxChars)).replaceAll("](", "] (");
 }
+
+/**
+ * Our own error messages quote API text, but name the AvePoint endpoint they
+ * called themselves, as a bare origin ("AvePoint token endpoint
+ * https://identity.avepointonlineservices.com refused …"). Those origins stay
+ * as written, so an admin can copy them; every other link, and any URL with a
+ * path (the API could have written it), is defanged as usual.
+ */
+function defangLinksExcept(text: string, ownOrigins: readonly string[]): string {
+  if (ownOrigins.length === 0) return defangLinks(text);
+  const origins = ownOrigins.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  // An origin ends the URL: next comes a space, a closing bracket, a comma or sentence end, never a path.
+  const pieces = text.split(new RegExp(`(?<![\\w.-])(${origins})(?=$|[\\s),;]|\\.(?:\\s|$))`, "g"));
+  return pieces.map((piece, i) => (i % 2 === 1 ? piece : defangLinks(piece))).join("");
+}
+
+/** An error message of ours → safe card text (see defangLinksExcept). */
+export function escapeErrorText(raw: string, ownOrigins: readonly string[], maxChars = Number.POSITIVE_INFINITY): string {
+  return escapeMarkdown(defangLinksExcept(truncateText(normalizeApiText(raw), maxChars), ownOrigins));
+}
+
+/** An error message of ours → safe plain text (see defangLinksExcept). */
+export function plainErrorText(raw: string, ownOrigins: readonly string[], maxChars = Number.POSITIVE_INFINITY): string {
+  return defangLinksExcept(truncateText(normalizeApiText(raw), maxChars), ownOrigins).replaceAll("](", "] (");
+}

@@ -23,6 +23,20 @@ export function formatUtc(date: Date | null | undefined): string {
   return `${formatDate(date)} ${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())} UTC`;
 }
 
+/**
+ * The time in a card's subtitle: "detected 2026-11-29 08:15 UTC", or for a
+ * resolved alert "resolved at …" (its time is when the recovery was seen).
+ */
+export function whenText(alert: { status: "firing" | "resolved"; detectedAt: Date | null }): string {
+  return `${alert.status === "resolved" ? "resolved at" : "detected"} ${formatUtc(alert.detectedAt)}`;
+}
+
+/** A digest's subtitle time: its latest alert, "resolved at" when every alert in it is a recovery. */
+export function digestWhenText(alerts: readonly Alert[]): string {
+  const latest = alerts.reduce<Date | null>((max, a) => (max === null || a.detectedAt > max ? a.detectedAt : max), null);
+  return whenText({ status: alerts.length > 0 && alerts.every((a) => a.status === "resolved") ? "resolved" : "firing", detectedAt: latest });
+}
+
 const MINUTE_IN_MS = 60_000;
 
 /** "1 h 12 min", "45 min", "38 s", "2 d 3 h"; "not reported" when unknown. */

@@ -3,7 +3,7 @@ import type { HealthAlert } from "../alerts/health-model.js";
 import type { RenderContext } from "../alerts/model.js";
 import { adaptiveCard, factSet, FULL_DETAIL, headerBand, textBlock, type AdaptiveCard, type CardDetail, type CardElement, type Fact } from "./adaptive-card.js";
 import { escapeApiText } from "./escape.js";
-import { alertTag, formatDuration, formatNumber, formatPercent, formatUtc, jobStateLabel, serviceName, severityLabel, summaryLine, tenantLabel } from "./format.js";
+import { alertTag, formatDuration, formatNumber, formatPercent, formatUtc, jobStateLabel, serviceName, severityLabel, summaryLine, tenantLabel, whenText } from "./format.js";
 import { severityTone } from "./job-card.js";
 
 /**
@@ -181,7 +181,7 @@ export function renderHealthCard(alert: HealthAlert, ctx: RenderContext, detail:
   const resolved = alert.status === "resolved";
   const label = resolved ? "RESOLVED" : severityLabel(alert.severity);
   const title = resolved ? `Resolved: ${healthHeadline(alert)}` : healthHeadline(alert);
-  const body: CardElement[] = [headerBand(resolved ? "good" : severityTone(alert.severity), title, `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`)];
+  const body: CardElement[] = [headerBand(resolved ? "good" : severityTone(alert.severity), title, `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`)];
   const advice = healthAdvice(alert);
   if (advice) body.push(textBlock(advice, { spacing: "medium" }));
   body.push(factSet([...healthFacts(alert, escapeApiText, detail), { title: "Tenant", value: escapeApiText(tenant, 80) }], { spacing: "medium" }));

@@ -24,6 +24,7 @@ import {
   severityLabel,
   summaryLine,
   tenantLabel,
+  whenText,
 } from "./format.js";
 
 /** Encodes one untrusted API text for its destination (card markdown or plain preview). */
@@ -94,8 +95,8 @@ function stateFact(alert: JobAlert, detail: CardDetail): string {
     : "Unrecognized: the API sent no state";
 }
 
-function subtitle(alert: { severity: Severity; detectedAt: Date }, tenant: string, label = severityLabel(alert.severity)): string {
-  return `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+function subtitle(alert: { severity: Severity; status: "firing" | "resolved"; detectedAt: Date }, tenant: string, label = severityLabel(alert.severity)): string {
+  return `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
 }
 
 /** A labelled monospace line: easy to select and copy, and to search for. */

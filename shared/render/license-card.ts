@@ -1,7 +1,7 @@
 import type { LicenseAlert, RenderContext } from "../alerts/model.js";
 import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone, type Fact } from "./adaptive-card.js";
 import { escapeApiText } from "./escape.js";
-import { alertTag, formatDate, formatNumber, formatPercent, formatUtc, severityLabel, summaryLine, tenantLabel } from "./format.js";
+import { alertTag, formatDate, formatNumber, formatPercent, severityLabel, summaryLine, tenantLabel, whenText } from "./format.js";
 
 /**
  * License notices: seats and storage show numbers and percent, the change
@@ -99,18 +99,26 @@ export function licenseAlertSummary(alert: LicenseAlert, ctx: RenderContext): st
   return summaryLine({ tag: alertTag(alert), headline, tenant: tenantLabel(alert, ctx) });
 }
 
+/**
+ * What changed, in words: "Now at warning: 91% of seats assigned",
+ * "Back to normal: 75% of storage used".
+ */
 export function noticeText(alert: LicenseAlert): string {
+  if (alert.metric === "policy") return alert.reason === "resolved" ? "Back in policy" : alert.reason === "reminder" ? "Still out of policy" : "Now out of policy";
+  const words = metricWords(alert);
+  const percent = words ? percentOf(alert, words) : null;
+  const where = words && percent !== null ? `: ${formatPercent(percent)} of ${words.subject} ${words.usedVerb}` : "";
   switch (alert.reason) {
     case "entered":
-      return `New: now ${alert.level}`;
+      return `Now at ${alert.level}${where}`;
     case "escalated":
-      return `Escalated to ${alert.level}`;
+      return `Up to ${alert.level}${where}`;
     case "de-escalated":
-      return `Eased to ${alert.level}, still above normal`;
+      return `Down to ${alert.level}${where}, still above normal`;
     case "resolved":
-      return "Resolved: back to normal";
+      return `Back to normal${where}`;
     case "reminder":
-      return `Reminder: still ${alert.level}`;
+      return `Still at ${alert.level}${where}`;
   }
 }
 
@@ -148,7 +156,7 @@ export function licenseForecastText(alert: LicenseAlert): string | null {
 export function renderLicenseCard(alert: LicenseAlert, ctx: RenderContext): AdaptiveCard {
   const tenant = tenantLabel(alert, ctx);
   const label = alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
-  const subtitle = `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
+  const subtitle = `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
 
   const facts: Fact[] = [{ title: alert.metric === "policy" ? "Policy" : "Usage", value: licenseUsageText(alert) }];
   const change = licenseChangeText(alert);

@@ -1,8 +1,9 @@
 import { monitoringAdvice } from "../alerts/monitoring-rules.js";
 import type { CredentialExpiryAlert, MonitoringAlert, MonitoringDegradedAlert, MonitoringProblem, RenderContext } from "../alerts/model.js";
 import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone } from "./adaptive-card.js";
-import { escapeApiText, escapeMarkdown } from "./escape.js";
-import { alertTag, formatDate, formatUtc, plural, severityLabel, summaryLine, tenantLabel } from "./format.js";
+import { AVEPOINT_REGIONS, apiUrlFor, TOKEN_URLS } from "../config/environment.js";
+import { escapeApiText, escapeErrorText, escapeMarkdown } from "./escape.js";
+import { alertTag, formatDate, formatUtc, plural, severityLabel, summaryLine, tenantLabel, whenText } from "./format.js";
 
 /**
  * Alerts about the monitor itself (kind `monitoring`): "Monitoring degraded"
@@ -80,7 +81,22 @@ export interface MonitoringView {
   checks: string[];
 }
 
-export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiText: (raw: string, maxChars?: number) => string): MonitoringView {
+/** The AvePoint endpoints our error messages name (every environment and data center). */
+export const AVEPOINT_ORIGINS: readonly string[] = [
+  ...Object.values(TOKEN_URLS).map((u) => new URL(u).origin),
+  ...AVEPOINT_REGIONS.map((r) => new URL(apiUrlFor(r)).origin),
+];
+
+/**
+ * `errorText` encodes the last error, a message of ours that quotes API text
+ * (default `apiText`); the card and email keep the AvePoint endpoint it names copyable.
+ */
+export function monitoringView(
+  alert: MonitoringAlert,
+  ctx: RenderContext,
+  apiText: (raw: string, maxChars?: number) => string,
+  errorText: (raw: string, maxChars?: number) => string = apiText,
+): MonitoringView {
   const tenant = apiText(tenantLabel(alert, ctx), 80);
   switch (alert.subject) {
     case "degraded": {
@@ -98,7 +114,7 @@ export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiTe
           checks: [],
         };
       }
-      if (alert.error) facts.push({ label: "Last error", value: apiText(alert.error, 400) });
+      if (alert.error) facts.push({ label: "Last error", value: errorText(alert.error, 400) });
       facts.push({ label: "Tenant", value: tenant });
       const advice = monitoringAdvice(alert.problem);
       return {
@@ -147,8 +163,8 @@ export function monitoringDigestEntry(alert: MonitoringAlert, apiText: (raw: str
 export function renderMonitoringCard(alert: MonitoringAlert, ctx: RenderContext): AdaptiveCard {
   const tenant = escapeApiText(tenantLabel(alert, ctx), 80);
   const label = alert.subject === "test" ? "TEST" : alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
-  const subtitle = `${tenant} \u00B7 ${label} \u00B7 detected ${formatUtc(alert.detectedAt)}`;
-  const view = monitoringView(alert, ctx, escapeApiText);
+  const subtitle = `${tenant} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
+  const view = monitoringView(alert, ctx, escapeApiText, (raw, max) => escapeErrorText(raw, AVEPOINT_ORIGINS, max));
   const body: CardElement[] = [
     headerBand(monitoringTone(alert), escapeMarkdown(monitoringTitle(alert)), subtitle),
     factSet(view.facts.map((f) => ({ title: f.label, value: f.value })), { spacing: "medium" }),

@@ -131,6 +131,7 @@ describe("local inbox", () => {
       expect(newest?.querySelector("pre")?.textContent).toContain("not a card");
       expect(oldest?.querySelector(".summary")?.textContent).toBe(CARD_MESSAGE.summary);
       expect(oldest?.querySelector("time")?.getAttribute("datetime")).toBe("2025-01-06T09:30:00.000Z");
+      expect(oldest?.querySelector("time")?.textContent).toBe("2025-01-06 09:30:00 UTC");
       const card = oldest?.querySelector(".ac-adaptiveCard");
       expect(card?.textContent).toContain("Backup job failed");
       expect(card?.textContent).toContain("Exchange Online");
@@ -166,6 +167,41 @@ describe("local inbox", () => {
       expect(answer.body).not.toContain("card text");
     }
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) expect((await get(host)).status).toBe(200);
+  });
+
+  it("keeps the newest messages only, filters them by severity, and shows times in UTC like the cards", async () => {
+    const small = await startInbox({ port: 0, maxMessages: 3, now: () => RECEIVED_AT });
+    const postTo = (summary: string) =>
+      fetch(small.webhookUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...CARD_MESSAGE, summary }) });
+    const dom = await JSDOM.fromURL(`${small.url}/`, {
+      runScripts: "dangerously",
+      resources: "usable",
+      pretendToBeVisual: true,
+      beforeParse(window) {
+        Object.assign(window, { fetch: (input: string, init?: RequestInit) => fetch(new URL(input, small.url), init) });
+      },
+    });
+    try {
+      const { document } = dom.window;
+      const shown = () => [...document.querySelectorAll<HTMLElement>("article.message")].filter((a) => !a.hidden).map((a) => a.querySelector(".summary")?.textContent);
+      for (const summary of ["[CRITICAL] one", "[RESOLVED] two", "[WARNING] three", "[CRITICAL] four", "[RESOLVED] five"]) expect((await postTo(summary)).status).toBe(202);
+      // The page keeps what the server keeps: the newest three, newest first.
+      await vi.waitFor(() => expect(shown()).toEqual(["[RESOLVED] five", "[CRITICAL] four", "[WARNING] three"]), { timeout: 8_000, interval: 50 });
+      expect(document.querySelector("article.message time")?.textContent).toBe("2025-01-06 09:30:00 UTC");
+      const filter = document.querySelector<HTMLSelectElement>("select#severity")!;
+      expect([...filter.options].map((o) => o.value)).toEqual(["all", "critical", "warning", "resolved", "info"]);
+      filter.value = "critical";
+      filter.dispatchEvent(new dom.window.Event("change"));
+      expect(shown()).toEqual(["[CRITICAL] four"]);
+      // New messages respect the filter too, and older ones still leave the page.
+      expect((await postTo("[CRITICAL] six")).status).toBe(202);
+      await vi.waitFor(() => expect(shown()).toEqual(["[CRITICAL] six", "[CRITICAL] four"]), { timeout: 8_000, interval: 50 });
+      expect(document.querySelectorAll("article.message")).toHaveLength(3);
+      expect(document.getElementById("status")?.textContent).toMatch(/^2 of 3 messages shown \(critical\); the inbox keeps the newest 3\./);
+    } finally {
+      dom.window.close();
+      await small.stop();
+    }
   });
 
   it("refuses to listen beyond loopback", async () => {

@@ -66,13 +66,34 @@ describe("npm run send-test-alert", () => {
 
   it("exit 2 for invalid settings or an unknown receiver", async () => {
     receiver = await startRecordingReceiver();
-    const bad = io({ ...env(receiver.url), AVEPOINT_CLIENT_ID: "" });
+    const bad = io({ ...env(receiver.url), AVEPOINT_REGION: "mars" });
     expect(await sendTestAlert([], bad)).toBe(2);
-    expect(bad.err.join("")).toContain("AVEPOINT_CLIENT_ID");
+    expect(bad.err.join("")).toContain("AVEPOINT_REGION");
     const unknown = io(env(receiver.url));
     expect(await sendTestAlert(["--receiver", "pager"], unknown)).toBe(2);
     expect(unknown.err.join("")).toContain('no receiver named "pager"; configured: teams');
     expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe("npm run send-test-alert with only a webhook", () => {
+  it("needs neither AvePoint credentials nor ledger storage: the test never touches either (exit 0)", async () => {
+    receiver = await startRecordingReceiver();
+    const run = io({ TEAMS_WEBHOOK_URL: receiver.url });
+    expect(await sendTestAlert([], run)).toBe(0);
+    expect(run.err.join("")).toBe("");
+    expect(run.out.join("")).toMatch(/^OK +teams \(teams-workflows\): status 202, \d+ ms, 1 attempt\n$/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it("still refuses an invalid setting it does not use, and names a missing receiver (exit 2)", async () => {
+    const none = io({});
+    expect(await sendTestAlert([], none)).toBe(2);
+    expect(none.err.join("")).toContain("no receiver is configured");
+    expect(none.err.join("")).not.toMatch(/AVEPOINT_CLIENT_ID|storage/i);
+    const bad = io({ TEAMS_WEBHOOK_URL: "http://127.0.0.1:1/x", LOG_LEVEL: "chatty" });
+    expect(await sendTestAlert([], bad)).toBe(2);
+    expect(bad.err.join("")).toContain("LOG_LEVEL");
   });
 });
 
@@ -127,5 +148,31 @@ describe("npm run status", () => {
     const none = io({});
     expect(await status([], none)).toBe(2);
     expect(none.err.join("")).toContain("no storage for the alert ledger");
+    expect(none.err.join("")).not.toContain("AVEPOINT_CLIENT_ID");
   });
+
+  it("needs only storage, and says which storage setting it read", async () => {
+    const w = (world = await startPipelineWorld({ azuriteConnectionString: inject("azuriteConnectionString"), start: T0 }));
+    await w.cycle("jobs");
+    await w.cycle("license");
+    const endpoint = /TableEndpoint=([^;]+)/.exec(inject("azuriteConnectionString"))![1]!;
+    const viaWebJobs = io({ AzureWebJobsStorage: inject("azuriteConnectionString"), ALERTS_TABLE_PREFIX: w.settings.tablePrefix, ALERT_TENANT_NAME: "Contoso" }, () => at(minutes(2)));
+    expect(await status([], viaWebJobs)).toBe(0);
+    expect(viaWebJobs.err.join("")).toBe("");
+    expect(viaWebJobs.out.join("")).toContain(`Ledger: AzureWebJobsStorage (Table Storage at ${new URL(endpoint).origin}, tables ${w.settings.tablePrefix}*)\n`);
+    const viaAlerts = io({ ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"), ALERTS_TABLE_PREFIX: w.settings.tablePrefix, ALERT_TENANT_NAME: "Contoso" }, () => at(minutes(2)));
+    expect(await status([], viaAlerts)).toBe(0);
+    expect(viaAlerts.out.join("")).toContain("Ledger: ALERTS_STORAGE_CONNECTION");
+  });
+
+  it("an unreachable ledger names the storage setting that was read, not others", async () => {
+    // Port 1 on loopback: nothing listens there.
+    const closed = inject("azuriteConnectionString").replace(/TableEndpoint=http:\/\/[^/;]+/, "TableEndpoint=http://127.0.0.1:1");
+    const run = io({ AzureWebJobsStorage: closed, ALERT_TENANT_NAME: "Contoso" });
+    const code = await status([], run);
+    expect(code).toBe(1);
+    const err = run.err.join("");
+    expect(err).toContain("AzureWebJobsStorage");
+    expect(err).not.toMatch(/ALERTS_STORAGE_CONNECTION|ALERTS_STORAGE_ACCOUNT_URL/);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
-import { runPollOnce } from "../support/run-poll.js";
+import { runPoll, runPollOnce } from "../support/run-poll.js";
 
 const poll = (env: Record<string, string>) => runPollOnce(env);
 
@@ -67,6 +67,25 @@ describe("npm run poll -- --once", () => {
     // One refused post (404 is not retried), then exactly one accepted post.
     expect(receiver.requests.filter((r) => r.rawBody.includes("IB-CLI-2"))).toHaveLength(2);
     expect(retried.stdout).toMatch(/jobs monitor \[Contoso\]: ok; .*1 delivered/);
+  });
+
+  it("refuses `npm run poll --once` (npm took --once for itself) with a one-line hint, before any request", async () => {
+    simulator.resetRequests();
+    // What npm passes when the flag comes before `--`: no argument, an npm_config_once variable.
+    const result = await runPoll({ ...env, npm_config_once: "true" }, []);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "poll: npm took --once for itself and would run the scheduler forever; put it after --: npm run poll -- --once",
+    ]);
+    expect(result.stdout).toBe("");
+    expect(simulator.requests).toHaveLength(0);
+  });
+
+  it("on schedules, says which schedules it runs, resolved from the settings", async () => {
+    const result = await runPoll({ ...env, JOBS_SCHEDULE: "0 0 3 * * *" }, [], /Ctrl\+C stops/);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("running jobsMonitor (0 0 3 * * *), licenseMonitor (0 0 * * * *); Ctrl+C stops");
+    expect(result.stderr).not.toContain("%");
   });
 
   it("exits 1 when AvePoint cannot be read", async () => {

@@ -134,6 +134,13 @@ describe("npm run preview", () => {
     expect(existsSync(join(out, "screenshots"))).toBe(false);
   });
 
+  it("names the files it wrote relative to the working folder", async () => {
+    const lines: string[] = [];
+    expect(await main(["--out", join(dir, "relative")], { chromiumPath: null, cwd: dir, write: (line) => lines.push(line) })).toBe(0);
+    expect(lines[0]).toBe(`preview: ${entries.length} cards in relative/index.html (payloads in relative/cards)`);
+    expect(lines.join("\n")).not.toContain(dir);
+  });
+
   it("rejects unknown arguments and a missing folder with exit code 2", async () => {
     const lines: string[] = [];
     const write = (line: string) => lines.push(line);
@@ -154,6 +161,14 @@ describe.skipIf(chromium === undefined)("screenshots with Chromium", () => {
     // IHDR: width and height, big-endian, at bytes 16 and 20. The card is 500 px wide plus a 12 px margin each side.
     expect(png.readUInt32BE(16)).toBe(524);
     expect(png.readUInt32BE(20)).toBeGreaterThan(200);
+  });
+
+  it("keeps a very tall card's PNG small: cut at 1,000 px", async () => {
+    const [file] = await screenshotGallery(gallery, { executablePath: chromium ?? "", names: ["digest-60-part-1"] });
+    const png = await readFile(file ?? "");
+    // Sub-pixel layout can round the last row up.
+    expect(png.readUInt32BE(20)).toBeLessThanOrEqual(1_002);
+    expect(png.length).toBeLessThan(200_000);
   });
 
   it("refuses a name that is not in the gallery", async () => {

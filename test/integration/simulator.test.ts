@@ -717,6 +717,18 @@ describe("demo tenant", () => {
     expect(tenant.license.protectedSize).toBeGreaterThan(start.license.protectedSize);
   });
 
+  it("starts with one failed job in its history, the newest Exchange backup, so the first card is a single job failure", () => {
+    for (const seed of [1, 7, 8]) {
+      const tenant = runDemo(seed, 0);
+      const bad = tenant.jobs.filter((j) => j.state !== "Finished");
+      expect(bad).toHaveLength(1);
+      expect(bad[0]).toMatchObject({ state: "Failed", objectType: 1 });
+      expect(bad[0]!.errors!.length).toBeGreaterThan(0);
+      const exchange = tenant.jobs.filter((j) => j.objectType === 1).sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+      expect(exchange[0]!.id).toBe(bad[0]!.id);
+    }
+  });
+
   it("keeps a started job In Progress for at least one advance before it finishes", () => {
     let now = Date.parse("2025-03-10T12:00:00Z");
     const tenant = new SimulatedTenant();

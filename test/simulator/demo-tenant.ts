@@ -195,13 +195,18 @@ export function createDemoTenant(tenant: SimulatedTenant, options: DemoTenantOpt
 
   const services: ServiceState[] = PLANS.map((plan) => ({ plan, nextStartStep: 0, runs: 0, running: undefined, recovering: false }));
 
-  // Backfill a day of history so the demo has something to show at once.
+  // Backfill a day of history so the demo has something to show at once: all
+  // successful but the newest Exchange Online backup, which failed. The first
+  // cycle then shows one "Backup job failed" card (not a digest of old news),
+  // and the recoveries and new failures follow while the demo runs.
   const createdAt = options.now();
   for (const state of services) {
     const every = state.plan.historyEveryHours * HOUR_IN_MS;
-    for (let start = createdAt - 24 * HOUR_IN_MS + between(0, 60) * MINUTE_IN_MS; start < createdAt - HOUR_IN_MS; start += every) {
+    const starts: number[] = [];
+    for (let start = createdAt - 24 * HOUR_IN_MS + between(0, 60) * MINUTE_IN_MS; start < createdAt - HOUR_IN_MS; start += every) starts.push(start);
+    for (const [index, start] of starts.entries()) {
       const startTime = new Date(start);
-      const outcome = pickOutcome(state);
+      const outcome: Outcome = state === services[0] && index === starts.length - 1 ? "Failed" : "Finished";
       state.recovering = outcome !== "Finished";
       const objects = state.plan.objects + between(-2, 2);
       tenant.addJob(finishedJob(state, startTime, new Date(start + between(2, 40) * MINUTE_IN_MS), outcome, objects, uniqueId(state, startTime)));

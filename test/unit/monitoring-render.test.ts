@@ -29,6 +29,17 @@ describe("monitoring cards", () => {
     expect(text).toContain(check);
   });
 
+  it("keeps the AvePoint endpoint our error names copyable, and defangs links the API sent", () => {
+    const alert = { ...degradedCredential, error: `${degradedCredential.error} See https://evil.example/fix or https://identity.avepointonlineservices.com/phish.` };
+    const card = JSON.stringify(renderAlertCard(alert, RENDER_CONTEXT));
+    expect(card).toContain("AvePoint token endpoint https://identity.avepointonlineservices.com refused the request");
+    expect(card).toContain(String.raw`https\\[:\\]//evil\\[.\\]example/fix`);
+    expect(card).toContain(String.raw`https\\[:\\]//identity\\[.\\]avepointonlineservices\\[.\\]com/phish`);
+    const { text } = renderAlertEmail(alert, RENDER_CONTEXT);
+    expect(text).toContain("AvePoint token endpoint https://identity.avepointonlineservices.com refused the request");
+    expect(text).toContain("https[:]//evil[.]example/fix");
+  });
+
   it("the resolve says so and has nothing to check", () => {
     const text = JSON.stringify(renderAlertCard(degradedResolved, RENDER_CONTEXT));
     expect(text).toContain("Resolved: Jobs monitor works again");

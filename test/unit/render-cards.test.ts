@@ -211,15 +211,43 @@ describe("single alert cards", () => {
   });
 
   it.each([
-    [seatsWarning, ["95 of 100 seats assigned (95%)", "+5 seats since the last notice", "At the recent rate, seats run out on 2026-12-14 (0.3 seats per day)", "New: now warning"]],
-    [seatsCritical, ["99 of 100 seats assigned (99%)", "+4 seats since the last notice", "Escalated to critical"]],
+    [seatsWarning, ["95 of 100 seats assigned (95%)", "+5 seats since the last notice", "At the recent rate, seats run out on 2026-12-14 (0.3 seats per day)", "Now at warning: 95% of seats assigned"]],
+    [seatsCritical, ["99 of 100 seats assigned (99%)", "+4 seats since the last notice", "Up to critical: 99% of seats assigned"]],
     [storageWarning, ["1,900 of 2,000 GB protected (95%)", "+50 GB since the last notice", "Not rising"]],
-    [storageResolved, ["1,500 of 2,000 GB protected (75%)", "\u2212400 GB since the last notice", "Resolved: back to normal"]],
+    [storageResolved, ["1,500 of 2,000 GB protected (75%)", "\u2212400 GB since the last notice", "Back to normal: 75% of storage used"]],
     [outOfPolicyCritical, ["Subscription out of policy since 2026-11-20", "Backups may stop"]],
-    [seatsReminder, ["No change since the last notice", "Reminder: still critical"]],
+    [seatsReminder, ["No change since the last notice", "Still at critical: "]],
   ] as [Alert, string[]][])("license card %# shows numbers, change and forecast", (alert, expected) => {
     const text = allText(renderAlertCard(alert, RENDER_CONTEXT));
     for (const fragment of expected) expect(text).toContain(fragment);
+  });
+});
+
+describe("plain words", () => {
+  it("a resolved card says when it was resolved, not when it was detected", () => {
+    for (const alert of [exchangeRecovery, storageResolved]) {
+      const text = allText(renderAlertCard(alert, RENDER_CONTEXT));
+      expect(text).toMatch(/RESOLVED \u00B7 resolved at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      expect(text).not.toContain("detected");
+    }
+    expect(allText(renderAlertCard(failedExchangeJob, RENDER_CONTEXT))).toMatch(/CRITICAL \u00B7 detected \d{4}-/);
+  });
+
+  it("a digest of recoveries only says when they were resolved; a mixed one when the latest was detected", () => {
+    const [resolvedOnly] = buildWorkflowsMessages([exchangeRecovery, storageResolved], RENDER_CONTEXT, { groupThreshold: 0 });
+    expect(JSON.stringify(resolvedOnly?.payload)).toMatch(/ \u00B7 resolved at \d{4}-/);
+    expect(JSON.stringify(resolvedOnly?.payload)).not.toContain("detected");
+    const [mixed] = buildWorkflowsMessages([exchangeRecovery, failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 0 });
+    expect(JSON.stringify(mixed?.payload)).toMatch(/ \u00B7 detected \d{4}-/);
+  });
+
+  it("fact labels never break inside (Teams sizes the label column to its longest word)", () => {
+    for (const alert of Object.values(ALERT_FIXTURES)) {
+      const card = renderAlertCard(alert, RENDER_CONTEXT);
+      const titles = JSON.stringify(card).match(/"title":"[^"]*"/g) ?? [];
+      const factTitles = titles.filter((t) => !t.startsWith('"title":"Open '));
+      for (const t of factTitles) expect(t).not.toMatch(/ /);
+    }
   });
 });
 
