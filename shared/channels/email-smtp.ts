@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
+import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { isEmailAddress } from "../config/email.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
@@ -88,7 +89,9 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
   readonly #recipients: readonly string[];
   readonly #password: Secret | undefined;
   readonly #user: string | undefined;
-  readonly #transport: ReturnType<typeof createTransport>;
+  readonly #transportOptions: SMTPTransport.Options;
+  /** nodemailer is imported on the first send: a process that never mails (every timer without SMTP) never loads it. */
+  #transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
   readonly #retryPolicy: RetryPolicy;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
@@ -111,7 +114,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     this.#password = options.auth?.password;
     this.#user = options.auth?.user;
     const timeoutInMs = options.timeoutInMs ?? DEFAULT_SMTP_TIMEOUT_IN_MS;
-    this.#transport = createTransport({
+    this.#transportOptions = {
       host: options.host,
       port: options.port,
       secure: options.secure,
@@ -126,7 +129,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       disableUrlAccess: true,
       logger: false,
       debug: false,
-    });
+    };
     this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
     this.#sleep = options.sleep ?? timerSleep;
     this.#now = options.now ?? Date.now;
@@ -144,7 +147,8 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       const info = await withRetry(
         async (attempt) => {
           attempts = attempt;
-          return await this.#transport.sendMail({
+          const transport = await this.#transportOnce();
+          return await transport.sendMail({
             from: this.#from,
             to: [...this.#recipients],
             subject: message.subject,
@@ -184,7 +188,12 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
 
   /** Releases pooled sockets (none are kept between sends; safe to call any time). */
   close(): void {
-    this.#transport.close();
+    void this.#transport?.then((transport) => transport.close());
+  }
+
+  #transportOnce(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
+    this.#transport ??= import("nodemailer").then(({ createTransport }) => createTransport(this.#transportOptions));
+    return this.#transport;
   }
 
   #describe(failure: SmtpFailure): string {

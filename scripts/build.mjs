@@ -1,0 +1,139 @@
+// Builds what every npm script runs, and only when a source changed since the
+// last build (type checking is `npm run typecheck`, part of `npm test`):
+//   dist/<same path>.js  every project module, transpiled one file at a time
+//                        (the local runner, the CLI commands, tests, chaos, bench);
+//   dist/bundle/         the function entries bundled with code splitting: what
+//                        package.json `main` names and `npm run package` ships.
+// Plain JavaScript on purpose: it runs before anything is compiled.
+//
+//   node scripts/build.mjs          rebuild if a source is newer than the last build
+//   node scripts/build.mjs --force  rebuild regardless (npm run build)
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+const STAMP = join(DIST, ".build-stamp");
+
+/** Folders whose TypeScript runs from dist/ (tsconfig.json's include, plus the bench). */
+const SOURCE_DIRS = ["functions", "shared", "cli", "test/simulator", "test/support", "test/chaos", "bench"];
+/** Files that change what is built without being modules of it. */
+const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs"];
+/** Vitest's own files are never run from dist/. */
+const NOT_BUILT = (path) => path.endsWith(".test.ts") || path === "test/support/global-setup.ts";
+
+/** Node 20 runs it locally, Node 22 in Azure. */
+const TARGET = "node20";
+
+/**
+ * Bundled entries are ES modules; CommonJS dependencies inside them call
+ * require(), which an ES module lacks: the banner gives them one. The worker
+ * provides @azure/functions-core at run time, so it stays a real require.
+ */
+const BUNDLE_BANNER = 'import { createRequire as __cbaCreateRequire } from "node:module"; const require = __cbaCreateRequire(import.meta.url);';
+
+/**
+ * What `npm ci --omit=dev` would not install stays out of the bundle: a
+ * dependency's optional require() of a package that only a devDependency brought
+ * in (follow-redirects → debug) is left to fail at run time, as it does in a
+ * production install, instead of shipping dev code.
+ */
+function devOnlyPackagesStayOut() {
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
+  const installedAt = (path) => /(node_modules\/(?:.*\/node_modules\/)?(?:@[^/]+\/)?[^/]+)\//.exec(path.split("\\").join("/"))?.[1];
+  return {
+    name: "dev-only-packages-stay-out",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === "resolving" || args.path.startsWith("node:")) return undefined;
+        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: "resolving" });
+        const at = resolved.path ? installedAt(relative(ROOT, resolved.path)) : undefined;
+        return at && lock.packages[at]?.dev === true ? { path: args.path, external: true } : undefined;
+      });
+    },
+  };
+}
+
+function walk(dir) {
+  const full = join(ROOT, dir);
+  if (!existsSync(full)) return [];
+  return readdirSync(full, { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return walk(path);
+    return entry.name.endsWith(".ts") && !NOT_BUILT(path) ? [path] : [];
+  });
+}
+
+export function buildSources() {
+  return SOURCE_DIRS.flatMap(walk).sort();
+}
+
+/** Why a rebuild is needed, or undefined when dist/ is current. */
+function staleReason(sources, fingerprint) {
+  if (!existsSync(STAMP)) return "no previous build";
+  const stamp = statSync(STAMP);
+  if (readFileSync(STAMP, "utf8") !== fingerprint) return "the set of source files changed";
+  const newer = [...sources, ...BUILD_INPUTS].filter((path) => existsSync(join(ROOT, path)) && statSync(join(ROOT, path)).mtimeMs > stamp.mtimeMs);
+  if (newer.length === 0) return undefined;
+  return newer.length === 1 ? `${newer[0]} changed` : `${newer[0]} and ${newer.length - 1} more changed`;
+}
+
+export async function build({ force = false, quiet = false } = {}) {
+  const sources = buildSources();
+  const fingerprint = createHash("sha256").update(sources.join("\n")).digest("hex");
+  const reason = force ? "npm run build" : staleReason(sources, fingerprint);
+  if (!reason) return false;
+  const entries = sources.filter((path) => path.startsWith("functions/"));
+  if (!quiet) {
+    process.stderr.write(
+      `build (${reason}): esbuild transpiles ${sources.length} TypeScript files into dist/ and bundles ${entries.length} function entries into dist/bundle/\n`,
+    );
+  }
+  // A removed source must not leave its old output behind (the local runner loads every dist/functions/*.js).
+  for (const dir of [...SOURCE_DIRS, "bundle"]) rmSync(join(DIST, dir), { recursive: true, force: true });
+  await Promise.all([
+    esbuild.build({
+      entryPoints: sources.map((path) => join(ROOT, path)),
+      outdir: DIST,
+      outbase: ROOT,
+      format: "esm",
+      platform: "node",
+      target: TARGET,
+      sourcemap: true,
+      logLevel: "warning",
+    }),
+    esbuild.build({
+      entryPoints: entries.map((path) => join(ROOT, path)),
+      outdir: join(DIST, "bundle"),
+      outbase: ROOT,
+      entryNames: "[dir]/[name]",
+      chunkNames: "chunks/[name]-[hash]",
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: TARGET,
+      minify: true,
+      // Stack traces name the TypeScript lines (with --enable-source-maps, which the
+      // deployment sets); the sources themselves are not shipped.
+      sourcemap: true,
+      sourcesContent: false,
+      external: ["@azure/functions-core"],
+      plugins: [devOnlyPackagesStayOut()],
+      banner: { js: BUNDLE_BANNER },
+      metafile: true,
+      legalComments: "none",
+      logLevel: "warning",
+    }).then((result) => writeFileSync(join(DIST, "bundle", "meta.json"), JSON.stringify(result.metafile))),
+  ]);
+  mkdirSync(DIST, { recursive: true });
+  writeFileSync(STAMP, fingerprint);
+  return true;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await build({ force: process.argv.includes("--force") });
+}
