@@ -40,6 +40,10 @@ param applicationSettings object
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Instances kept warm for the bot endpoint (function:messages); 0 = none. Billed while idle.')
+@minValue(0)
+param botAlwaysReadyInstances int = 0
+
 @description('Memory per instance in MB.')
 @allowed([
   512
@@ -99,6 +103,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // Timers need no warm instance; the bot's endpoint may (a Teams button waits for it).
+        alwaysReady: botAlwaysReadyInstances > 0 ? [
+          {
+            name: 'function:messages'
+            instanceCount: botAlwaysReadyInstances
+          }
+        ] : []
       }
       runtime: {
         name: 'node'
@@ -136,6 +147,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__clientId: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      // The package is bundled (npm run package): source maps turn its stack traces back into TypeScript lines.
+      NODE_OPTIONS: '--enable-source-maps'
     })
   }
 }
