@@ -6,8 +6,9 @@
 //                        package.json `main` names and `npm run package` ships.
 // Plain JavaScript on purpose: it runs before anything is compiled.
 //
-//   node scripts/build.mjs          rebuild if a source is newer than the last build
-//   node scripts/build.mjs --force  rebuild regardless (npm run build)
+//   node scripts/build.mjs           rebuild dist/ if a source is newer than its last build
+//   node scripts/build.mjs --bundle  the same, and dist/bundle/ too (npm run package, bench)
+//   node scripts/build.mjs --force   rebuild both regardless (npm run build)
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -16,7 +17,6 @@ import * as esbuild from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
-const STAMP = join(DIST, ".build-stamp");
 
 /** Folders whose TypeScript runs from dist/ (tsconfig.json's include, plus the bench). */
 const SOURCE_DIRS = ["functions", "shared", "cli", "test/simulator", "test/support", "test/chaos", "bench"];
@@ -71,30 +71,23 @@ export function buildSources() {
   return SOURCE_DIRS.flatMap(walk).sort();
 }
 
-/** Why a rebuild is needed, or undefined when dist/ is current. */
-function staleReason(sources, fingerprint) {
-  if (!existsSync(STAMP)) return "no previous build";
-  const stamp = statSync(STAMP);
-  if (readFileSync(STAMP, "utf8") !== fingerprint) return "the set of source files changed";
+/** Why `output` needs building, or undefined when it is current. */
+function staleReason(output, sources, fingerprint) {
+  if (!existsSync(output.stamp)) return "no previous build";
+  const stamp = statSync(output.stamp);
+  if (readFileSync(output.stamp, "utf8") !== fingerprint) return "the set of source files changed";
   const newer = [...sources, ...BUILD_INPUTS].filter((path) => existsSync(join(ROOT, path)) && statSync(join(ROOT, path)).mtimeMs > stamp.mtimeMs);
   if (newer.length === 0) return undefined;
   return newer.length === 1 ? `${newer[0]} changed` : `${newer[0]} and ${newer.length - 1} more changed`;
 }
 
-export async function build({ force = false, quiet = false } = {}) {
-  const sources = buildSources();
-  const fingerprint = createHash("sha256").update(sources.join("\n")).digest("hex");
-  const reason = force ? "npm run build" : staleReason(sources, fingerprint);
-  if (!reason) return false;
-  const entries = sources.filter((path) => path.startsWith("functions/"));
-  if (!quiet) {
-    process.stderr.write(
-      `build (${reason}): esbuild transpiles ${sources.length} TypeScript files into dist/ and bundles ${entries.length} function entries into dist/bundle/\n`,
-    );
-  }
+/** Every project module, one file each: what the CLI commands, tests, chaos and bench run. */
+const TRANSPILED = {
+  stamp: join(DIST, ".build-stamp"),
+  describe: (sources) => `transpiles ${sources.length} TypeScript files into dist/`,
   // A removed source must not leave its old output behind (the local runner loads every dist/functions/*.js).
-  for (const dir of [...SOURCE_DIRS, "bundle"]) rmSync(join(DIST, dir), { recursive: true, force: true });
-  await Promise.all([
+  clean: () => SOURCE_DIRS.forEach((dir) => rmSync(join(DIST, dir), { recursive: true, force: true })),
+  run: (sources) =>
     esbuild.build({
       entryPoints: sources.map((path) => join(ROOT, path)),
       outdir: DIST,
@@ -105,8 +98,16 @@ export async function build({ force = false, quiet = false } = {}) {
       sourcemap: true,
       logLevel: "warning",
     }),
-    esbuild.build({
-      entryPoints: entries.map((path) => join(ROOT, path)),
+};
+
+/** The function entries bundled with code splitting: what package.json `main` names and `npm run package` ships. */
+const BUNDLED = {
+  stamp: join(DIST, "bundle", ".build-stamp"),
+  describe: (sources) => `bundles ${sources.filter((path) => path.startsWith("functions/")).length} function entries into dist/bundle/`,
+  clean: () => rmSync(join(DIST, "bundle"), { recursive: true, force: true }),
+  run: async (sources) => {
+    const result = await esbuild.build({
+      entryPoints: sources.filter((path) => path.startsWith("functions/")).map((path) => join(ROOT, path)),
       outdir: join(DIST, "bundle"),
       outbase: ROOT,
       entryNames: "[dir]/[name]",
@@ -127,13 +128,34 @@ export async function build({ force = false, quiet = false } = {}) {
       metafile: true,
       legalComments: "none",
       logLevel: "warning",
-    }).then((result) => writeFileSync(join(DIST, "bundle", "meta.json"), JSON.stringify(result.metafile))),
-  ]);
-  mkdirSync(DIST, { recursive: true });
-  writeFileSync(STAMP, fingerprint);
+    });
+    writeFileSync(join(DIST, "bundle", "meta.json"), JSON.stringify(result.metafile));
+  },
+};
+
+/**
+ * Builds what is out of date: the per-file output always, the bundle when asked
+ * for (`bundle`). Prints one line when it builds; nothing when all is current.
+ */
+export async function build({ force = false, bundle = false } = {}) {
+  const sources = buildSources();
+  const fingerprint = createHash("sha256").update(sources.join("\n")).digest("hex");
+  const due = [TRANSPILED, ...(bundle ? [BUNDLED] : [])]
+    .map((output) => ({ output, reason: force ? "npm run build" : staleReason(output, sources, fingerprint) }))
+    .filter((d) => d.reason !== undefined);
+  if (due.length === 0) return false;
+  process.stderr.write(`build (${due[0].reason}): esbuild ${due.map((d) => d.output.describe(sources)).join(" and ")}\n`);
+  await Promise.all(
+    due.map(async ({ output }) => {
+      output.clean();
+      await output.run(sources);
+      mkdirSync(dirname(output.stamp), { recursive: true });
+      writeFileSync(output.stamp, fingerprint);
+    }),
+  );
   return true;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await build({ force: process.argv.includes("--force") });
+  await build({ force: process.argv.includes("--force"), bundle: process.argv.includes("--bundle") || process.argv.includes("--force") });
 }
