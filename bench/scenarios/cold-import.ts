@@ -49,7 +49,7 @@ export async function coldImports(projectRoot: string): Promise<ScenarioResult> 
   const targets = [
     { metric: `import ${SDKS.join(" + ")}`, specifiers: SDKS },
     { metric: `import the ${bundled.length} bundled entries (dist/bundle, deployed)`, specifiers: bundled, measuredAgainstSdks: true },
-    { metric: `import the ${perFile.length} per-file entries (dist/functions, local runner)`, specifiers: perFile, measuredAgainstSdks: true },
+    { metric: `import the ${perFile.length} per-file entries (dist/functions, local runner)`, specifiers: perFile, measuredAgainstSdks: false },
   ];
   // One unmeasured round fills the file cache ("cold" means a fresh process, not a cold disk); then rounds
   // go through every target in turn, so a change in the machine's load touches all of them alike. One
@@ -67,7 +67,8 @@ export async function coldImports(projectRoot: string): Promise<ScenarioResult> 
     metric: target.metric,
     measured: medians[i] as number,
     unit: "ms",
-    ...(target.measuredAgainstSdks ? { minimum: sdks * TARGET_RATIO, derivation: `${TARGET_RATIO}× the three SDKs (the target)` } : {}),
+    // Not a minimum but the reference the ratio is read against: the target is a ratio of at most TARGET_RATIO.
+    ...(target.measuredAgainstSdks ? { minimum: sdks, derivation: `the three SDKs alone (target ≤ ${TARGET_RATIO.toFixed(2)}x)` } : {}),
   }));
 
   const zip = join(projectRoot, "dist", "package.zip");
@@ -77,7 +78,7 @@ export async function coldImports(projectRoot: string): Promise<ScenarioResult> 
   ];
   if (existsSync(zip)) {
     const budget = 15 * 1024 * 1024;
-    rows.push({ metric: "deployment package (dist/package.zip)", measured: statSync(zip).size, unit: "bytes", minimum: budget, derivation: "the 15 MB budget" });
+    rows.push({ metric: "deployment package (dist/package.zip)", measured: statSync(zip).size, unit: "bytes", minimum: budget, derivation: "the 15 MB budget (target ≤ 1.00x)" });
   } else {
     notes.push("dist/package.zip was not found: run `npm run package` before the bench to measure the deployment package.");
   }
@@ -90,7 +91,7 @@ export async function coldImports(projectRoot: string): Promise<ScenarioResult> 
       `each set of modules is imported in a fresh \`node --input-type=module -e\` process, timed with performance.now() around`,
       `the dynamic imports; the median of ${RUNS} runs, taken in rounds over all targets after one unmeasured round that fills the`,
       `file cache. The reference is importing ${SDKS.join(", ")} together, the SDKs the app is built on: the bundled entries`,
-      `(esbuild, code splitting; scripts/build.mjs) are held to ${TARGET_RATIO}× of it. The bot SDK, the telemetry exporter,`,
+      `(esbuild, code splitting; scripts/build.mjs) are held to ${TARGET_RATIO}× of it: the "Minimum" column holds the SDK import, so the ratio is the one to read. The bot SDK, the telemetry exporter,`,
       `@azure/identity, nodemailer and node-forge are chunks of their own, loaded on first use only, so a timer invocation never`,
       `loads them (test/infra/package.test.ts checks this on the bundle's metafile). Settings are read, and the Table and`,
       `AvePoint clients built, on the first invocation, not at import. The package size is that of \`dist/package.zip\` as`,
