@@ -9,8 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PACKAGE_BUDGET_BYTES } from "../../cli/package.js";
+import { AvePointSimulator } from "../simulator/index.js";
+import { startRecordingReceiver } from "../support/recording-receiver.js";
 import { unzip } from "../support/unzip.js";
 import { REPO_ROOT } from "./bicep-tree.js";
 
@@ -148,5 +151,67 @@ describe("npm run package", () => {
     const { stdout: stack } = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", program], { cwd: extracted, env: { PATH: process.env["PATH"] ?? "" } });
     expect(stack).toContain("ConfigError");
     expect(stack).toMatch(/shared\/config\/[a-z-]+\.ts:\d+:\d+/);
+  });
+
+  describe("runs a jobs cycle from the package alone, as the Functions worker would", () => {
+    let simulator: AvePointSimulator;
+    let receiver: Awaited<ReturnType<typeof startRecordingReceiver>>;
+    beforeAll(async () => {
+      simulator = await AvePointSimulator.start({ clientId: "package-client", clientSecret: "package-secret-value" });
+      receiver = await startRecordingReceiver();
+    });
+    afterAll(async () => {
+      await simulator.stop();
+      await receiver.stop();
+    });
+
+    it("reads the simulator, keeps the ledger in Azurite and delivers the failed job once", async () => {
+      simulator.tenant.addJob({ id: "IB-PACKAGE-1", state: "Failed", startTime: new Date(Date.now() - 3_600_000), finishTime: new Date(Date.now() - 1_800_000), objectType: 1 });
+      const entry = projectJson.main.replace("*", "jobsMonitor");
+      const program = [
+        `const { jobsMonitor } = await import(new URL(${JSON.stringify(entry)}, "file://" + process.cwd() + "/").href);`,
+        `const sink = { log() {}, info() {}, debug() {}, trace() {}, warn: (...a) => console.error(...a), error: (...a) => console.error(...a), invocationId: "1", functionName: "jobsMonitor" };`,
+        `const summary = await jobsMonitor({ isPastDue: false }, sink);`,
+        `process.stdout.write(JSON.stringify({ ok: summary.ok, delivered: summary.delivery.delivered }));`,
+        `process.exit(0);`,
+      ].join("\n");
+      const env = {
+        PATH: process.env["PATH"] ?? "",
+        AVEPOINT_CLIENT_ID: "package-client",
+        AVEPOINT_CLIENT_SECRET: "package-secret-value",
+        AVEPOINT_API_URL: simulator.url,
+        AVEPOINT_TOKEN_URL: simulator.tokenUrl,
+        ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+        ALERTS_TABLE_PREFIX: `pkg${randomBytes(4).toString("hex")}`,
+        TEAMS_WEBHOOK_URL: receiver.url,
+        ALERT_TENANT_NAME: "Contoso",
+      };
+      const { stdout: out, stderr } = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", program], { cwd: extracted, env });
+      expect(JSON.parse(out), stderr).toEqual({ ok: true, delivered: 1 });
+      expect(receiver.requests.filter((r) => r.rawBody.includes("IB-PACKAGE-1"))).toHaveLength(1);
+    });
+    it("loads the bot SDK chunk on the first Bot Framework call and refuses an unsigned activity with 401", async () => {
+      const entry = projectJson.main.replace("*", "messages");
+      const activity = { type: "message", id: "1", text: "hello", channelId: "msteams", serviceUrl: "http://127.0.0.1:9/", from: { id: "29:mallory" }, recipient: { id: "28:bot" }, conversation: { id: "a:1" } };
+      const program = [
+        `const { messages } = await import(new URL(${JSON.stringify(entry)}, "file://" + process.cwd() + "/").href);`,
+        `const sink = { log() {}, info() {}, debug() {}, trace() {}, warn() {}, error: (...a) => console.error(...a), invocationId: "1", functionName: "messages" };`,
+        `const request = new Request("https://func.example/api/messages", { method: "POST", headers: { "content-type": "application/json" }, body: ${JSON.stringify(JSON.stringify(activity))} });`,
+        `const response = await messages(request, sink);`,
+        `process.stdout.write(String(response.status));`,
+        `process.exit(0);`,
+      ].join("\n");
+      const env = {
+        PATH: process.env["PATH"] ?? "",
+        AVEPOINT_CLIENT_ID: "package-client",
+        AVEPOINT_CLIENT_SECRET: "package-secret-value",
+        ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+        ALERTS_TABLE_PREFIX: `pkgbot${randomBytes(4).toString("hex")}`,
+        TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
+        TEAMS_BOT_APP_PASSWORD: "bot-password-never-shown",
+      };
+      const { stdout: status, stderr } = await run(process.execPath, ["--input-type=module", "-e", program], { cwd: extracted, env });
+      expect(status, stderr).toBe("401");
+    });
   });
 });
