@@ -21,6 +21,11 @@ import { processIo, runAsScript, type OperatorIo } from "./operator-io.js";
 export const PACKAGE_BUDGET_BYTES = 15 * 1024 * 1024;
 /** Where the build leaves the bundle, relative to the project root (and inside the package). */
 export const BUNDLE_DIR = "dist/bundle";
+/**
+ * A routing file at the project root ships with the package, at the same place:
+ * in Azure it is /home/site/wwwroot/<name> (README, "Routing": ALERT_ROUTES_FILE).
+ */
+export const ROUTING_FILES = ["routes.yaml", "routes.yml", "routes.json"];
 /** Written by the build for tests and tooling; describes the bundle, is not part of it. */
 const BUILD_ONLY = new Set(["meta.json"]);
 
@@ -55,6 +60,7 @@ export function packageFiles(projectRoot: string): { name: string; data: Buffer 
   return [
     { name: "host.json", data: readFileSync(join(projectRoot, "host.json")) },
     { name: "package.json", data: Buffer.from(`${JSON.stringify(deployPackageJson(project), null, 2)}\n`) },
+    ...ROUTING_FILES.filter((name) => existsSync(join(projectRoot, name))).map((name) => ({ name, data: readFileSync(join(projectRoot, name)) })),
     ...filesUnder(projectRoot, BUNDLE_DIR)
       .sort()
       .map((name) => ({ name, data: readFileSync(join(projectRoot, name)) })),
@@ -79,9 +85,10 @@ export async function main(_argv: string[], projectRoot = join(dirname(fileURLTo
   const entries = files.filter((f) => /^dist\/bundle\/functions\/[^/]+\.js$/.test(f.name)).length;
   const unpacked = files.reduce((sum, f) => sum + f.data.length, 0);
   const within = archive.length <= PACKAGE_BUDGET_BYTES;
+  const routing = files.filter((f) => ROUTING_FILES.includes(f.name)).map((f) => f.name);
   io.stdout(
     `dist/package.zip: ${formatMegabytes(archive.length)} zipped (budget ${formatMegabytes(PACKAGE_BUDGET_BYTES)}), ` +
-      `${files.length} files, ${formatMegabytes(unpacked)} unpacked, ${entries} function entries; the same files are in dist/package/\n`,
+      `${files.length} files, ${formatMegabytes(unpacked)} unpacked, ${entries} function entries${routing.length > 0 ? `, the routing file ${routing.join(", ")}` : ""}; the same files are in dist/package/\n`,
   );
   if (!within) io.stderr(`the package is over its ${formatMegabytes(PACKAGE_BUDGET_BYTES)} budget: something heavy is bundled eagerly or a devDependency got in\n`);
   return within ? 0 : 1;

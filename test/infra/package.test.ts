@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PACKAGE_BUDGET_BYTES } from "../../cli/package.js";
+import { PACKAGE_BUDGET_BYTES, packageFiles } from "../../cli/package.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver } from "../support/recording-receiver.js";
 import { unzip } from "../support/unzip.js";
@@ -213,5 +213,19 @@ describe("npm run package", () => {
       const { stdout: status, stderr } = await run(process.execPath, ["--input-type=module", "-e", program], { cwd: extracted, env });
       expect(status, stderr).toBe("401");
     });
+  });
+});
+
+describe("the package's files", () => {
+  it("include a routing file kept at the project root, where ALERT_ROUTES_FILE finds it in Azure (/home/site/wwwroot)", () => {
+    const root = mkdtempSync(join(tmpdir(), "cba-project-"));
+    mkdirSync(join(root, "dist", "bundle", "functions"), { recursive: true });
+    writeFileSync(join(root, "dist", "bundle", "functions", "jobsMonitor.js"), "export {};\n");
+    writeFileSync(join(root, "dist", "bundle", "meta.json"), "{}");
+    writeFileSync(join(root, "host.json"), "{}");
+    writeFileSync(join(root, "package.json"), JSON.stringify({ name: "x", version: "1.0.0", type: "module", main: "dist/bundle/functions/*.js", devDependencies: { vitest: "1" } }));
+    expect(packageFiles(root).map((f) => f.name)).toEqual(["host.json", "package.json", "dist/bundle/functions/jobsMonitor.js"]);
+    writeFileSync(join(root, "routes.yaml"), "receivers: []\n");
+    expect(packageFiles(root).map((f) => f.name)).toEqual(["host.json", "package.json", "routes.yaml", "dist/bundle/functions/jobsMonitor.js"]);
   });
 });
