@@ -85,8 +85,17 @@ function staleReason(output, sources, fingerprint) {
 const TRANSPILED = {
   stamp: join(DIST, ".build-stamp"),
   describe: (sources) => `transpiles ${sources.length} TypeScript files into dist/`,
-  // A removed source must not leave its old output behind (the local runner loads every dist/functions/*.js).
-  clean: () => SOURCE_DIRS.forEach((dir) => rmSync(join(DIST, dir), { recursive: true, force: true })),
+  // After the build: a removed source must not leave its old output behind (the local runner loads every
+  // dist/functions/*.js). Current files are overwritten in place, so a command running meanwhile never finds one missing.
+  clean: (sources) => {
+    const current = new Set(sources.flatMap((path) => [path.replace(/\.ts$/, ".js"), path.replace(/\.ts$/, ".js.map")]));
+    for (const dir of SOURCE_DIRS) {
+      for (const file of existsSync(join(DIST, dir)) ? readdirSync(join(DIST, dir), { recursive: true }) : []) {
+        const path = `${dir}/${String(file).split("\\").join("/")}`;
+        if (/\.js(\.map)?$/.test(path) && !current.has(path)) rmSync(join(DIST, path), { force: true });
+      }
+    }
+  },
   run: (sources) =>
     esbuild.build({
       entryPoints: sources.map((path) => join(ROOT, path)),
@@ -104,7 +113,8 @@ const TRANSPILED = {
 const BUNDLED = {
   stamp: join(DIST, "bundle", ".build-stamp"),
   describe: (sources) => `bundles ${sources.filter((path) => path.startsWith("functions/")).length} function entries into dist/bundle/`,
-  clean: () => rmSync(join(DIST, "bundle"), { recursive: true, force: true }),
+  // Chunk names carry content hashes, so old ones are removed first; the bundle is built only by package and bench.
+  cleanFirst: () => rmSync(join(DIST, "bundle"), { recursive: true, force: true }),
   run: async (sources) => {
     const result = await esbuild.build({
       entryPoints: sources.filter((path) => path.startsWith("functions/")).map((path) => join(ROOT, path)),
@@ -147,8 +157,9 @@ export async function build({ force = false, bundle = false } = {}) {
   process.stderr.write(`build (${due[0].reason}): esbuild ${due.map((d) => d.output.describe(sources)).join(" and ")}\n`);
   await Promise.all(
     due.map(async ({ output }) => {
-      output.clean();
+      output.cleanFirst?.();
       await output.run(sources);
+      output.clean?.(sources);
       mkdirSync(dirname(output.stamp), { recursive: true });
       writeFileSync(output.stamp, fingerprint);
     }),
