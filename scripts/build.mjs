@@ -13,7 +13,6 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
@@ -57,6 +56,9 @@ function devOnlyPackagesStayOut() {
   };
 }
 
+/** Loaded only when something is built: the up-to-date check is most runs, and should cost nothing. */
+const esbuild = () => import("esbuild");
+
 function walk(dir) {
   const full = join(ROOT, dir);
   if (!existsSync(full)) return [];
@@ -96,8 +98,8 @@ const TRANSPILED = {
       }
     }
   },
-  run: (sources) =>
-    esbuild.build({
+  run: async (sources) =>
+    (await esbuild()).build({
       entryPoints: sources.map((path) => join(ROOT, path)),
       outdir: DIST,
       outbase: ROOT,
@@ -116,7 +118,7 @@ const BUNDLED = {
   // Chunk names carry content hashes, so old ones are removed first; the bundle is built only by package and bench.
   cleanFirst: () => rmSync(join(DIST, "bundle"), { recursive: true, force: true }),
   run: async (sources) => {
-    const result = await esbuild.build({
+    const result = await (await esbuild()).build({
       entryPoints: sources.filter((path) => path.startsWith("functions/")).map((path) => join(ROOT, path)),
       outdir: join(DIST, "bundle"),
       outbase: ROOT,
