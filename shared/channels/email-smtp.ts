@@ -188,7 +188,8 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
 
   /** Releases pooled sockets (none are kept between sends; safe to call any time). */
   close(): void {
-    void this.#transport?.then((transport) => transport.close());
+    // A transport that never loaded has nothing to close (and its failure was reported by the send).
+    void this.#transport?.then((transport) => transport.close(), () => undefined);
   }
 
   #transportOnce(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
