@@ -5,9 +5,9 @@
  * where no npm install happens).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -77,6 +77,14 @@ describe("npm run package", () => {
     expect(pkg).toMatchObject({ type: "module", main: projectJson.main });
     for (const key of ["dependencies", "devDependencies", "scripts", "overrides"]) expect(pkg, key).not.toHaveProperty(key);
     expect([...files.keys()].filter((name) => name.includes("node_modules/"))).toEqual([]);
+  });
+
+  it("stages the same files in dist/package/, the folder azd and Core Tools publish", () => {
+    for (const [name, data] of files) expect(readFileSync(join(REPO_ROOT, "dist", "package", name)).equals(data), name).toBe(true);
+    const staged = readdirSync(join(REPO_ROOT, "dist", "package"), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(join(REPO_ROOT, "dist", "package"), join(entry.parentPath, entry.name)).split(sep).join("/"));
+    expect(staged.sort()).toEqual([...files.keys()].sort());
   });
 
   it("registers, from the package alone, every function the sources register", async () => {
