@@ -2,7 +2,7 @@
  * How long the first button press after idle takes to answer, locally
  * (Teams waits about 5 s for an invoke's answer):
  *
- *   npm run build --silent && npx tsc -p tsconfig.bench.json && node dist/bench/first-press.js [runs]
+ *   npm run build --silent && node dist/bench/first-press.js [runs]
  *
  * The parent plays the timer function: Azurite, the fake Bot Connector, the
  * app installed in a channel and one alert card posted. Each run then starts

@@ -26,4 +26,7 @@ export const http = {
   options: { methods: ["POST"], authLevel: "anonymous", route: "messages", handler: messages } satisfies HttpFunctionOptions,
 };
 
-app.http(http.name, http.options);
+// Registered only where a bot is configured: without one, an anonymous endpoint
+// would only answer 404 to whoever finds it. App settings are environment
+// variables before the host imports this file.
+if (process.env["TEAMS_BOT_APP_ID"]?.trim()) app.http(http.name, http.options);

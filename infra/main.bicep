@@ -12,7 +12,7 @@ targetScope = 'resourceGroup'
 @maxLength(64)
 param environmentName string
 
-@description('Azure region for all resources. It must offer the Flex Consumption plan.')
+@description('Azure region for all resources. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations` lists them (README, "Deploy to Azure").')
 @minLength(1)
 @metadata({
   azd: {
@@ -21,7 +21,7 @@ param environmentName string
 })
 param location string
 
-@description('Short prefix of resource names: 2-9 lowercase letters or digits.')
+@description('Short prefix of resource names: 2-9 lowercase letters or digits (checked below: it is part of the storage account name).')
 @minLength(2)
 @maxLength(9)
 param namePrefix string = 'cba'
@@ -238,6 +238,9 @@ param heartbeatUrl string = ''
 @description('Teams Workflows webhook URL (a bearer credential). Optional: leave empty and store it in Key Vault after deployment.')
 param teamsWebhookUrl string = ''
 
+@description('Alert through a Teams Workflows webhook (TEAMS_WEBHOOK_URL, read from the Key Vault secret teams-webhook-url). Default: on unless email (emailTo) or the bot (deployBot) is set up. Off: the setting is not emitted, so an email-only or bot-only app never reads a missing secret.')
+param teamsWorkflows bool = empty(emailTo) && !deployBot
+
 @description('Prefix of the alert ledger\'s table names (ALERTS_TABLE_PREFIX): letters and digits, starting with a letter.')
 @minLength(1)
 @maxLength(30)
@@ -280,14 +283,14 @@ param instanceMemoryMB int = 2048
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('Days a deleted Key Vault (and its name) is kept before it can be purged; purge protection is on.')
+@description('Days a deleted Key Vault (and its name) is kept before it can be purged; purge protection is on. Fixed when the vault is created: changing it later fails the redeployment.')
 @minValue(7)
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
-// ---------------------------------------------------------------- optional, for later releases (off by default)
+// ---------------------------------------------------------------- optional parts (off by default)
 
-@description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot. Needs a release that has the bot endpoint.')
+@description('Deploy an Azure Bot (Teams channel) for the interactive Teams bot (Acknowledge / Snooze); the app then registers its /api/messages endpoint.')
 param deployBot bool = false
 
 @description('With deployBot: keep one instance of the bot endpoint ready (Flex Consumption always-ready, billed while ready), so the first button press after idle is answered within the ~5 s Teams waits.')
@@ -359,7 +362,18 @@ param alertRoutes string = ''
 // ---------------------------------------------------------------- names
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
-var prefix = toLower(namePrefix)
+
+// ARM has no pattern check for parameters, and a bad character surfaces only as
+// a storage or table naming error half-way through. fail() stops the deployment
+// first, with the rule.
+func onlyCharactersOf(value string, allowed string) bool => empty(filter(range(0, length(value)), i => !contains(allowed, substring(value, i, 1))))
+var lowercaseLettersAndDigits = 'abcdefghijklmnopqrstuvwxyz0123456789'
+var prefix = onlyCharactersOf(toLower(namePrefix), lowercaseLettersAndDigits)
+  ? toLower(namePrefix)
+  : fail('namePrefix must be 2-9 lowercase letters or digits (it is part of the storage account name).')
+var tablePrefix = onlyCharactersOf(toLower(alertsTablePrefix), lowercaseLettersAndDigits) && !contains('0123456789', substring(alertsTablePrefix, 0, 1))
+  ? alertsTablePrefix
+  : fail('alertsTablePrefix must be letters and digits, starting with a letter (Table Storage table names).')
 var allTags = union(tags, { 'azd-env-name': environmentName, application: 'cloud-backup-alerts' })
 var azdServiceName = 'monitor'
 // Function names as registered in functions/ (the heartbeat alert queries them).
@@ -378,8 +392,8 @@ var names = {
 
 // The ledger's tables (shared/ledger): declared here so they exist before the first run.
 var ledgerTableNames = [
-  '${alertsTablePrefix}alerts'
-  '${alertsTablePrefix}checkpoints'
+  '${tablePrefix}alerts'
+  '${tablePrefix}checkpoints'
 ]
 
 // ---------------------------------------------------------------- modules
@@ -440,7 +454,7 @@ module keyVault 'modules/keyvault.bicep' = {
 func keyVaultReference(secretUri string) string => '@Microsoft.KeyVault(SecretUri=${secretUri})'
 
 // Every setting in shared/config/catalog.ts whose scope is 'infra' appears here
-// (test/infra/settings.test.ts checks it). An empty value counts as unset, so
+// (test/infra/app-settings.test.ts checks it). An empty value counts as unset, so
 // the app applies its own default. Secrets are Key Vault references only.
 var applicationSettings = {
   AVEPOINT_CLIENT_ID: avepointClientId
@@ -479,7 +493,7 @@ var applicationSettings = {
   CREDENTIAL_WARN_DAYS: string(credentialWarnDays)
   AVEPOINT_CLIENT_SECRET_EXPIRES: avepointCredentialType == 'secret' ? avepointClientCredentialExpires : ''
   HEARTBEAT_URL: enableHeartbeat ? keyVaultReference(keyVault.outputs.secretUris.heartbeatUrl) : ''
-  TEAMS_WEBHOOK_URL: keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl)
+  TEAMS_WEBHOOK_URL: teamsWorkflows ? keyVaultReference(keyVault.outputs.secretUris.teamsWebhookUrl) : ''
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
   EMAIL_TO: emailTo
   EMAIL_FROM: emailFrom
@@ -543,6 +557,7 @@ module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
     namePrefix: prefix
+    resourceToken: resourceToken
     location: location
     tags: allTags
     applicationInsightsId: monitoring.outputs.applicationInsightsId

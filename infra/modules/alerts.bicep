@@ -5,6 +5,9 @@
 @description('Prefix for the alert resource names.')
 param namePrefix string
 
+@description('The deployment\'s unique suffix (as in every other resource name): a second environment in the same resource group gets its own rules instead of taking over these.')
+param resourceToken string
+
 @description('Region of the Application Insights component (log alert rules live beside their scope).')
 param location string
 
@@ -33,7 +36,7 @@ param jobsFunctionName string
 param heartbeatWindow string
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
-  name: 'ag-${namePrefix}-monitor'
+  name: 'ag-${namePrefix}-${resourceToken}-monitor'
   location: 'global'
   tags: tags
   properties: {
@@ -54,7 +57,7 @@ var actionGroupIds = empty(alertEmail) ? [] : [actionGroup.id]
 // Any failed function execution (an exception escaping a handler). Stateful:
 // one email when it starts failing, one when it recovers.
 resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
-  name: 'alert-${namePrefix}-function-failures'
+  name: 'alert-${namePrefix}-${resourceToken}-function-failures'
   location: location
   tags: tags
   properties: {
@@ -93,7 +96,7 @@ resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = 
 // Key Vault reference that does not resolve). host.json keeps request telemetry
 // out of sampling, so a missing row means a missing run.
 resource missedHeartbeat 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
-  name: 'alert-${namePrefix}-missed-heartbeat'
+  name: 'alert-${namePrefix}-${resourceToken}-missed-heartbeat'
   location: location
   tags: tags
   properties: {

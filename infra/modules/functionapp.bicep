@@ -147,6 +147,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__clientId: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      // The package is bundled (npm run package): source maps turn its stack traces back into TypeScript lines.
+      NODE_OPTIONS: '--enable-source-maps'
     })
   }
 }

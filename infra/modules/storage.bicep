@@ -16,7 +16,7 @@ param tags object
 @description('Blob container that holds the deployment package (Flex Consumption reads the app from here).')
 param deploymentContainerName string
 
-@description('Tables of the alert ledger, created up front so the app needs no table-create rights at run time.')
+@description('Tables of the alert ledger, created up front so they exist before the first run. The app still creates its tables if missing (the bot\'s on first use), which Table Data Contributor allows.')
 param tableNames array
 
 @description('Principal id of the function app\'s managed identity.')
@@ -25,7 +25,7 @@ param appPrincipalId string
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host: timer leases and the deployment package
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // host: queue-based fan-out (see README.md, "Deploy to Azure")
+  // No Storage Queue role: timers and HTTP triggers need none (the host uses blob leases); add it with a queue trigger.
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // the alert ledger and checkpoints
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, X509Certificate, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import forge from "node-forge";
+import type forge from "node-forge";
 import type { AvePointCredential } from "../config/settings.js";
 import type { Secret } from "../security/secret.js";
 import { AvePointCertificateError } from "./errors.js";
@@ -135,8 +135,12 @@ export function certificateFromPem(pem: string, password: Secret | undefined, or
   );
 }
 
-/** A PKCS#12 (PFX) file, password-protected or not. node:crypto cannot read PKCS#12, so node-forge unpacks it. */
-export function certificateFromPfx(bytes: Buffer, password: Secret | undefined, origin: string): ClientCertificate {
+/**
+ * A PKCS#12 (PFX) file, password-protected or not. node:crypto cannot read PKCS#12, so node-forge unpacks it;
+ * it is imported here, so only a deployment that uses a PFX file loads it.
+ */
+export async function certificateFromPfx(bytes: Buffer, password: Secret | undefined, origin: string): Promise<ClientCertificate> {
+  const { default: forge } = await import("node-forge");
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
@@ -160,20 +164,20 @@ export function certificateFromPfx(bytes: Buffer, password: Secret | undefined, 
   try {
     key = keyBag.key
       ? createPrivateKey({ key: forge.pki.privateKeyToPem(keyBag.key), format: "pem" })
-      : createPrivateKey({ key: derBytes(keyBag.asn1), format: "der", type: "pkcs8" });
+      : createPrivateKey({ key: derBytes(forge, keyBag.asn1), format: "der", type: "pkcs8" });
   } catch {
     throw new AvePointCertificateError(`cannot read the private key in ${origin}`);
   }
   const certificates = certBags.flatMap((bag) => {
-    if (bag.cert) return [derBytes(forge.pki.certificateToAsn1(bag.cert))];
-    if (bag.asn1) return [derBytes(bag.asn1)];
+    if (bag.cert) return [derBytes(forge, forge.pki.certificateToAsn1(bag.cert))];
+    if (bag.asn1) return [derBytes(forge, bag.asn1)];
     return [];
   });
   if (certificates.length === 0) throw new AvePointCertificateError(`${origin} holds no certificate`);
   return pickCertificateForKey(certificates, key, origin);
 }
 
-function derBytes(asn1: forge.asn1.Asn1 | undefined): Buffer {
+function derBytes(forge: typeof import("node-forge"), asn1: forge.asn1.Asn1 | undefined): Buffer {
   if (!asn1) throw new AvePointCertificateError("empty PKCS#12 bag");
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary");
 }

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
+import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { isEmailAddress } from "../config/email.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
@@ -94,8 +95,10 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
   readonly #recipients: readonly string[];
   readonly #password: Secret | undefined;
   readonly #user: string | undefined;
-  readonly #oauth2: boolean;
-  readonly #transport: ReturnType<typeof createTransport>;
+  readonly #oauth2: SmtpMailChannelOptions["oauth2"];
+  readonly #transportOptions: SMTPTransport.Options;
+  /** nodemailer is imported on the first send: a process that never mails (every timer without SMTP) never loads it. */
+  #transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
   readonly #retryPolicy: RetryPolicy;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
@@ -116,10 +119,10 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     this.#from = options.from;
     this.#recipients = [...options.recipients];
     this.#password = options.auth?.password;
-    this.#oauth2 = options.oauth2 !== undefined;
+    this.#oauth2 = options.oauth2;
     this.#user = options.auth?.user ?? options.oauth2?.user;
     const timeoutInMs = options.timeoutInMs ?? DEFAULT_SMTP_TIMEOUT_IN_MS;
-    this.#transport = createTransport({
+    this.#transportOptions = {
       host: options.host,
       port: options.port,
       secure: options.secure,
@@ -135,17 +138,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       disableUrlAccess: true,
       logger: false,
       debug: false,
-    });
-    const oauth2 = options.oauth2;
-    if (oauth2) {
-      // nodemailer asks this callback whenever it needs a token; it never sees the credential itself.
-      this.#transport.set("oauth2_provision_cb", (_user: string, _renew: boolean, done: (error: Error | null, accessToken?: string) => void) => {
-        oauth2.token().then(
-          (token) => done(null, token),
-          (error: unknown) => done(Object.assign(new Error(`no access token for SMTP XOAUTH2: ${error instanceof Error ? error.message : String(error)}`), { code: "EAUTH" })),
-        );
-      });
-    }
+    };
     this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
     this.#sleep = options.sleep ?? timerSleep;
     this.#now = options.now ?? Date.now;
@@ -163,7 +156,8 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       const info = await withRetry(
         async (attempt) => {
           attempts = attempt;
-          return await this.#transport.sendMail({
+          const transport = await this.#transportOnce();
+          return await transport.sendMail({
             from: this.#from,
             to: [...this.#recipients],
             subject: message.subject,
@@ -203,7 +197,26 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
 
   /** Releases pooled sockets (none are kept between sends; safe to call any time). */
   close(): void {
-    this.#transport.close();
+    // A transport that never loaded has nothing to close (and its failure was reported by the send).
+    void this.#transport?.then((transport) => transport.close(), () => undefined);
+  }
+
+  #transportOnce(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
+    this.#transport ??= import("nodemailer").then(({ createTransport }) => {
+      const transport = createTransport(this.#transportOptions);
+      const oauth2 = this.#oauth2;
+      if (oauth2) {
+        // nodemailer asks this callback whenever it needs a token; it never sees the credential itself.
+        transport.set("oauth2_provision_cb", (_user: string, _renew: boolean, done: (error: Error | null, accessToken?: string) => void) => {
+          oauth2.token().then(
+            (token) => done(null, token),
+            (error: unknown) => done(Object.assign(new Error(`no access token for SMTP XOAUTH2: ${error instanceof Error ? error.message : String(error)}`), { code: "EAUTH" })),
+          );
+        });
+      }
+      return transport;
+    });
+    return this.#transport;
   }
 
   #describe(failure: SmtpFailure): string {
@@ -220,7 +233,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     switch (failure.code) {
       case "EAUTH":
         return new DeliveryError(
-          `${receiver} refused the login of user "${this.#user ?? ""}" (${what}). ${this.#oauth2 ? "With SMTP_AUTH=oauth2: check the app's credential, its SMTP.SendAsApp permission and its Exchange mailbox permission on SMTP_USER." : "Check SMTP_USER and SMTP_PASSWORD, and that the account may send through this server (SMTP AUTH enabled)."}`,
+          `${receiver} refused the login of user "${this.#user ?? ""}" (${what}). ${this.#oauth2 !== undefined ? "With SMTP_AUTH=oauth2: check the app's credential, its SMTP.SendAsApp permission and its Exchange mailbox permission on SMTP_USER." : "Check SMTP_USER and SMTP_PASSWORD, and that the account may send through this server (SMTP AUTH enabled)."}`,
           options,
         );
       case "ENOAUTH":

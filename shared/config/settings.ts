@@ -239,14 +239,28 @@ export interface ParseOptions {
   requireAvePoint?: boolean;
 }
 
+const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
+const UNRESOLVED_REFERENCE =
+  "Key Vault reference not resolved: the secret it names does not exist or the app's identity cannot read it " +
+  "(the deployment grants Key Vault Secrets User). Create the secret (README, \"After the first deployment\"), or remove the setting if that receiver is not used";
+
 /**
  * Parses settings from a flat name → value map. Every problem is collected and
  * reported at once, each naming its variable; secret values are never echoed.
  */
 export function parseSettings(values: Record<string, string | undefined>, options: ParseOptions = {}): Settings {
-  const raw: Raw = rawSchema.parse(values);
   const problems: SettingProblem[] = [];
   const problem = (variable: string, message: string) => problems.push({ variable, message });
+  // App Service hands an unresolved Key Vault reference to the app as its own
+  // text. Said as what it is, and the value treated as unset, so no check below
+  // reads it as a malformed URL or, worse, sends it as a credential.
+  const resolved: Record<string, string | undefined> = { ...values };
+  for (const variable of Object.keys(rawSchema.shape)) {
+    if (!values[variable]?.trim().startsWith(KEY_VAULT_REFERENCE)) continue;
+    problem(variable, UNRESOLVED_REFERENCE);
+    delete resolved[variable];
+  }
+  const raw: Raw = rawSchema.parse(resolved);
 
   const oneOf = <T extends string>(variable: keyof Raw, allowed: readonly T[], fallback: T): T => {
     const value = raw[variable];
@@ -550,7 +564,10 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const heartbeatUrl = url("HEARTBEAT_URL", true);
   if (heartbeatUrl !== undefined) monitoring.heartbeatUrl = new Secret(heartbeatUrl);
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  // "Set one of A, B" says nothing new when A is set but its reference did not resolve.
+  const unresolved = new Set(problems.filter((p) => p.message === UNRESOLVED_REFERENCE).map((p) => p.variable));
+  const relevant = problems.filter((p) => p.message === UNRESOLVED_REFERENCE || !p.variable.split(", ").some((v) => unresolved.has(v)));
+  if (relevant.length > 0) throw new ConfigError(relevant);
 
   return {
     avepoint: { clientId, credential, environment, region, apiUrl, tokenUrl, profile, pageSize, portalUrl },

@@ -36,7 +36,7 @@ import {
 const AHEAD_OF_CATALOG = new Set<string>([]);
 
 /** Set by the function app module for the Functions host (our metrics exporter reads the two APPLICATIONINSIGHTS_ ones too, as the host does). */
-const HOST_SETTINGS = /^(AzureWebJobsStorage__(accountName|credential|clientId)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+const HOST_SETTINGS = /^(AzureWebJobsStorage__(accountName|credential|clientId)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)|NODE_OPTIONS)$/;
 
 let main: BicepFile;
 let files: Map<string, BicepFile>;

@@ -72,7 +72,7 @@ describe("storage account", () => {
 
     const tableNames = variables(main).find((v) => v.name === "ledgerTableNames")?.value;
     const names = tableNames ? tableNames.namedChildren.map((n) => n?.text) : [];
-    expect(names).toEqual(["'${alertsTablePrefix}alerts'", "'${alertsTablePrefix}checkpoints'"]);
+    expect(names).toEqual(["'${tablePrefix}alerts'", "'${tablePrefix}checkpoints'"]);
     const storageModule = modules(main).find((m) => m.path === "modules/storage.bicep");
     expect(property(storageModule?.body, "params.tableNames")?.text).toBe("ledgerTableNames");
   });
@@ -190,7 +190,6 @@ describe("Key Vault", () => {
 describe("role assignments", () => {
   const appRoles: Array<[string, string, string, string]> = [
     ["Storage Blob Data Owner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "modules/storage.bicep", "Microsoft.Storage/storageAccounts"],
-    ["Storage Queue Data Contributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "modules/storage.bicep", "Microsoft.Storage/storageAccounts"],
     ["Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "modules/storage.bicep", "Microsoft.Storage/storageAccounts"],
     ["Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb", "modules/monitoring.bicep", "Microsoft.Insights/components"],
     ["Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6", "modules/keyvault.bicep", "Microsoft.KeyVault/vaults"],

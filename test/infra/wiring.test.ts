@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { API_PROFILES, LOG_LEVELS } from "../../shared/config/settings.js";
 import { AVEPOINT_ENVIRONMENTS, AVEPOINT_REGIONS } from "../../shared/config/environment.js";
 import {
@@ -208,7 +209,7 @@ describe("azure.yaml", () => {
   }
 
   it("declares one function service in TypeScript, deployed from the project root", () => {
-    const yaml = parseSimpleYaml(readAzureYaml());
+    const yaml = parseYaml(readAzureYaml()) as Record<string, unknown>;
     const services = yaml.services as Record<string, Record<string, string>>;
     const names = Object.keys(services);
     expect(names).toHaveLength(1);
@@ -217,7 +218,7 @@ describe("azure.yaml", () => {
   });
 
   it("names the service the function app is tagged with", () => {
-    const yaml = parseSimpleYaml(readAzureYaml());
+    const yaml = parseYaml(readAzureYaml()) as Record<string, unknown>;
     const [service] = Object.keys(yaml.services as object);
     const tagged = variables(main).find((v) => v.name === "azdServiceName");
     expect(stringLiteral(tagged?.value)).toBe(service);
@@ -226,37 +227,10 @@ describe("azure.yaml", () => {
     expect(requireFile(files, "modules/functionapp.bicep").source).toContain("'azd-service-name': azdServiceName");
   });
 
-  it("deploys what npm run build produces (package.json main and build script)", () => {
+  it("deploys what npm run package produces (package.json main names the bundled entries)", () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { main?: string; scripts?: Record<string, string> };
-    expect(pkg.main).toBe("dist/functions/*.js");
+    expect(pkg.main).toBe("dist/bundle/functions/*.js");
     expect(pkg.scripts?.build).toBeDefined();
+    expect(pkg.scripts?.package).toBeDefined();
   });
 });
-
-/**
- * Enough YAML for azure.yaml as this project writes it: nested maps of plain
- * scalars by indentation, comments and blank lines. Anything else throws, so a
- * richer azure.yaml makes this test say so instead of misreading it.
- */
-function parseSimpleYaml(text: string): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  const stack: Array<{ indent: number; map: Record<string, unknown> }> = [{ indent: -1, map: root }];
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.replace(/\s+#.*$/, "");
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const match = /^( *)([A-Za-z0-9_.-]+):(?: +(.*))?$/.exec(line);
-    if (!match) throw new Error(`azure.yaml line ${index + 1} is beyond this test's YAML subset: ${raw}`);
-    const indent = match[1]!.length;
-    while (stack.length > 1 && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const parent = stack[stack.length - 1]!.map;
-    const value = match[3];
-    if (value === undefined || value === "") {
-      const child: Record<string, unknown> = {};
-      parent[match[2]!] = child;
-      stack.push({ indent, map: child });
-    } else {
-      parent[match[2]!] = value.replace(/^(['"])(.*)\1$/, "$2");
-    }
-  }
-  return root;
-}

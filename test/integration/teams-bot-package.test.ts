@@ -1,38 +1,17 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { AppPackageError, buildAppPackage, fillManifest } from "../../shared/bot/app-package.js";
+import { unzip } from "../support/unzip.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TEMPLATE = readFileSync(join(ROOT, "teams-app", "manifest.json"), "utf8");
 const ICONS = { color: readFileSync(join(ROOT, "teams-app", "color.png")), outline: readFileSync(join(ROOT, "teams-app", "outline.png")) };
 const VALUES = { appId: "0A1B2C3D-1111-2222-3333-444455556666", functionAppHost: "func-cba-abc.azurewebsites.net", publisherName: "Contoso IT" };
-
-/** Reads a ZIP's entries through its central directory (what Teams' uploader does). */
-function unzip(archive: Buffer): Map<string, Buffer> {
-  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = archive.readUInt16LE(end + 10);
-  let at = archive.readUInt32LE(end + 16);
-  const files = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    expect(archive.readUInt32LE(at)).toBe(0x02014b50);
-    const method = archive.readUInt16LE(at + 10);
-    const size = archive.readUInt32LE(at + 20);
-    const nameLength = archive.readUInt16LE(at + 28);
-    const local = archive.readUInt32LE(at + 42);
-    const name = archive.subarray(at + 46, at + 46 + nameLength).toString("utf8");
-    const dataStart = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
-    const data = archive.subarray(dataStart, dataStart + size);
-    files.set(name, method === 8 ? inflateRawSync(data) : data);
-    at += 46 + nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32);
-  }
-  return files;
-}
 
 function pngSize(png: Buffer): [number, number] {
   expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");

@@ -129,6 +129,23 @@ describe("settings", () => {
     expect(problems[0]!.message).toMatch(/no longer delivers.*Workflows/s);
   });
 
+  it("reports an unresolved Key Vault reference as such, naming each setting, not as a bad value", () => {
+    // The platform passes the reference's own text through when the secret is missing or unreadable.
+    const reference = (name: string) => `@Microsoft.KeyVault(SecretUri=https://kv-cba-abc.vault.azure.net/secrets/${name})`;
+    const problems = problemsOf({
+      ...base,
+      TEAMS_WEBHOOK_URL: reference("teams-webhook-url"),
+      AVEPOINT_CLIENT_SECRET: ` ${reference("avepoint-client-secret")}`,
+      LOG_LEVEL: "chatty",
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual(["AVEPOINT_CLIENT_SECRET", "LOG_LEVEL", "TEAMS_WEBHOOK_URL"]);
+    for (const variable of ["TEAMS_WEBHOOK_URL", "AVEPOINT_CLIENT_SECRET"]) {
+      const found = problems.find((p) => p.variable === variable)!;
+      expect(found.message).toMatch(/^Key Vault reference not resolved/);
+      expect(found.message).not.toMatch(/not a URL/);
+    }
+  });
+
   it("reads local.settings.json Values beneath the environment", () => {
     const dir = mkdtempSync(join(tmpdir(), "cba-config-"));
     writeFileSync(
