@@ -217,6 +217,7 @@ describe("npm run package", () => {
         ALERTS_TABLE_PREFIX: `pkgbot${randomBytes(4).toString("hex")}`,
         TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",
         TEAMS_BOT_APP_PASSWORD: "bot-password-never-shown",
+        TEAMS_BOT_TENANT_ID: "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b",
       };
       const { stdout: status, stderr } = await run(process.execPath, ["--input-type=module", "-e", program], { cwd: extracted, env });
       expect(status, stderr).toBe("401");
