@@ -12,7 +12,7 @@ import type { JobQuery } from "./model.js";
 export type { ApiProfile };
 
 /** What a duration number means when the API gives one without start and finish times to derive it from. */
-export type DurationUnit = "milliseconds" | "hours";
+export type DurationUnit = "milliseconds" | "hours" | "ticks";
 
 export interface ApiProfileDefinition {
   name: ApiProfile;
