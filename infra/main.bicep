@@ -105,12 +105,13 @@ param avepointApiUrl string = ''
 @description('Explicit AvePoint token URL (AVEPOINT_TOKEN_URL). Empty: derived from the environment.')
 param avepointTokenUrl string = ''
 
-@description('AvePoint API profile (AVEPOINT_API_PROFILE).')
+@description('AvePoint API profile (AVEPOINT_API_PROFILE): auto finds the revision that answers; seed or current pin one.')
 @allowed([
+  'auto'
   'seed'
   'current'
 ])
-param avepointApiProfile string = 'seed'
+param avepointApiProfile string = 'auto'
 
 @description('Jobs requested per page (AVEPOINT_PAGE_SIZE).')
 @minValue(1)

@@ -25,6 +25,8 @@ export interface NormalizeContext {
   service?: ServiceId;
   /** Request id from the response headers, used when the body names none. */
   requestId?: string | null;
+  /** Told how each job's StartTime was written (so the client can write query times alike). */
+  onTimeEncoding?: (encoding: TimeEncoding) => void;
 }
 
 /** Thrown by readers below; turned into a MalformedResponseError naming the page. */
@@ -303,6 +305,26 @@ function unwrap(body: unknown, context: NormalizeContext): Unwrapped {
   return { payload: outer.get("data"), outer, metadata: isObject(metadataValue) ? new Fields(metadataValue) : null, enveloped };
 }
 
+/**
+ * The statusCode of a 200 response's envelope, when it says something else (read
+ * inside the retried request, so an envelope 429 / 5xx is retried like the HTTP status).
+ */
+export function readEnvelopeStatus(text: string): number | undefined {
+  // Cheap test first: most bodies say 200 or have no envelope at all.
+  const hint = /"status_?code"\s*:\s*"?(\d{3})/i.exec(text);
+  if (!hint || hint[1]?.startsWith("2")) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(body)) return undefined;
+  const value = new Fields(body).get("statusCode");
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{3}$/.test(value.trim()) ? Number(value) : undefined;
+  return n !== undefined && (n < 200 || n > 299) ? n : undefined;
+}
+
 function shortText(value: unknown): string | null {
   if (typeof value !== "string" || value.trim() === "") return null;
   const text = value.trim().replace(/\s+/g, " ");
@@ -377,9 +399,11 @@ function readJob(raw: unknown, position: number, context: NormalizeContext): Bac
   try {
     const { state, rawState } = normalizeJobState(f.get("state", "status", "jobState"));
     const startTime = readTime(f.get("startTime"), "StartTime");
+    const encoding = timeEncodingOf(f.get("startTime"));
+    if (encoding !== undefined) context.onTimeEncoding?.(encoding);
     const finishTime = readTime(f.get("finishTime", "endTime"), "FinishTime");
     // A bare Duration beside times in ticks is in ticks too (the vendor's seed-era sample: finish - start exactly).
-    const unit = timeEncodingOf(f.get("startTime")) === "ticks" ? "ticks" : context.durationUnit;
+    const unit = encoding === "ticks" ? "ticks" : context.durationUnit;
     const givenDuration = readDuration(f.get("duration"), unit, "Duration");
     // Start and finish are exact; a bare duration's unit is only known per profile.
     const durationMs = startTime && finishTime ? Math.max(0, finishTime.getTime() - startTime.getTime()) : givenDuration;

@@ -27,7 +27,7 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "AVEPOINT_REGION", description: "Data center (`us`, `au`, `sg`, `ca`, `ne`, `we`, `fr`, `de`, `jp`, `kr`, `ch`, `uk`, `uae`, `za`, `qa`, `gov`, `aos2`, `gcp-au`, `gcp-jp`, `gcp-us`, `gcp-we`, `gcp-kr`, `fedramp`): picks the API URL", default: "`us` (`gov`, `aos2`, `fedramp` for those environments)", scope: "infra" },
   { name: "AVEPOINT_API_URL", description: "Explicit API base URL (overrides the region)", default: "derived from the region", scope: "infra" },
   { name: "AVEPOINT_TOKEN_URL", description: "Explicit token URL (overrides the environment)", default: "derived from the environment", scope: "infra" },
-  { name: "AVEPOINT_API_PROFILE", description: "`seed` (`/cloudbackup/...`, epoch times) or `current` (`/backup/m365/...`, ISO times)", default: "seed", scope: "infra" },
+  { name: "AVEPOINT_API_PROFILE", description: "`auto` (find the revision whose paths answer, today's first, and learn how it reads times and pages; see How it reads AvePoint), or pin `current` (`/backup/m365/...`, ISO times) or `seed` (the pre-Dec-2024 `/cloudbackup/...`, epoch times)", default: "auto", scope: "infra" },
   { name: "AVEPOINT_PAGE_SIZE", description: "Jobs requested per page (1-1000)", default: "100", scope: "infra" },
   { name: "AVEPOINT_PORTAL_URL", description: "Where the card's button leads", default: "https://www.avepointonlineservices.com", scope: "infra" },
   { name: "LOG_LEVEL", description: "`error`, `warn`, `info` or `debug`", default: "info", scope: "infra" },

@@ -18,7 +18,7 @@ import {
 
 export { describeWebhookUrlProblem };
 
-export const API_PROFILES = ["seed", "current"] as const;
+export const API_PROFILES = ["auto", "seed", "current"] as const;
 export type ApiProfile = (typeof API_PROFILES)[number];
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -354,7 +354,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const region = oneOf("AVEPOINT_REGION", AVEPOINT_REGIONS, defaultRegionFor(environment));
   const apiUrl = url("AVEPOINT_API_URL") ?? apiUrlFor(region);
   const tokenUrl = url("AVEPOINT_TOKEN_URL") ?? TOKEN_URLS[environment];
-  const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "seed");
+  const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "auto");
   const pageSize = integer("AVEPOINT_PAGE_SIZE", 100, 1, 1000);
   const portalUrl = url("AVEPOINT_PORTAL_URL") ?? "https://www.avepointonlineservices.com";
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
