@@ -42,7 +42,8 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     ["an API outage (503 after retries)", [{ target: "jobs", kind: "status", status: 503, times: MANY }], {}, "AvePoint API unreachable", "service status"],
     ["connections reset (no response)", [{ target: "jobs", kind: "reset", times: MANY }], {}, "AvePoint API unreachable", "Outbound HTTPS"],
     ["a response we cannot read", [{ target: "jobs", kind: "body", body: '{"Unexpected":"shape"}', times: MANY }], {}, "Response not understood", "AVEPOINT"],
-    ["an endpoint that moved (404)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], {}, "Response not understood", "moved endpoint"],
+    ["a pinned endpoint that moved (404)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], {}, "Endpoint not found (renamed by the vendor?)", "change log"],
+    ["every known jobs path answering 404 (auto)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], { AVEPOINT_API_PROFILE: "auto" }, "Endpoint not found (renamed by the vendor?)", "may have renamed it"],
   ])("%s", async (_name, faults, settings, problem, check) => {
     const w = await start({ settings });
     for (const fault of faults) w.simulator.injectFault(fault);

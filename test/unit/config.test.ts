@@ -29,7 +29,7 @@ describe("settings", () => {
     expect(s.avepoint.region).toBe("us");
     expect(s.avepoint.apiUrl).toBe("https://graph-us.avepointonlineservices.com");
     expect(s.avepoint.tokenUrl).toBe("https://identity.avepointonlineservices.com/connect/token");
-    expect(s.avepoint.profile).toBe("seed");
+    expect(s.avepoint.profile).toBe("auto");
     expect(s.avepoint.pageSize).toBe(100);
     expect(s.logLevel).toBe("info");
     expect(s.jobs).toEqual({
