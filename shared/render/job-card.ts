@@ -53,7 +53,8 @@ export function jobHeadline(alert: JobAlert, encode: Encode): string {
   let what: string;
   switch (job.state) {
     case "Failed":
-      what = "Backup job failed";
+      // "Failed to start" (AvePoint's other job APIs) reads as Failed; the headline keeps the difference.
+      what = /^failed\W*to\W*start$/i.test(job.rawState?.trim() ?? "") ? "Backup job failed to start" : "Backup job failed";
       break;
     case "FinishedException":
       what = "Backup job finished with exceptions";
