@@ -137,6 +137,15 @@ export class AvePointClient {
     this.#reading = { ...earlier, ...this.#reading };
   }
 
+  /**
+   * Finds the jobs path and the query time encoding now (with `auto`: the
+   * requests a first listing would make before it), for `check-config --online`.
+   */
+  async learn(options: RequestOptions = {}): Promise<ServiceReading> {
+    await this.#jobsRevision(options.abortSignal);
+    return this.reading();
+  }
+
   /** The revision whose jobs path answers (null until found). */
   get revision(): string | null {
     return this.#reading.jobsRevision ?? null;
