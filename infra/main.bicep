@@ -99,6 +99,9 @@ param avepointEnvironment string = 'commercial'
 ])
 param avepointRegion string = ''
 
+@description('Multi-Geo location whose backup schedule is read (AVEPOINT_LOCATION), e.g. NAM. Empty: the central location.')
+param avepointLocation string = ''
+
 @description('Explicit AvePoint API base URL (AVEPOINT_API_URL). Empty: derived from the region.')
 param avepointApiUrl string = ''
 
@@ -446,6 +449,7 @@ var applicationSettings = {
   AVEPOINT_CERTIFICATE: avepointCredentialType == 'certificate' ? keyVaultReference(keyVault.outputs.secretUris.avepointCertificate) : ''
   AVEPOINT_ENVIRONMENT: avepointEnvironment
   AVEPOINT_REGION: avepointRegion
+  AVEPOINT_LOCATION: avepointLocation
   AVEPOINT_API_URL: avepointApiUrl
   AVEPOINT_TOKEN_URL: avepointTokenUrl
   AVEPOINT_API_PROFILE: avepointApiProfile

@@ -43,6 +43,8 @@ export interface AvePointClientOptions extends AvePointTransportOptions {
   profile?: ApiProfile;
   /** Jobs per page requested. Default 100. */
   pageSize?: number;
+  /** Multi-Geo location of the backup schedule (AVEPOINT_LOCATION); absent = the central location. */
+  location?: string;
   /**
    * Told of every API request once it is answered or has failed in transport:
    * each retry and the re-send after a 401 count, token requests do not.
@@ -197,7 +199,8 @@ export class AvePointClient {
   async getBackupFrequency(options: RequestOptions = {}): Promise<BackupFrequency[]> {
     const revision = this.#currentRevision();
     if (!revision?.backupFrequencyPath) throw new UnsupportedByProfileError("The backup frequency", this.revision ?? this.profile);
-    const url = this.#resolvePath(revision.backupFrequencyPath);
+    const location = this.#options.location;
+    const url = this.#resolvePath(revision.backupFrequencyPath, location !== undefined ? new URLSearchParams({ Location: location }) : undefined);
     const response = await this.#get(url, options.abortSignal, SETTINGS_SCOPE);
     return parseBackupFrequency(response.text, { page: "backup frequency", path: url.pathname, durationUnit: revision.durationUnit, requestId: requestIdHeader(response.headers) });
   }
@@ -532,6 +535,7 @@ export function createAvePointClient(
     credential: settings.credential,
     profile: settings.profile,
     pageSize: settings.pageSize,
+    ...(settings.location !== undefined ? { location: settings.location } : {}),
     ...extra,
   });
 }

@@ -389,6 +389,17 @@ describe("API profiles", () => {
     }
   });
 
+  it("asks the backup schedule of the AVEPOINT_LOCATION of a Multi-Geo tenant, and lists jobs of every location", async () => {
+    addJobs(1);
+    const { client } = harness({ profile: "current", location: "NAM" });
+    await client.getBackupFrequency();
+    await collect(client);
+    expect(apiRequests().map((r) => [r.path, r.query["Location"]])).toEqual([
+      ["/backup/m365/settings/backup/frequency", "NAM"],
+      ["/backup/m365/cloudbackupjobs", undefined],
+    ]);
+  });
+
   it("builds the client from settings with createAvePointClient", async () => {
     addJobs(1);
     const client = createAvePointClient(

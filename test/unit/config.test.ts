@@ -55,6 +55,23 @@ describe("settings", () => {
     expect(s.avepoint.tokenUrl).toBe(token);
   });
 
+  it.each([
+    ["commercial", "gov", "gov"],
+    ["gov", "us", "commercial"],
+    ["fedramp", "aos2", "aos2"],
+  ])("refuses environment %s with the %s data center (a token of one environment does not open the other's API)", (environment, region, owner) => {
+    const problems = problemsOf({ ...base, AVEPOINT_ENVIRONMENT: environment, AVEPOINT_REGION: region });
+    expect(problems).toEqual([{ variable: "AVEPOINT_REGION", message: expect.stringContaining(`the ${region} data center belongs to the ${owner} environment, but AVEPOINT_ENVIRONMENT is ${environment}`) }]);
+    // Explicit URLs decide for themselves.
+    expect(parseSettings({ ...base, AVEPOINT_ENVIRONMENT: environment, AVEPOINT_REGION: region, AVEPOINT_API_URL: "https://graph-x.example" }).avepoint.apiUrl).toBe("https://graph-x.example");
+  });
+
+  it("reads AVEPOINT_LOCATION as AvePoint names the Multi-Geo locations, and refuses others", () => {
+    expect(parseSettings({ ...base, AVEPOINT_LOCATION: "nam" }).avepoint.location).toBe("NAM");
+    expect(parseSettings(base).avepoint.location).toBeUndefined();
+    expect(problemsOf({ ...base, AVEPOINT_LOCATION: "Mars" }).map((p) => p.variable)).toEqual(["AVEPOINT_LOCATION"]);
+  });
+
   it("lets explicit URLs override the derived ones, http only for loopback", () => {
     const s = parseSettings({ ...base, AVEPOINT_API_URL: "http://127.0.0.1:4000/", AVEPOINT_TOKEN_URL: "http://localhost:4000/connect/token" });
     expect(s.avepoint.apiUrl).toBe("http://127.0.0.1:4000");
