@@ -370,9 +370,12 @@ export class AvePointClient {
       }
       const fresh = page.jobs.filter((j) => j.id === null || !seen.has(j.id));
       const repeated = page.jobs.length > 0 && fresh.length === 0;
+      // Only the page that showed a 1-based server is an expected repeat; any other means the server loops.
+      let baseShown = false;
       if (pagesRead === 2 && this.#reading.pageBase === undefined && link.kind === "index") {
-        this.#reading.pageBase = repeated && sameIds(ids, firstIds) ? 1 : 0;
-        if (this.#reading.pageBase === 1) this.#logger.info("AvePoint PageIndex counts from 1 (index 0 and 1 gave the same page)");
+        baseShown = repeated && sameIds(ids, firstIds);
+        this.#reading.pageBase = baseShown ? 1 : 0;
+        if (baseShown) this.#logger.info("AvePoint PageIndex counts from 1 (index 0 and 1 gave the same page)");
       }
       for (const job of fresh) seen.add(job.id ?? `\u0000anonymous-${seen.size}`);
       if (page.jobs.some((j) => j.state === "InProgress") && this.#reading.runningListed !== true) {
@@ -385,7 +388,7 @@ export class AvePointClient {
       const nextLink: URL | null = page.nextLink ? this.#usableNextLink(page.nextLink, url, revision, pageLabel(link)) : null;
       let next: PageLink | null;
       if (page.jobs.length === 0 || allRead) next = null;
-      else if (repeated && !(pagesRead === 2 && this.#reading.pageBase === 1)) next = null; // the server repeats itself: stop here, the count below decides
+      else if (repeated && !baseShown) next = null; // the server repeats itself: stop here, the count below decides
       else if (nextLink) next = { kind: "next", url: nextLink };
       else if (total === null && pagesRead > 1 && page.jobs.length < honoured) next = null;
       else next = { kind: "index", pageIndex: (link.kind === "index" ? link.pageIndex : base + pagesRead - 1) + 1 };
