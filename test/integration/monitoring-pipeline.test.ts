@@ -69,6 +69,23 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     expectValidCards(w);
   });
 
+  it("a missing license permission stops only the license monitor, whose alert names the permission (review D6)", async () => {
+    const w = await start({ simulator: { grantedScopes: ["microsoft365backup.jobInfo.read.all"] } });
+    w.simulator.tenant.addJob({ id: "IB-PERM-FAIL", state: "Failed", startTime: at(-minutes(30)), finishTime: at(-minutes(20)), objectType: 1 });
+    for (let i = 0; i < 3; i++) {
+      w.clock.now = at(minutes(5 * i));
+      expect((await w.cycle("jobs")).ok).toBe(true);
+      expect((await w.cycle("license")).ok).toBe(false);
+    }
+    expect(summaries(w)).toEqual([
+      "[CRITICAL] Backup job failed: Exchange Online (IB-PERM-FAIL) \u2014 Contoso",
+      "[CRITICAL] Monitoring degraded: license monitor failed 3 cycles in a row \u2014 Contoso",
+    ]);
+    expect(w.posted()[1]).toContain("Credential or permission refused");
+    expect(w.posted()[1]).toContain("microsoft365backup.subscriptionInfo.read.all");
+    expectValidCards(w);
+  });
+
   it("a refused client secret (token endpoint 401) is a credential problem; MONITOR_FAILURE_THRESHOLD is honoured", async () => {
     const w = await start({ settings: { AVEPOINT_CLIENT_SECRET: "not-the-secret", MONITOR_FAILURE_THRESHOLD: "2" } });
     for (let i = 0; i < 3; i++) {
