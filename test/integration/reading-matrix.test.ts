@@ -84,16 +84,21 @@ interface Reading {
   atCycle?: (cycle: number, world: PipelineWorld) => void;
 }
 
-/** Window × running × page base in full; the time encodings rotate through them so each meets every other switch. */
+/**
+ * Window × time encoding in full (15 rows). Running listed × page base rotate so that each row's (window, encoding)
+ * meets a different pair: every window × running × page base combination occurs, and every encoding meets both
+ * values of running and of page base.
+ */
 const CORE: Reading[] = [];
-for (const window of ["start", "finish", "both"] as const) {
-  for (const runningListed of [true, false]) {
-    for (const pageBase of [0, 1] as const) {
-      const encoding = ENCODING_NAMES[CORE.length % ENCODING_NAMES.length]!;
-      CORE.push({ name: `window on ${window}, running ${runningListed ? "listed" : "unlisted"}, PageIndex from ${pageBase}, ${encoding}`, encoding, window, runningListed, pageBase });
-    }
-  }
-}
+const WINDOWS = ["start", "finish", "both"] as const;
+WINDOWS.forEach((window, w) => {
+  ENCODING_NAMES.forEach((encoding, e) => {
+    const k = (w + e) % 4;
+    const runningListed = k < 2;
+    const pageBase = (k % 2) as 0 | 1;
+    CORE.push({ name: `window on ${window}, running ${runningListed ? "listed" : "unlisted"}, PageIndex from ${pageBase}, ${encoding}`, encoding, window, runningListed, pageBase });
+  });
+});
 
 const MORE: Reading[] = [
   ...(["absolute", "relative", "off-path", "foreign"] as const).map(
