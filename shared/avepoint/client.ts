@@ -272,8 +272,13 @@ export class AvePointClient {
       } catch (err) {
         if (!(err instanceof AvePointApiError) || err.status !== 404) throw err;
         tried.push(url.pathname);
-        if (this.#reading[key] === revision.name) delete this.#reading[key];
-        this.#logger.warn(`AvePoint ${endpoint} path answered 404`, { path: url.pathname });
+        // Expected while looking; worth a warning only when the path had answered before.
+        if (this.#reading[key] === revision.name) {
+          delete this.#reading[key];
+          this.#logger.warn(`AvePoint ${endpoint} path answered 404 after answering before; looking for the path that answers now`, { path: url.pathname });
+        } else {
+          this.#logger.info(`AvePoint ${endpoint} path answered 404`, { path: url.pathname });
+        }
       }
     }
     throw new AvePointPathNotFoundError(endpoint, tried);
@@ -299,7 +304,7 @@ export class AvePointClient {
     const page = this.#readPage(answer, "calibration", revision);
     const encoding = page.encodings[0];
     if (encoding !== undefined) {
-      this.#reading.queryTimes = encoding === "date" ? "date" : encoding;
+      this.#reading.queryTimes = encoding;
       this.#logger.info("AvePoint times learned from the service", { queryTimes: this.#reading.queryTimes });
     }
     return revision;
@@ -314,11 +319,16 @@ export class AvePointClient {
     for (;;) {
       const revision = await this.#jobsRevision(options.abortSignal);
       const times = this.#reading.queryTimes ?? revision.queryTimes;
+      // Asking again is safe only before a page went out: the caller must not see a job twice.
+      let yielded = false;
       try {
-        yield* this.#listing(revision, times, query, options);
+        for await (const page of this.#listing(revision, times, query, options)) {
+          yielded = true;
+          yield page;
+        }
         return;
       } catch (err) {
-        if (!(err instanceof AvePointApiError) || err instanceof AvePointPathNotFoundError) throw err;
+        if (yielded || !(err instanceof AvePointApiError) || err instanceof AvePointPathNotFoundError) throw err;
         if (err.status === 404 && this.#pinned) throw new AvePointPathNotFoundError("jobs", [err.path]);
         // A remembered path that now answers 404: the vendor renamed it; find the one that answers and learn it afresh.
         if (err.status === 404 && !rediscovered) {
