@@ -124,7 +124,7 @@ export function monitoringAdvice(problem: MonitoringProblem): { what: string; ch
         what: "AvePoint answered 404 (not found) on every path the monitor knows for this endpoint: the vendor may have renamed it again.",
         check: [
           "AvePoint's API change log (AvePoint/cloud-api docs/change-log.md) for the endpoint's new path.",
-          "AVEPOINT_API_PROFILE: `auto` asks every known path, newest first; a pinned `seed` or `current` asks only its own.",
+          "AVEPOINT_API_PROFILE: auto asks every known path, newest first; a pinned seed or current asks only its own.",
           "AVEPOINT_REGION / AVEPOINT_API_URL name your tenant's data center.",
         ],
       };
