@@ -41,6 +41,8 @@ export interface ScenarioSettings {
   tablePrefix: string;
   pageSize: number;
   lookbackHours?: number;
+  /** AVEPOINT_API_PROFILE; default the application's (`auto`). */
+  profile?: "auto" | "seed" | "current";
 }
 
 /** Settings as a deployment would give them, pointed at the local services. */
@@ -57,12 +59,17 @@ export function settingValues(services: Services, scenario: ScenarioSettings): R
     ALERT_TENANT_NAME: "Bench",
     JOBS_LOOKBACK_HOURS: String(scenario.lookbackHours ?? 24),
     LOG_LEVEL: "warn",
+    ...(scenario.profile !== undefined ? { AVEPOINT_API_PROFILE: scenario.profile } : {}),
   };
 }
 
 /** What one cycle cost on every side: the worker's own numbers plus what the simulator and the receiver saw. */
 export interface CycleCost extends CycleMeasurement {
-  avepoint: { token: number; jobsPages: number; serviceListings: number; total: number };
+  /**
+   * token: token requests; calibration: unfiltered jobs pages and jobs paths that answered 404 (what `auto` learns with);
+   * jobsPages: windowed jobs pages; serviceListings: per-service (ObjectType) pages; other: license, schedule, unusual activity.
+   */
+  avepoint: { token: number; calibration: number; jobsPages: number; serviceListings: number; other: number; total: number };
   posts: number;
   postBytes: number;
   largestPostBytes: number;
@@ -96,17 +103,22 @@ export class CycleWorker {
     const m = reply.measurement;
     if (!m.ok) throw new Error(`the benchmark cycle failed: ${m.error ?? `${m.delivered} delivered, not everything`}`);
     let token = 0;
+    let calibration = 0;
     let jobsPages = 0;
     let serviceListings = 0;
+    let other = 0;
+    const has = (r: { query: Record<string, string> }, name: string) => Object.keys(r.query).some((k) => k.toLowerCase() === name);
     for (const r of simulator.requests) {
       if (r.path.toLowerCase().endsWith("/connect/token")) token++;
-      else if (Object.keys(r.query).some((k) => k.toLowerCase() === "objecttype")) serviceListings++;
+      else if (!has(r, "pageindex")) other++;
+      else if (r.status === 404 || !has(r, "starttime")) calibration++;
+      else if (has(r, "objecttype")) serviceListings++;
       else jobsPages++;
     }
     const sizes = receiver.requests.map((r) => Buffer.byteLength(r.rawBody));
     return {
       ...m,
-      avepoint: { token, jobsPages, serviceListings, total: simulator.requests.length },
+      avepoint: { token, calibration, jobsPages, serviceListings, other, total: simulator.requests.length },
       posts: sizes.length,
       postBytes: sizes.reduce((a, b) => a + b, 0),
       largestPostBytes: Math.max(0, ...sizes),

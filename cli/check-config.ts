@@ -8,16 +8,29 @@
  * and whether a silence holds it back now.
  *
  * No network request by default. `--online` asks the AvePoint token endpoint
- * for a token with each optional permission the health rules use and reports
- * granted / not granted, and, with the Teams bot set up, gets the bot's
- * Bot Connector token from Entra as a proactive send would.
+ * for a token with each permission the monitors use and reports granted / not
+ * granted, then finds which API revision answers and how it reads times and
+ * pages (what `auto` learns; a few requests, see README "How it reads AvePoint"),
+ * and, with the Teams bot set up, gets the bot's Bot Connector token from Entra
+ * as a proactive send would.
  *
  * Exit codes: 0 valid; 2 configuration error (every problem listed).
  */
 import { ROUTABLE_KINDS, SEVERITIES, type Routing, type Silence } from "../shared/routing/config.js";
 import { isSilenced, matches, routeAlert, type RoutableAlert } from "../shared/routing/route.js";
 import { nextSilenceWindow } from "../shared/routing/silence-window.js";
-import { AvePointTokenProvider, AVEPOINT_SCOPES, loadClientCertificate, SETTINGS_SCOPE, SERVICES, UNUSUAL_ACTIVITY_SCOPE, type ServiceId } from "../shared/avepoint/index.js";
+import {
+  AvePointTokenProvider,
+  createAvePointClient,
+  describeServiceReading,
+  JOBS_SCOPE,
+  LICENSE_SCOPE,
+  loadClientCertificate,
+  SETTINGS_SCOPE,
+  SERVICES,
+  UNUSUAL_ACTIVITY_SCOPE,
+  type ServiceId,
+} from "../shared/avepoint/index.js";
 import { ConfigError, type Settings, type SettingProblem } from "../shared/config/index.js";
 import { formatUtc } from "../shared/render/format.js";
 import { silenceWindowText } from "../shared/render/silence-summary-card.js";
@@ -33,9 +46,9 @@ export interface OptionalPermission {
   feature: string;
 }
 
-/** The optional permissions these settings make the monitors ask for (current profile only; quiet without them). */
+/** The optional permissions these settings make the monitors ask for (current revision only: pinned, or found by `auto`; quiet without them). */
 export function optionalPermissions(settings: Settings): OptionalPermission[] {
-  if (settings.avepoint.profile !== "current") return [];
+  if (settings.avepoint.profile === "seed") return [];
   const out: OptionalPermission[] = [];
   if (settings.health.backupStartGraceMinutes > 0) out.push({ scope: SETTINGS_SCOPE, feature: "missed scheduled backups (BACKUP_START_GRACE_MINUTES)" });
   if (settings.health.unusualActivity) out.push({ scope: UNUSUAL_ACTIVITY_SCOPE, feature: "unusual activity (ALERT_UNUSUAL_ACTIVITY)" });
@@ -242,15 +255,21 @@ async function checkCredential(settings: Settings, now: Date, problems: SettingP
   }
 }
 
-/** `--online`: one token request per optional permission; granted when the token endpoint issues it. */
+/** The two permissions the monitors cannot work without, each asked on its own as the monitors do. */
+const MONITOR_PERMISSIONS: readonly OptionalPermission[] = [
+  { scope: JOBS_SCOPE, feature: "the jobs monitor" },
+  { scope: LICENSE_SCOPE, feature: "the license monitor" },
+];
+
+/** `--online`: one token request per permission; granted when the token endpoint issues it. */
 async function checkPermissionsOnline(settings: Settings, wanted: readonly OptionalPermission[]): Promise<string[]> {
   const lines: string[] = [];
-  for (const permission of wanted) {
+  for (const permission of [...MONITOR_PERMISSIONS, ...wanted]) {
     const provider = new AvePointTokenProvider({
       tokenUrl: settings.avepoint.tokenUrl,
       clientId: settings.avepoint.clientId,
       credential: settings.avepoint.credential,
-      scope: `${AVEPOINT_SCOPES} ${permission.scope}`,
+      scope: permission.scope,
       retryPolicy: { maxAttempts: 2 },
     });
     try {
@@ -289,6 +308,24 @@ function teamsNotes(settings: Settings): string[] {
     "note: Teams: use a standard channel; neither the Workflows flow bot nor this app's bot can post in private or shared channels (Workflows still answers 202 and the alert is lost)",
     "note: Teams: after setup run `npm run send-test-alert` and check that the card arrived in the channel: a 202 only means the message was queued",
   ];
+}
+
+/** `--online`: which API revision answers and how it reads times and pages, as AVEPOINT_API_PROFILE=auto learns it. */
+async function checkRevisionOnline(settings: Settings): Promise<string[]> {
+  const client = createAvePointClient(settings.avepoint, { retryPolicy: { maxAttempts: 2 } });
+  const lines: string[] = [];
+  for (const [what, read] of [
+    ["jobs", () => client.learn()],
+    ["license", () => client.getLicenseUsage()],
+  ] as const) {
+    try {
+      await read();
+    } catch (err) {
+      lines.push(`online: AvePoint ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  lines.unshift(`online: AvePoint (AVEPOINT_API_PROFILE=${settings.avepoint.profile}): ${describeServiceReading(client.reading())}`);
+  return lines;
 }
 
 /** The scopes a JWT access token carries (`scope` or `scp`); null when the token is not a readable JWT. */
@@ -341,7 +378,9 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
     ),
   ];
   notes.push(...teamsNotes(settings));
-  if (argv.includes("--online")) notes.push(...(await checkPermissionsOnline(settings, permissions)), ...(await checkBotTokenOnline(settings)));
+  if (argv.includes("--online")) {
+    notes.push(...(await checkPermissionsOnline(settings, permissions)), ...(await checkRevisionOnline(settings)), ...(await checkBotTokenOnline(settings)));
+  }
   if (notes.length > 0) out(`\n${notes.join("\n")}\n`);
   if (test) out(`\n${formatSampleRouting(test.alert, settings.routing, now)}`);
   return 0;

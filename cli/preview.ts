@@ -65,6 +65,8 @@ export function galleryEntries(): GalleryEntry[] {
     card("job-partially-finished-onedrive", "Job partially finished: OneDrive for Business", partiallyFinishedOneDriveJob),
     card("job-failed-unknown-service", "Job failed, service not known, no counts", failedUnknownServiceJob),
     card("job-unknown-state", "A job state the API never sent before", unknownStateJob),
+    card("job-failed-to-start-exchange", "Job failed to start: Exchange Online, a counter not reported", ALERT_FIXTURES["job-failed-to-start-exchange"]),
+    card("job-canceled-teams", "Job canceled: Teams (a named state, a warning)", ALERT_FIXTURES["job-canceled-teams"]),
     card("job-hostile-text", "Hostile API text (markdown, links, HTML) shown literally", hostileTextJob),
     card("job-recovery-exchange", "Resolved: Exchange Online backs up again", exchangeRecovery),
     card("license-seats-warning", "License: seats at the warning level, with forecast", seatsWarning),

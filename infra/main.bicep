@@ -99,18 +99,22 @@ param avepointEnvironment string = 'commercial'
 ])
 param avepointRegion string = ''
 
+@description('Multi-Geo location whose backup schedule is read (AVEPOINT_LOCATION), e.g. NAM. Empty: the central location.')
+param avepointLocation string = ''
+
 @description('Explicit AvePoint API base URL (AVEPOINT_API_URL). Empty: derived from the region.')
 param avepointApiUrl string = ''
 
 @description('Explicit AvePoint token URL (AVEPOINT_TOKEN_URL). Empty: derived from the environment.')
 param avepointTokenUrl string = ''
 
-@description('AvePoint API profile (AVEPOINT_API_PROFILE).')
+@description('AvePoint API profile (AVEPOINT_API_PROFILE): auto finds the revision that answers; seed or current pin one.')
 @allowed([
+  'auto'
   'seed'
   'current'
 ])
-param avepointApiProfile string = 'seed'
+param avepointApiProfile string = 'auto'
 
 @description('Jobs requested per page (AVEPOINT_PAGE_SIZE).')
 @minValue(1)
@@ -462,6 +466,7 @@ var applicationSettings = {
   AVEPOINT_CERTIFICATE: avepointCredentialType == 'certificate' ? keyVaultReference(keyVault.outputs.secretUris.avepointCertificate) : ''
   AVEPOINT_ENVIRONMENT: avepointEnvironment
   AVEPOINT_REGION: avepointRegion
+  AVEPOINT_LOCATION: avepointLocation
   AVEPOINT_API_URL: avepointApiUrl
   AVEPOINT_TOKEN_URL: avepointTokenUrl
   AVEPOINT_API_PROFILE: avepointApiProfile

@@ -12,6 +12,7 @@
  * before delivery (routing/silence-summary.ts).
  */
 import type { LicenseUsage } from "./avepoint/model.js";
+import type { ServiceReading } from "./avepoint/service-reading.js";
 import { detectJobAlerts, detectRecovery, isFinal, type OpenFailure } from "./alerts/job-rules.js";
 import { evaluateLicense, parseLicenseState } from "./alerts/license-rules.js";
 import {
@@ -42,6 +43,9 @@ export interface AvePointReader extends HealthReader {
   getLicenseUsage(options?: { abortSignal?: AbortSignal }): Promise<LicenseUsage>;
   /** When the certificate credential expires (the AvePoint client has it); absent = not checked. */
   certificateNotAfter?(): Promise<Date | null>;
+  /** What the client learned about the service (kept in the checkpoint as `state.avepoint`); absent = nothing to learn. */
+  reading?(): ServiceReading;
+  adoptReading?(stored: unknown): void;
 }
 
 export interface MonitorDeps {
@@ -85,7 +89,9 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
   return runCycle(deps, "jobs", async (checkpoint, now) => {
     const { settings, reader, ledger } = deps;
     const tenant = settings.alerts.tenantName;
-    const window = jobsWindow(checkpoint, settings.jobs, now);
+    // Until the service is seen listing a running job, the window reaches back over the longest job (jobs-window.ts).
+    const runningListed = reader.reading ? reader.reading().runningListed === true : true;
+    const window = jobsWindow(checkpoint, settings.jobs, now, runningListed ? 0 : settings.health.jobMaxRuntimeHours || settings.jobs.lookbackHours);
     const jobs = await readJobs(reader, window, settings.jobs.jobTypes, deps.abortSignal);
 
     // Decide: which of the alert-worthy outcomes are new (one partition query).
@@ -214,6 +220,8 @@ async function runCycle(
   const tenant = deps.settings.alerts.tenantName;
   await deps.ledger.ensureTables();
   const checkpoint = await deps.ledger.readCheckpoint(tenant, monitor);
+  // What an earlier run (perhaps another process) learned about the service saves asking again.
+  deps.reader.adoptReading?.(checkpoint.state["avepoint"]);
 
   let outcome: PollOutcome | undefined;
   let error: string | undefined;
@@ -250,9 +258,16 @@ async function runCycle(
   const polled: Checkpoint = outcome
     ? { ...outcome.next(delivery), lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }
     : { ...checkpoint, lastError: error ?? null, consecutiveFailures };
+  const reading = deps.reader.reading?.();
   const next: Checkpoint = {
     ...polled,
-    state: { ...polled.state, monitoring: health.state, ...(silenceSummary.state !== undefined ? { silenceSummary: silenceSummary.state } : {}) },
+    state: {
+      ...polled.state,
+      monitoring: health.state,
+      ...(silenceSummary.state !== undefined ? { silenceSummary: silenceSummary.state } : {}),
+      // Kept even when the read failed: a path found or a 404 seen is worth remembering.
+      ...(reading !== undefined ? { avepoint: reading } : {}),
+    },
   };
   let checkpointWritten = false;
   try {

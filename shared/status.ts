@@ -7,6 +7,7 @@
 import { parseMonitorHealthState } from "./alerts/monitoring-rules.js";
 import type { MonitoringProblem } from "./alerts/model.js";
 import { SERVICES, type ServiceId } from "./avepoint/model.js";
+import { describeServiceReading, readServiceReading, type ServiceReading } from "./avepoint/service-reading.js";
 import { parseSchedule } from "./config/ncrontab.js";
 import type { Settings } from "./config/settings.js";
 import type { AlertLedger, DeliveryRecord } from "./ledger/index.js";
@@ -66,6 +67,8 @@ export interface StatusReport {
   tenant: string;
   /** Every monitor healthy. */
   healthy: boolean;
+  /** AVEPOINT_API_PROFILE and what the monitors learned about the service (their checkpoints' `state.avepoint`). */
+  avepoint: { profile: string; reading: ServiceReading; description: string };
   monitors: MonitorStatus[];
   deliveries: {
     pending: number;
@@ -173,10 +176,14 @@ export async function buildStatus(options: StatusOptions): Promise<StatusReport>
   ]);
   const items = open.map((r) => deliveryStatus(r, settings));
   const monitors = [jobs, license];
+  // Each monitor keeps the whole reading; the one written last knows most, the other fills its gaps.
+  const [jobsCp, licenseCp] = await Promise.all([ledger.readCheckpoint(tenant, "jobs"), ledger.readCheckpoint(tenant, "license")]);
+  const reading = { ...readServiceReading(licenseCp.state["avepoint"]), ...readServiceReading(jobsCp.state["avepoint"]) };
   return {
     generatedAt: now.toISOString(),
     tenant,
     healthy: monitors.every((m) => m.healthy),
+    avepoint: { profile: settings.avepoint.profile, reading, description: describeServiceReading(reading) },
     monitors,
     deliveries: {
       pending: items.filter((d) => d.state === "pending").length,
@@ -236,6 +243,7 @@ export function formatStatusText(report: StatusReport): string {
     out.push(`Open failures: ${jobs.openFailures.length === 0 ? "none" : ""}`.trimEnd());
     for (const f of jobs.openFailures) out.push(`  ${f.serviceName}: ${f.jobIds.length} failed job(s), last ${when(f.lastFailureAt)}`);
   }
+  out.push("", `AvePoint (AVEPOINT_API_PROFILE=${report.avepoint.profile}): ${report.avepoint.description}`);
   const d = report.deliveries;
   out.push("", `Deliveries not made yet: ${d.pending} pending, ${d.failing} failing, ${d.sending} sending`);
   if (d.items.length > 0) {

@@ -22,7 +22,7 @@ export async function largeWindow(services: Services): Promise<ScenarioResult> {
   try {
     for (const pageSize of PAGE_SIZES) {
       const honoured = Math.min(pageSize, SIMULATOR_PAGE_CAP);
-      const worker = await CycleWorker.start(services, settingValues(services, { tablePrefix: `benchwindow${pageSize}`, pageSize }));
+      const worker = await CycleWorker.start(services, settingValues(services, { tablePrefix: `benchwindow${pageSize}`, profile: "seed", pageSize }));
       let c: CycleCost;
       try {
         c = await worker.cycle(base);

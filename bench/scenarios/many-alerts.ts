@@ -21,7 +21,7 @@ export async function manyAlerts(services: Services): Promise<ScenarioResult> {
   const nowMs = base + 5 * 60_000;
   tenant.clearJobs();
 
-  const worker = await CycleWorker.start(services, settingValues(services, { tablePrefix: "benchalerts", pageSize: PAGE_SIZE }));
+  const worker = await CycleWorker.start(services, settingValues(services, { tablePrefix: "benchalerts", profile: "seed", pageSize: PAGE_SIZE }));
   try {
     await worker.cycle(base); // first cycle over an empty tenant: token, tables, checkpoint
     const range = { fromMs: nowMs - 19 * 60_000, toMs: nowMs - 60_000 };

@@ -125,7 +125,7 @@ export interface FailureRatioOptions {
 /** (failed + skipped) / total in percent; null without counts or objects. */
 export function failedObjectsPercent(job: BackupJob): number | null {
   const counts = job.counts;
-  if (!counts || counts.total <= 0) return null;
+  if (!counts || counts.total <= 0 || counts.missing?.some((c) => c !== "successful")) return null;
   return ((counts.failed + counts.skipped) * 100) / counts.total;
 }
 
@@ -178,7 +178,7 @@ export function recordServiceJobs(
   }
   const known = new Set(state.runs.map((r) => r.id));
   for (const job of jobs) {
-    if (job.state === "InProgress" || job.state === "Unknown" || job.id === null || !job.counts || known.has(job.id)) continue;
+    if (job.state === "InProgress" || job.state === "Unknown" || job.id === null || !job.counts || job.counts.missing?.includes("skipped") || known.has(job.id)) continue;
     state.runs.push({ id: job.id, finish: job.finishTime?.toISOString() ?? null, skipped: job.counts.skipped });
     known.add(job.id);
   }

@@ -11,6 +11,7 @@ import type { JobAlert, JobRecoveryAlert, Severity } from "./model.js";
  * | Failed             | critical                      |
  * | FinishedException  | warning                       |
  * | PartiallyFinished  | warning                       |
+ * | Canceled, Stopped, Rejected, Skipped | warning     |
  * | Unknown (any text) | warning: we cannot read it    |
  * | InProgress         | none yet: tracked until final |
  * | Finished           | none (may resolve a failure)  |
@@ -66,9 +67,18 @@ export function detectJobAlerts(jobs: Iterable<BackupJob>, options: JobRuleOptio
 }
 
 function severityOf(job: BackupJob, alertStates: readonly AlertableJobState[]): Severity | undefined {
-  if (job.state === "Unknown") return "warning";
-  if (job.state === "InProgress" || job.state === "Finished") return undefined;
-  return alertStates.includes(job.state) ? SEVERITY_BY_STATE[job.state] : undefined;
+  switch (job.state) {
+    case "InProgress":
+    case "Finished":
+      return undefined;
+    case "Failed":
+    case "FinishedException":
+    case "PartiallyFinished":
+      return alertStates.includes(job.state) ? SEVERITY_BY_STATE[job.state] : undefined;
+    // The job did not do its work and nobody may know why: never read as healthy.
+    default:
+      return "warning";
+  }
 }
 
 /** Final states: the job will not change any more. Unknown counts as final so it is not re-read forever. */

@@ -105,7 +105,7 @@ export interface LicenseAlert extends AlertBase {
  * a refused credential or missing permission, an API we cannot reach, a
  * response we cannot understand, or anything else.
  */
-export type MonitoringProblem = "credential" | "unreachable" | "malformed" | "unexpected";
+export type MonitoringProblem = "credential" | "unreachable" | "malformed" | "renamed" | "unexpected";
 
 /** Alerts about the monitor itself (routable as kind `monitoring`); `subject` says which. */
 interface MonitoringAlertBase extends AlertBase {

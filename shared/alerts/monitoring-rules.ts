@@ -1,4 +1,13 @@
-import { AvePointApiError, AvePointAuthError, AvePointCertificateError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "../avepoint/errors.js";
+import {
+  AvePointApiError,
+  AvePointAuthError,
+  AvePointCertificateError,
+  AvePointPathNotFoundError,
+  AvePointPermissionError,
+  MalformedResponseError,
+  PageLimitExceededError,
+  UnsafeNextLinkError,
+} from "../avepoint/errors.js";
 import { NetworkError } from "../http/request.js";
 import { redact } from "../security/secret.js";
 import { fingerprintOf } from "./fingerprint.js";
@@ -32,8 +41,9 @@ export interface MonitorErrorClass {
  * | AvePointAuthError with HTTP 5xx / 408 / 429 (token outage)  | unreachable |
  * | AvePointAuthError otherwise (refused, no usable token)     | credential  |
  * | AvePointCertificateError (unreadable certificate)          | credential  |
- * | AvePointApiError 401 / 403                                 | credential  |
- * | AvePointApiError 404 (the endpoint moved)                  | malformed   |
+ * | AvePointApiError 401 / 403, AvePointPermissionError        | credential  |
+ * | AvePointPathNotFoundError (every known path answered 404)  | renamed     |
+ * | AvePointApiError 404 otherwise                             | malformed   |
  * | AvePointApiError 5xx / 408 / 429 (after the retries)       | unreachable |
  * | AvePointApiError other 4xx (the API no longer accepts us)  | malformed   |
  * | NetworkError (refused, reset, DNS, TLS, timeout)           | unreachable |
@@ -54,7 +64,8 @@ function isOutageStatus(status: number): boolean {
 
 function problemOf(error: unknown): MonitoringProblem {
   if (error instanceof AvePointAuthError) return error.status !== null && isOutageStatus(error.status) ? "unreachable" : "credential";
-  if (error instanceof AvePointCertificateError) return "credential";
+  if (error instanceof AvePointCertificateError || error instanceof AvePointPermissionError) return "credential";
+  if (error instanceof AvePointPathNotFoundError) return "renamed";
   if (error instanceof AvePointApiError) {
     if (error.status === 401 || error.status === 403) return "credential";
     if (isOutageStatus(error.status)) return "unreachable";
@@ -108,6 +119,15 @@ export function monitoringAdvice(problem: MonitoringProblem): { what: string; ch
           "The function's logs for the response that could not be read; update the monitor if the API changed.",
         ],
       };
+    case "renamed":
+      return {
+        what: "AvePoint answered 404 (not found) on every path the monitor knows for this endpoint: the vendor may have renamed it again.",
+        check: [
+          "AvePoint's API change log (AvePoint/cloud-api docs/change-log.md) for the endpoint's new path.",
+          "AVEPOINT_API_PROFILE: auto asks every known path, newest first; a pinned seed or current asks only its own.",
+          "AVEPOINT_REGION / AVEPOINT_API_URL name your tenant's data center.",
+        ],
+      };
     case "unexpected":
       return {
         what: "The monitor failed for a reason outside the AvePoint API.",
@@ -137,7 +157,7 @@ export function freshMonitorHealthState(): MonitorHealthState {
   return { version: 1, generation: null, episode: 0, open: false, problem: null, failures: 0 };
 }
 
-const PROBLEMS: readonly MonitoringProblem[] = ["credential", "unreachable", "malformed", "unexpected"];
+const PROBLEMS: readonly MonitoringProblem[] = ["credential", "unreachable", "malformed", "renamed", "unexpected"];
 
 /** Reads the stored state; anything unreadable gives a fresh one (it never throws, so it cannot stop a cycle). */
 export function parseMonitorHealthState(json: unknown): MonitorHealthState {

@@ -30,6 +30,8 @@ export class ClientCertificate {
   readonly #privateKey: KeyObject;
   /** base64url SHA-1 of the DER certificate (the JWT `x5t` header). */
   readonly thumbprintSha1Base64Url: string;
+  /** Upper-case hex SHA-1 of the DER certificate (the JWT `kid` header; the thumbprint as Windows shows it). */
+  readonly thumbprintSha1Hex: string;
   readonly notBefore: Date;
   /** When the certificate expires; the app warns ahead of it. */
   readonly notAfter: Date;
@@ -45,7 +47,9 @@ export class ClientCertificate {
       throw new AvePointCertificateError("the private key does not belong to the certificate (they were probably taken from different files)");
     }
     this.#privateKey = privateKey;
-    this.thumbprintSha1Base64Url = createHash("sha1").update(certificate.raw).digest("base64url");
+    const sha1 = createHash("sha1").update(certificate.raw).digest();
+    this.thumbprintSha1Base64Url = sha1.toString("base64url");
+    this.thumbprintSha1Hex = sha1.toString("hex").toUpperCase();
     this.notBefore = new Date(certificate.validFrom);
     this.notAfter = new Date(certificate.validTo);
     this.subject = certificate.subject;
@@ -54,7 +58,8 @@ export class ClientCertificate {
   /** A fresh RS256 client assertion (RFC 7523): iss = sub = client id, aud = token URL, new jti each time. */
   signAssertion(claims: AssertionClaims): string {
     const seconds = (ms: number) => Math.floor(ms / 1000);
-    const header = { alg: "RS256", typ: "JWT", x5t: this.thumbprintSha1Base64Url };
+    // kid beside x5t, as the vendor's .NET sample (X509SigningCredentials) sends them: validators look up either.
+    const header = { alg: "RS256", typ: "JWT", kid: this.thumbprintSha1Hex, x5t: this.thumbprintSha1Base64Url };
     const payload = {
       iss: claims.clientId,
       sub: claims.clientId,

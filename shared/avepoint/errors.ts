@@ -40,7 +40,7 @@ export class AvePointCertificateError extends Error {
 
 /** The API answered with a non-2xx status (HTTP, or the envelope's `statusCode`). */
 export class AvePointApiError extends Error {
-  override readonly name = "AvePointApiError";
+  override readonly name: string = "AvePointApiError";
   readonly status: number;
   /** URL path of the request, without query string. */
   readonly path: string;
@@ -78,7 +78,7 @@ export class AvePointApiError extends Error {
  * unreadable time or counter. Never read as "no jobs" or zero.
  */
 export class MalformedResponseError extends Error {
-  override readonly name = "MalformedResponseError";
+  override readonly name: string = "MalformedResponseError";
   /** Which response: a page index (0-based), a next link (path and query), or "license". */
   readonly page: number | string;
   /** What was wrong, naming the property. */
@@ -136,5 +136,35 @@ export class AvePointPermissionError extends Error {
     super(
       `The AvePoint app registration is not granted ${scope} (${refusedBy === "api" ? `the API answered HTTP ${status ?? "?"}` : `the token endpoint refused the scope${status !== null ? ` with HTTP ${status}` : ""}`}). Add the permission in AvePoint Online Services > App registration to use this feature.`,
     );
+  }
+}
+
+/**
+ * Every path the client knows for an endpoint answered 404 (or the pinned one
+ * did): the vendor has most likely renamed it again, as it did four times
+ * between October 2024 and October 2025.
+ */
+export class AvePointPathNotFoundError extends AvePointApiError {
+  override readonly name = "AvePointPathNotFoundError";
+  constructor(
+    readonly endpoint: "jobs" | "license",
+    readonly paths: readonly string[],
+  ) {
+    super({
+      status: 404,
+      path: paths[paths.length - 1] ?? "",
+      serverMessage: `the ${endpoint} endpoint answered 404 on ${paths.length === 1 ? "its path" : `every known path (${paths.join(", ")})`}; the vendor may have renamed it. Check AvePoint's API change log and AVEPOINT_API_PROFILE`,
+    });
+  }
+}
+
+/** A listing that ended with fewer distinct jobs than its TotalCount: jobs would be lost silently. */
+export class IncompleteListingError extends MalformedResponseError {
+  override readonly name = "IncompleteListingError";
+  constructor(
+    readonly distinctJobs: number,
+    readonly totalCount: number,
+  ) {
+    super("listing", `the listing ended after ${distinctJobs} distinct jobs, but TotalCount says ${totalCount}; no job was taken as read`);
   }
 }

@@ -2,7 +2,7 @@
 export { AvePointClient, createAvePointClient, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE } from "./client.js";
 export { UnsupportedByProfileError } from "./client.js";
 export type { AvePointClientOptions, ListJobPagesOptions, PageLink, RequestOptions, UnusualActivityQuery } from "./client.js";
-export { AvePointTokenProvider, AVEPOINT_SCOPES, CLIENT_ASSERTION_TYPE, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE } from "./token-provider.js";
+export { AvePointTokenProvider, AVEPOINT_SCOPES, JOBS_SCOPE, LICENSE_SCOPE, CLIENT_ASSERTION_TYPE, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE } from "./token-provider.js";
 export type { AvePointTransportOptions, TokenProviderOptions } from "./token-provider.js";
 export { ClientCertificate, loadClientCertificate, certificateFromPem, certificateFromPfx } from "./certificate.js";
 export type { CertificateCredential } from "./certificate.js";
@@ -10,13 +10,17 @@ export {
   AvePointApiError,
   AvePointAuthError,
   AvePointCertificateError,
+  AvePointPathNotFoundError,
   AvePointPermissionError,
+  IncompleteListingError,
   MalformedResponseError,
   PageLimitExceededError,
   UnsafeNextLinkError,
 } from "./errors.js";
-export { API_PROFILE_DEFINITIONS, jobQueryParameters } from "./profiles.js";
-export type { ApiProfileDefinition, DurationUnit } from "./profiles.js";
+export { API_REVISIONS, jobQueryParameters } from "./profiles.js";
+export type { ApiRevision, DurationUnit } from "./profiles.js";
+export { describeServiceReading, readServiceReading } from "./service-reading.js";
+export type { ServiceReading } from "./service-reading.js";
 export {
   normalizeBackupFrequency,
   normalizeJobPage,

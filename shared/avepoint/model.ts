@@ -4,7 +4,13 @@
  * `normalize.ts`; nothing else reads vendor JSON.
  */
 
-export const JOB_STATES = ["InProgress", "Finished", "Failed", "FinishedException", "PartiallyFinished"] as const;
+/**
+ * The five documented states, and the named states AvePoint's other job APIs
+ * report for the same product (Canceled/Cancelled, Stopped, Rejected, Skipped):
+ * final, alerting as warnings. "Failed to start" reads as Failed; Pending,
+ * Waiting, Not started, Queued and Not finished read as InProgress (normalize.ts).
+ */
+export const JOB_STATES = ["InProgress", "Finished", "Failed", "FinishedException", "PartiallyFinished", "Canceled", "Stopped", "Rejected", "Skipped"] as const;
 export type KnownJobState = (typeof JOB_STATES)[number];
 
 /** Service (the API's ObjectType query parameter). */
@@ -25,11 +31,11 @@ export const SERVICES = {
 export type ServiceId = keyof typeof SERVICES;
 export const SERVICE_IDS = Object.keys(SERVICES).map(Number) as ServiceId[];
 
-export interface JobCounts {
-  total: number;
-  failed: number;
-  successful: number;
-  skipped: number;
+export type JobCounter = "total" | "failed" | "successful" | "skipped";
+
+export interface JobCounts extends Record<JobCounter, number> {
+  /** Counters the API left out (read as 0 but shown as not reported); absent when all four came. */
+  missing?: JobCounter[];
 }
 
 export interface JobError {

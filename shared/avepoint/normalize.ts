@@ -3,7 +3,7 @@
  *
  * Tolerant about form: property names in any casing (also snake_case), the
  * bare seed shape or the current profile's {statusCode, message, data,
- * metadata} envelope, times as epoch seconds / milliseconds / ISO-8601,
+ * metadata} envelope, times as epoch seconds / milliseconds / .NET ticks / ISO-8601 / dates,
  * numbers as strings, both counter namings, every spelling of every state.
  *
  * Strict about meaning: a value we cannot read is a MalformedResponseError
@@ -11,7 +11,7 @@
  * a state we do not know, or without an id, is kept and marked, never dropped.
  */
 import { AvePointApiError, MalformedResponseError } from "./errors.js";
-import type { BackupFrequency, BackupJob, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId, UnusualActivityCounts } from "./model.js";
+import type { BackupFrequency, BackupJob, JobCounter, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId, UnusualActivityCounts } from "./model.js";
 import type { DurationUnit } from "./profiles.js";
 
 export interface NormalizeContext {
@@ -25,6 +25,8 @@ export interface NormalizeContext {
   service?: ServiceId;
   /** Request id from the response headers, used when the body names none. */
   requestId?: string | null;
+  /** Told how each job's StartTime was written (so the client can write query times alike). */
+  onTimeEncoding?: (encoding: TimeEncoding) => void;
 }
 
 /** Thrown by readers below; turned into a MalformedResponseError naming the page. */
@@ -121,15 +123,58 @@ function requireCount(value: unknown, what: string): number {
 
 /** Epoch values below this are seconds, at or above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 const SECONDS_LIMIT = 1e11;
+/**
+ * Values above this are .NET DateTime ticks (100 ns since 0001-01-01), as the
+ * vendor's seed-era sample sends them: 5e17 ticks is the year 1585, 5e17 ms the year 15 million.
+ */
+const TICKS_LIMIT = 5e17;
+/** .NET ticks at the Unix epoch. */
+export const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
+const TICKS_PER_MS = 10_000;
+
+/** How the API wrote a time: what the client writes its own query times in, once it has seen one. */
+export type TimeEncoding = "iso" | "date" | "ms" | "s" | "ticks";
+
+/** The encoding of one time value as the API sent it; undefined when it is not a set time. */
+export function timeEncodingOf(value: unknown): TimeEncoding | undefined {
+  if (typeof value === "string") {
+    const text = value.trim();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text.startsWith("0001-01-01") ? undefined : "date";
+    if (ISO_TIME.test(text)) return text.startsWith("0001-01-01") ? undefined : "iso";
+    if (!NUMERIC.test(text)) return undefined;
+  }
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  return n > TICKS_LIMIT ? "ticks" : n < SECONDS_LIMIT ? "s" : "ms";
+}
+
+/** A time written the way the API reads it. A date rounds down to its day (callers widen windows, never narrow them). */
+export function encodeTime(time: Date, encoding: TimeEncoding): string {
+  const ms = time.getTime();
+  switch (encoding) {
+    case "iso":
+      return time.toISOString();
+    case "date":
+      return time.toISOString().slice(0, 10);
+    case "ms":
+      return String(ms);
+    case "s":
+      return String(Math.floor(ms / 1000));
+    case "ticks":
+      // BigInt: ticks exceed 2^53, and the API should get the exact value.
+      return String(BigInt(TICKS_AT_UNIX_EPOCH) + BigInt(ms) * BigInt(TICKS_PER_MS));
+  }
+}
 /** 9999-12-31: anything later is not a time this API means. */
 const LATEST_MS = 253_402_300_799_999;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**
- * A time given as epoch seconds or milliseconds (number or numeric string) or
- * as ISO-8601 (UTC when no zone is written, as the docs say all times are UTC).
- * 0, "" and .NET's 0001-01-01 mean "not set" (e.g. the finish time of a running job).
+ * A time given as epoch seconds or milliseconds or .NET ticks (number or
+ * numeric string) or as ISO-8601 (UTC when no zone is written, as the docs say
+ * all times are UTC). 0, "" and .NET's 0001-01-01 mean "not set" (e.g. the
+ * finish time of a running job).
  */
 export function readTime(value: unknown, what: string): Date | null {
   if (value === null || value === undefined) return null;
@@ -147,8 +192,9 @@ export function readTime(value: unknown, what: string): Date | null {
   const n = readNumber(value, what);
   if (n === undefined || n === 0) return null;
   if (n < 0) fail(`${what} is ${n}, a time before 1970`);
-  const ms = Math.round(n < SECONDS_LIMIT ? n * 1000 : n);
-  if (ms > LATEST_MS) fail(`${what} is ${n}, beyond any date (expected epoch seconds or milliseconds)`);
+  const ms = Math.round(n > TICKS_LIMIT ? (n - TICKS_AT_UNIX_EPOCH) / TICKS_PER_MS : n < SECONDS_LIMIT ? n * 1000 : n);
+  if (ms < 0) fail(`${what} is ${n}, in .NET ticks a time before 1970`);
+  if (ms > LATEST_MS) fail(`${what} is ${n}, beyond any date (expected epoch seconds or milliseconds or .NET ticks)`);
   return new Date(ms);
 }
 
@@ -166,7 +212,7 @@ function readDuration(value: unknown, unit: DurationUnit, what: string): number 
   const n = readNumber(value, what);
   if (n === undefined) return null;
   if (n < 0) fail(`${what} is ${n}, a negative duration`);
-  return Math.round(unit === "hours" ? n * 3_600_000 : n);
+  return Math.round(unit === "hours" ? n * 3_600_000 : unit === "ticks" ? n / TICKS_PER_MS : n);
 }
 
 function readText(value: unknown, what: string): string | null {
@@ -178,21 +224,44 @@ function readText(value: unknown, what: string): string | null {
 
 // --- States --------------------------------------------------------------------
 
-/** Every spelling the API has used, compared without case, spaces, hyphens or underscores. */
+/**
+ * Every spelling the API has used, compared without case, spaces, hyphens or
+ * underscores: the five of the Cloud Backup docs, and those AvePoint's other
+ * job APIs report for the same product (Elements get-customer-jobs `status`).
+ * States not yet final (Pending, Queued, ...) are tracked like In Progress; the
+ * raw text stays on the job.
+ */
 const STATE_SPELLINGS: Record<string, KnownJobState> = {
   inprogress: "InProgress",
   running: "InProgress",
+  pending: "InProgress",
+  waiting: "InProgress",
+  waitingforconfiguration: "InProgress",
+  notstarted: "InProgress",
+  queued: "InProgress",
+  notfinished: "InProgress",
   finished: "Finished",
   failed: "Failed",
+  failedtostart: "Failed",
   finishedexception: "FinishedException",
   finishedwithexception: "FinishedException",
   finishedwithexceptions: "FinishedException",
   partiallyfinished: "PartiallyFinished",
+  canceled: "Canceled",
+  cancelled: "Canceled",
+  stopped: "Stopped",
+  rejected: "Rejected",
+  skipped: "Skipped",
 };
+
+/** The seed's CloudBackupJobState enum (seed doc "Query Parameters"), for a state sent as its number. */
+const STATE_CODES: Record<number, KnownJobState> = { 1: "InProgress", 2: "Finished", 3: "Failed", 4: "FinishedException", 5: "PartiallyFinished" };
 
 export function normalizeJobState(raw: unknown): { state: KnownJobState | "Unknown"; rawState: string | null } {
   if (raw === null || raw === undefined) return { state: "Unknown", rawState: null };
   const rawState = typeof raw === "string" ? raw : JSON.stringify(raw);
+  const code = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : undefined;
+  if (code !== undefined) return { state: Object.hasOwn(STATE_CODES, code) ? (STATE_CODES[code] as KnownJobState) : "Unknown", rawState };
   const key = typeof raw === "string" ? raw.replace(/[\s_-]/g, "").toLowerCase() : "";
   // Own keys only: "constructor" or "__proto__" are unknown states, not Object.prototype members.
   return { state: Object.hasOwn(STATE_SPELLINGS, key) ? (STATE_SPELLINGS[key] as KnownJobState) : "Unknown", rawState };
@@ -234,6 +303,26 @@ function unwrap(body: unknown, context: NormalizeContext): Unwrapped {
     fail(`metadata is ${describeType(metadataValue)}, expected an object`);
   }
   return { payload: outer.get("data"), outer, metadata: isObject(metadataValue) ? new Fields(metadataValue) : null, enveloped };
+}
+
+/**
+ * The statusCode of a 200 response's envelope, when it says something else (read
+ * inside the retried request, so an envelope 429 / 5xx is retried like the HTTP status).
+ */
+export function readEnvelopeStatus(text: string): number | undefined {
+  // Cheap test first: most bodies say 200 or have no envelope at all.
+  const hint = /"status_?code"\s*:\s*"?(\d{3})/i.exec(text);
+  if (!hint || hint[1]?.startsWith("2")) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(body)) return undefined;
+  const value = new Fields(body).get("statusCode");
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{3}$/.test(value.trim()) ? Number(value) : undefined;
+  return n !== undefined && (n < 200 || n > 299) ? n : undefined;
 }
 
 function shortText(value: unknown): string | null {
@@ -310,8 +399,12 @@ function readJob(raw: unknown, position: number, context: NormalizeContext): Bac
   try {
     const { state, rawState } = normalizeJobState(f.get("state", "status", "jobState"));
     const startTime = readTime(f.get("startTime"), "StartTime");
+    const encoding = timeEncodingOf(f.get("startTime"));
+    if (encoding !== undefined) context.onTimeEncoding?.(encoding);
     const finishTime = readTime(f.get("finishTime", "endTime"), "FinishTime");
-    const givenDuration = readDuration(f.get("duration"), context.durationUnit, "Duration");
+    // A bare Duration beside times in ticks is in ticks too (the vendor's seed-era sample: finish - start exactly).
+    const unit = encoding === "ticks" ? "ticks" : context.durationUnit;
+    const givenDuration = readDuration(f.get("duration"), unit, "Duration");
     // Start and finish are exact; a bare duration's unit is only known per profile.
     const durationMs = startTime && finishTime ? Math.max(0, finishTime.getTime() - startTime.getTime()) : givenDuration;
     const job: BackupJob = {
@@ -333,7 +426,7 @@ function readJob(raw: unknown, position: number, context: NormalizeContext): Bac
 }
 
 /** Both namings the API has used for the object counters, per model field. */
-const COUNTER_NAMES: Record<keyof JobCounts, [string, string]> = {
+const COUNTER_NAMES: Record<JobCounter, [string, string]> = {
   total: ["TotalCount", "totalNumber"],
   failed: ["FailedCount", "failedNumber"],
   successful: ["SuccessfulCount", "successfulNumber"],
@@ -346,12 +439,17 @@ function readCounts(value: unknown): JobCounts | null {
   const f = new Fields(value);
   const present = Object.values(COUNTER_NAMES).filter((names) => f.has(...names));
   if (present.length === 0) return null;
-  const read = (field: keyof JobCounts) => {
+  // A counter the API left out is missing, not zero: the job keeps the counts it has (JobCounts.missing).
+  const counts: JobCounts = { total: 0, failed: 0, successful: 0, skipped: 0 };
+  const missing: JobCounter[] = [];
+  for (const field of ["total", "failed", "successful", "skipped"] as const) {
     const names = COUNTER_NAMES[field];
-    if (!f.has(...names)) fail(`BackupDetails has no ${names[0]} (nor ${names[1]})`);
-    return requireCount(f.get(...names), `BackupDetails.${names[0]}`);
-  };
-  return { total: read("total"), failed: read("failed"), successful: read("successful"), skipped: read("skipped") };
+    const value = readCount(f.get(...names), `BackupDetails.${names[0]}`);
+    if (value === undefined) missing.push(field);
+    else counts[field] = value;
+  }
+  if (missing.length > 0) counts.missing = missing;
+  return counts;
 }
 
 function readJobErrors(value: unknown): JobError[] {

@@ -1,61 +1,88 @@
 /**
- * The two revisions of the AvePoint Cloud Backup API this client speaks.
- * Only paths, query time encoding and the unit of a bare `Duration` differ;
- * response parsing is tolerant enough to read either shape from either path.
+ * The revisions of the AvePoint Cloud Backup API this client speaks. Only
+ * paths, query time encoding and the unit of a bare `Duration` differ;
+ * response parsing is tolerant enough to read any shape from any path.
+ *
+ * The jobs path was renamed four times after the seed page (AvePoint/cloud-api
+ * change log); the change log promises nothing about old paths still answering.
+ * AVEPOINT_API_PROFILE=auto (the default) asks the paths newest first and keeps
+ * the one that answers; `seed` and `current` pin one revision.
  *
  * seed:    ../shared/reference/avepoint/cloudbackup-jobs-and-license-api.md
  * current: ../shared/reference/avepoint/current-api/list-jobs.md, subscription.md
  */
 import type { ApiProfile } from "../config/settings.js";
 import type { JobQuery } from "./model.js";
+import { encodeTime, type TimeEncoding } from "./normalize.js";
 
 export type { ApiProfile };
 
 /** What a duration number means when the API gives one without start and finish times to derive it from. */
-export type DurationUnit = "milliseconds" | "hours";
+export type DurationUnit = "milliseconds" | "hours" | "ticks";
 
-export interface ApiProfileDefinition {
-  name: ApiProfile;
+export interface ApiRevision {
+  /** How status, checkpoints and logs name it. */
+  name: RevisionName;
   jobsPath: string;
-  licensePath: string;
-  /** Backup schedule per service (current profile only). */
+  /** Documented only for the seed and today's revision. */
+  licensePath?: string;
+  /** Backup schedule per service (current revision only). */
   backupFrequencyPath?: string;
-  /** Unusual-activity counts per service (current profile only). */
+  /** Unusual-activity counts per service (current revision only). */
   unusualActivityPath?: string;
-  /** How StartTime / FinishTime are written in the query string. */
-  encodeTime(time: Date): string;
+  /** How StartTime / FinishTime are written until the service shows otherwise. */
+  queryTimes: TimeEncoding;
   durationUnit: DurationUnit;
 }
 
-export const API_PROFILE_DEFINITIONS: Record<ApiProfile, ApiProfileDefinition> = {
-  seed: {
-    name: "seed",
-    jobsPath: "/cloudbackup/jobs",
-    licensePath: "/cloudbackup/licenseconsumption",
-    // "long" UTC times: Unix epoch milliseconds, as the vendor's OpenAPI int64 fields are.
-    encodeTime: (time) => String(time.getTime()),
-    durationUnit: "milliseconds",
-  },
-  current: {
+export type RevisionName = "current" | "2025-04" | "2025-01" | "2024-12" | "seed";
+
+/** Newest first: the order `auto` asks them in. */
+export const API_REVISIONS: readonly ApiRevision[] = [
+  {
     name: "current",
     jobsPath: "/backup/m365/cloudbackupjobs",
     licensePath: "/backup/m365/cloudbackuplicenseconsumption",
     backupFrequencyPath: "/backup/m365/settings/backup/frequency",
     unusualActivityPath: "/backup/m365/cloudbackupunusualactivitydata",
-    encodeTime: (time) => time.toISOString(),
+    queryTimes: "iso",
     // "duration: Duration in hours, string" (list-jobs.md).
     durationUnit: "hours",
   },
-};
+  { name: "2025-04", jobsPath: "/backup/m365/jobs", queryTimes: "iso", durationUnit: "hours" },
+  { name: "2025-01", jobsPath: "/backup/m365/cloudbackup/getjobs", queryTimes: "iso", durationUnit: "hours" },
+  { name: "2024-12", jobsPath: "/cloudbackup/getjobs", queryTimes: "ms", durationUnit: "milliseconds" },
+  {
+    name: "seed",
+    jobsPath: "/cloudbackup/jobs",
+    licensePath: "/cloudbackup/licenseconsumption",
+    // "long" UTC times, read as Unix epoch milliseconds as the vendor's OpenAPI int64 fields are
+    // (the vendor's own sample ten days later shows .NET ticks: `auto` learns which from the service).
+    queryTimes: "ms",
+    durationUnit: "milliseconds",
+  },
+];
 
-/** The query parameters of one jobs page (PascalCase, as both revisions' request samples write them). */
-export function jobQueryParameters(profile: ApiProfileDefinition, query: JobQuery, pageIndex: number, pageSize: number): URLSearchParams {
+export function revisionNamed(name: string | undefined): ApiRevision | undefined {
+  return API_REVISIONS.find((r) => r.name === name);
+}
+
+/** The revision a pinned profile means. */
+export function pinnedRevision(profile: ApiProfile): ApiRevision | undefined {
+  return profile === "auto" ? undefined : revisionNamed(profile);
+}
+
+/** The query parameters of one jobs page (PascalCase, as every revision's request samples write them); no times = unfiltered. */
+export function jobQueryParameters(times: TimeEncoding, query: JobQuery | undefined, pageIndex: number, pageSize: number): URLSearchParams {
   const params = new URLSearchParams();
-  params.set("StartTime", profile.encodeTime(query.startTime));
-  params.set("FinishTime", profile.encodeTime(query.finishTime));
-  if (query.jobType !== undefined) params.set("JobType", String(query.jobType));
-  if (query.objectType !== undefined) params.set("ObjectType", String(query.objectType));
-  if (query.jobState !== undefined) params.set("JobState", String(query.jobState));
+  if (query) {
+    params.set("StartTime", encodeTime(query.startTime, times));
+    // A date reaches to the start of its day; the day after covers all of the window, whether or not the server reads the bound inclusively.
+    params.set("FinishTime", encodeTime(times === "date" ? new Date(query.finishTime.getTime() + 86_400_000) : query.finishTime, times));
+    if (query.jobType !== undefined) params.set("JobType", String(query.jobType));
+    if (query.objectType !== undefined) params.set("ObjectType", String(query.objectType));
+    if (query.jobState !== undefined) params.set("JobState", String(query.jobState));
+  }
   params.set("PageIndex", String(pageIndex));
   params.set("PageSize", String(pageSize));
   return params;

@@ -12,7 +12,12 @@ import { redact, Secret } from "../security/secret.js";
 import { loadClientCertificate, type ClientCertificate, type LoadCertificateOptions } from "./certificate.js";
 import { AvePointAuthError } from "./errors.js";
 
-export const AVEPOINT_SCOPES = "microsoft365backup.jobInfo.read.all microsoft365backup.subscriptionInfo.read.all";
+/** Read backup jobs: all the jobs monitor needs. */
+export const JOBS_SCOPE = "microsoft365backup.jobInfo.read.all";
+/** Read license consumption: all the license monitor needs. Each has its own token, so one missing grant stops only its monitor. */
+export const LICENSE_SCOPE = "microsoft365backup.subscriptionInfo.read.all";
+/** Both monitors' permissions (what an app registration should be granted). */
+export const AVEPOINT_SCOPES = `${JOBS_SCOPE} ${LICENSE_SCOPE}`;
 /** Read backup settings (the backup frequency); requested only by the features that need it. */
 export const SETTINGS_SCOPE = "microsoft365backup.settings.read.all";
 /** Read unusual-activity detections; requested only by the features that need it. */

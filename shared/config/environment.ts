@@ -26,6 +26,18 @@ export function apiUrlFor(region: AvePointRegion): string {
   return `https://graph-${region}.avepointonlineservices.com`;
 }
 
+/** Multi-Geo locations (current-api/overview.md "Parameter: location"). */
+export const AVEPOINT_LOCATIONS = [
+  "PrimaryGeoLocation", "NAM", "EUR", "GBR", "JPN", "APC", "AUS", "CAN", "IND", "FRA", "ARE", "ZAF", "CHE", "KOR",
+  "DEU", "BRA", "NOR", "SWE", "QAT", "POL", "ITA", "ISR", "MEX", "NZL", "ESP", "TWN",
+] as const;
+export type AvePointLocation = (typeof AVEPOINT_LOCATIONS)[number];
+
+/** The environment whose identity service issues tokens for a data center (its own for gov, aos2 and FedRAMP). */
+export function environmentOfRegion(region: AvePointRegion): AvePointEnvironment {
+  return region === "gov" || region === "aos2" || region === "fedramp" ? region : "commercial";
+}
+
 /** The region an environment implies when AVEPOINT_REGION is not set. */
 export function defaultRegionFor(environment: AvePointEnvironment): AvePointRegion {
   switch (environment) {

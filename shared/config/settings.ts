@@ -7,7 +7,10 @@ import { describeWebhookUrlProblem } from "./webhook-url.js";
 import { parseRouting, type Routing } from "../routing/config.js";
 import {
   AVEPOINT_ENVIRONMENTS,
+  AVEPOINT_LOCATIONS,
   AVEPOINT_REGIONS,
+  environmentOfRegion,
+  type AvePointLocation,
   apiUrlFor,
   defaultRegionFor,
   isAllowedUrl,
@@ -18,7 +21,7 @@ import {
 
 export { describeWebhookUrlProblem };
 
-export const API_PROFILES = ["seed", "current"] as const;
+export const API_PROFILES = ["auto", "seed", "current"] as const;
 export type ApiProfile = (typeof API_PROFILES)[number];
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -47,6 +50,8 @@ export interface Settings {
     credential: AvePointCredential;
     environment: AvePointEnvironment;
     region: AvePointRegion;
+    /** Multi-Geo location whose backup schedule is read (AVEPOINT_LOCATION); absent = the central location. */
+    location?: AvePointLocation;
     apiUrl: string;
     tokenUrl: string;
     profile: ApiProfile;
@@ -164,6 +169,7 @@ const rawSchema = z.object({
   AVEPOINT_CERTIFICATE: optionalText,
   AVEPOINT_ENVIRONMENT: optionalText,
   AVEPOINT_REGION: optionalText,
+  AVEPOINT_LOCATION: optionalText,
   AVEPOINT_API_URL: optionalText,
   AVEPOINT_TOKEN_URL: optionalText,
   AVEPOINT_API_PROFILE: optionalText,
@@ -379,7 +385,15 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const region = oneOf("AVEPOINT_REGION", AVEPOINT_REGIONS, defaultRegionFor(environment));
   const apiUrl = url("AVEPOINT_API_URL") ?? apiUrlFor(region);
   const tokenUrl = url("AVEPOINT_TOKEN_URL") ?? TOKEN_URLS[environment];
-  const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "seed");
+  // A commercial token does not open the Gov API host (and the other way round): both must name one environment.
+  if (raw.AVEPOINT_API_URL === undefined && raw.AVEPOINT_TOKEN_URL === undefined && environmentOfRegion(region) !== environment) {
+    problem(
+      "AVEPOINT_REGION",
+      `the ${region} data center belongs to the ${environmentOfRegion(region)} environment, but AVEPOINT_ENVIRONMENT is ${environment}; set AVEPOINT_ENVIRONMENT=${environmentOfRegion(region)} or a region of ${environment}`,
+    );
+  }
+  const location = raw.AVEPOINT_LOCATION === undefined ? undefined : oneOf("AVEPOINT_LOCATION", AVEPOINT_LOCATIONS, "PrimaryGeoLocation");
+  const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "auto");
   const pageSize = integer("AVEPOINT_PAGE_SIZE", 100, 1, 1000);
   const portalUrl = url("AVEPOINT_PORTAL_URL") ?? "https://www.avepointonlineservices.com";
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
@@ -570,7 +584,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
   if (relevant.length > 0) throw new ConfigError(relevant);
 
   return {
-    avepoint: { clientId, credential, environment, region, apiUrl, tokenUrl, profile, pageSize, portalUrl },
+    avepoint: { clientId, credential, environment, region, ...(location !== undefined ? { location } : {}), apiUrl, tokenUrl, profile, pageSize, portalUrl },
     logLevel,
     jobs,
     health,

@@ -55,6 +55,8 @@ const HOUR_IN_MS = 3_600_000;
 
 /** What the health rules need from the AvePoint client; the optional endpoints exist in the current profile. */
 export interface HealthReader extends JobReader {
+  /** The API revision whose jobs path answers (AVEPOINT_API_PROFILE=auto); absent or null = not known. */
+  readonly revision?: string | null;
   getBackupFrequency?(options?: { abortSignal?: AbortSignal }): Promise<BackupFrequency[]>;
   getUnusualActivity?(query: { startTime: Date; finishTime: Date }, options?: { abortSignal?: AbortSignal }): Promise<UnusualActivityCounts[]>;
 }
@@ -209,13 +211,16 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
     for (const alert of [age.alert, growth.alert]) if (alert) out.alerts.push(alert);
   }
 
+  // The schedule and unusual-activity endpoints exist in the current revision only: pinned, or found by `auto`.
+  const current = settings.avepoint.profile === "current" || (settings.avepoint.profile === "auto" && reader.revision === "current");
+
   // --- Missed scheduled start (current profile) ----------------------------------------------
-  if (settings.avepoint.profile === "current" && health.backupStartGraceMinutes > 0 && reader.getBackupFrequency) {
+  if (current && health.backupStartGraceMinutes > 0 && reader.getBackupFrequency) {
     await checkSchedule(input, state, ctx, out, list, reader.getBackupFrequency.bind(reader));
   }
 
   // --- Unusual activity (current profile) --------------------------------------------------
-  if (settings.avepoint.profile === "current" && health.unusualActivity && reader.getUnusualActivity) {
+  if (current && health.unusualActivity && reader.getUnusualActivity) {
     const unusual = state.unusual;
     const checkedAt = unusual.checkedAt === null ? Number.NaN : Date.parse(unusual.checkedAt);
     const blocked = unusual.retryAt !== null && Date.parse(unusual.retryAt) > now.getTime();

@@ -24,15 +24,21 @@ export interface JobsWindow {
  * The window a cycle reads:
  * - first cycle: `now - JOBS_LOOKBACK_HOURS`;
  * - later: the watermark minus JOBS_OVERLAP_MINUTES (jobs can appear late in the listing);
+ * - until the service has listed a running job (so it may list jobs only once
+ *   final, or filter on finish time), the watermark minus `reachBackHours`
+ *   (the longest job, JOB_MAX_RUNTIME_HOURS): a job that started cycles ago and
+ *   has just failed is still inside; the ledger's fingerprints make re-reading harmless;
  * - and never later than the oldest job still open, however long it runs.
  */
 export function jobsWindow(
   checkpoint: { watermark: Date | null; openJobs: readonly OpenJob[] },
   jobs: Settings["jobs"],
   now: Date,
+  reachBackHours = 0,
 ): JobsWindow {
+  const back = Math.max(jobs.overlapMinutes * 60_000, reachBackHours * 3_600_000);
   let start = checkpoint.watermark
-    ? new Date(checkpoint.watermark.getTime() - jobs.overlapMinutes * 60_000)
+    ? new Date(checkpoint.watermark.getTime() - back)
     : new Date(now.getTime() - jobs.lookbackHours * 3_600_000);
   for (const open of checkpoint.openJobs) {
     if (open.startTime < start) start = open.startTime;

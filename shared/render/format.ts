@@ -87,6 +87,14 @@ export function jobStateLabel(state: BackupJob["state"]): string {
       return "In progress";
     case "Finished":
       return "Finished";
+    case "Canceled":
+      return "Canceled";
+    case "Stopped":
+      return "Stopped";
+    case "Rejected":
+      return "Rejected";
+    case "Skipped":
+      return "Skipped";
     case "Unknown":
       return "Unrecognized state";
   }

@@ -54,7 +54,8 @@ export function jobHeadline(alert: JobAlert, encode: Encode): string {
   let what: string;
   switch (job.state) {
     case "Failed":
-      what = "Backup job failed";
+      // "Failed to start" (AvePoint's other job APIs) reads as Failed; the headline keeps the difference.
+      what = /^failed\W*to\W*start$/i.test(job.rawState?.trim() ?? "") ? "Backup job failed to start" : "Backup job failed";
       break;
     case "FinishedException":
       what = "Backup job finished with exceptions";
@@ -67,6 +68,12 @@ export function jobHeadline(alert: JobAlert, encode: Encode): string {
       break;
     case "Finished":
       what = "Backup job finished";
+      break;
+    case "Canceled":
+    case "Stopped":
+    case "Rejected":
+    case "Skipped":
+      what = `Backup job ${job.state.toLowerCase()}`;
       break;
     case "Unknown":
       what = job.rawState
@@ -82,9 +89,11 @@ export function jobAlertSummary(alert: JobAlert, ctx: RenderContext): string {
   return summaryLine({ tag: alertTag(alert), headline: jobHeadline(alert, plainApiText), id: alert.job.id, tenant: tenantLabel(alert, ctx) });
 }
 
-/** "1,234 total, 12 failed, 1,200 successful, 22 skipped". */
+/** "1,234 total, 12 failed, 1,200 successful, 22 skipped"; a counter the API left out is named as not reported. */
 export function jobObjectsText(counts: JobCounts): string {
-  return `${formatNumber(counts.total)} total, ${formatNumber(counts.failed)} failed, ${formatNumber(counts.successful)} successful, ${formatNumber(counts.skipped)} skipped`;
+  const missing = counts.missing ?? [];
+  const shown = (["total", "failed", "successful", "skipped"] as const).filter((c) => !missing.includes(c)).map((c) => `${formatNumber(counts[c])} ${c}`);
+  return missing.length === 0 ? shown.join(", ") : [...shown, `${missing.join(" and ")} not reported`].join(", ");
 }
 
 function stateFact(alert: JobAlert, detail: CardDetail): string {

@@ -20,6 +20,7 @@ const PROBLEM_LABELS: Record<MonitoringProblem, string> = {
   credential: "Credential or permission refused",
   unreachable: "AvePoint API unreachable",
   malformed: "Response not understood",
+  renamed: "Endpoint not found (renamed by the vendor?)",
   unexpected: "Unexpected error",
 };
 

@@ -13,10 +13,11 @@ import {
   AvePointAuthError,
   AvePointCertificateError,
   AvePointClient,
+  AvePointPermissionError,
   createAvePointClient,
+  IncompleteListingError,
   MalformedResponseError,
   PageLimitExceededError,
-  UnsafeNextLinkError,
   type AvePointClientOptions,
   type BackupJob,
   type JobQuery,
@@ -24,7 +25,15 @@ import {
 import { NetworkError } from "../../shared/http/request.js";
 import type { Logger } from "../../shared/logging.js";
 import { Secret } from "../../shared/security/secret.js";
-import { AvePointSimulator, FOREIGN_ORIGIN, type ResponseStyle, type SimJob } from "../simulator/index.js";
+import {
+  AvePointSimulator,
+  BACKEND_JOBS_PATH,
+  FOREIGN_ORIGIN,
+  JOB_INFO_SCOPE,
+  SUBSCRIPTION_INFO_SCOPE,
+  type ResponseStyle,
+  type SimJob,
+} from "../simulator/index.js";
 import { createTestCertificate, createUnrelatedTestCertificate, type TestCertificate } from "../support/certificates.js";
 
 const CLIENT_ID = "3f0c1d7e-alerts-test";
@@ -156,13 +165,27 @@ const tokenRequests = () => sim.requests.filter((r) => r.path === "/connect/toke
 // --- authentication -------------------------------------------------------------------
 
 describe("authentication", () => {
-  it("gets a token with the client secret, caches it, and reads jobs", async () => {
+  it("gets one token per permission with the client secret, caches each, and reads jobs", async () => {
     const ids = addJobs(3);
     const { client } = harness();
     expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    await collect(client);
     await client.getLicenseUsage();
-    expect(tokenRequests()).toHaveLength(1);
+    await client.getLicenseUsage();
+    // One for the jobs scope, one for the subscription scope (review D6).
+    expect(tokenRequests()).toHaveLength(2);
     expect(apiRequests().every((r) => r.authorized)).toBe(true);
+  });
+
+  it("reads jobs when the app registration lacks the license permission, and names the missing one for the license", async () => {
+    const ids = addJobs(2);
+    sim.options.grantedScopes = [JOB_INFO_SCOPE];
+    const { client } = harness();
+    expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    const error = await failure(client.getLicenseUsage());
+    expect(error).toBeInstanceOf(AvePointPermissionError);
+    expect(error).toMatchObject({ scope: SUBSCRIPTION_INFO_SCOPE });
+    expect((error as Error).message).toContain(SUBSCRIPTION_INFO_SCOPE);
   });
 
   const certificateCredentials: Array<[string, () => Promise<AvePointCredential>]> = [
@@ -270,7 +293,8 @@ describe("authentication", () => {
     addJobs(3);
     const { client } = harness();
     await Promise.all([client.getLicenseUsage(), collect(client), client.getLicenseUsage(), collect(client)]);
-    expect(tokenRequests()).toHaveLength(1);
+    // One per permission, however many callers.
+    expect(tokenRequests()).toHaveLength(2);
   });
 
   it("gets a new token shortly before the old one expires", async () => {
@@ -363,6 +387,17 @@ describe("API profiles", () => {
       sim.options.style = { timeFormat };
       expect((await client.getLicenseUsage()).outOfPolicySince).toEqual(new Date("2025-01-05T10:00:00Z"));
     }
+  });
+
+  it("asks the backup schedule of the AVEPOINT_LOCATION of a Multi-Geo tenant, and lists jobs of every location", async () => {
+    addJobs(1);
+    const { client } = harness({ profile: "current", location: "NAM" });
+    await client.getBackupFrequency();
+    await collect(client);
+    expect(apiRequests().map((r) => [r.path, r.query["Location"]])).toEqual([
+      ["/backup/m365/settings/backup/frequency", "NAM"],
+      ["/backup/m365/cloudbackupjobs", undefined],
+    ]);
   });
 
   it("builds the client from settings with createAvePointClient", async () => {
@@ -535,23 +570,49 @@ describe("paging", () => {
     expect(apiRequests().map((r) => r.query.PageSize)).toEqual(["2", "2", "2"]);
   });
 
-  it("refuses a NextLink to another origin without sending the token there", async () => {
-    addJobs(25);
-    sim.options.nextLink = "foreign";
+  it.each(["foreign", "off-path"] as const)("ignores a NextLink %s with one warning and reads on by PageIndex on the API host", async (mode) => {
+    const ids = addJobs(25);
+    sim.options.nextLink = mode;
     const before = wire.urls.length;
+    const { client, logs } = harness();
+    expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    expect(wire.urls.slice(before).some((u) => u.startsWith(FOREIGN_ORIGIN) || u.includes(BACKEND_JOBS_PATH))).toBe(false);
+    expect(apiRequests().map((r) => r.path)).toEqual(["/cloudbackup/jobs", "/cloudbackup/jobs", "/cloudbackup/jobs"]);
+    expect(pageIndexes()).toEqual([0, 1, 2]);
+    await collect(client);
+    expect(logs.filter((l) => l.startsWith("warn AvePoint sent a NextLink"))).toHaveLength(1);
+  });
+
+  it("reads every page of a server whose PageIndex counts from 1 (the vendor samples), and remembers it", async () => {
+    // Review D3: 25 jobs, pages of 10; the old client read page 1 twice and dropped the last 5 silently.
+    const ids = addJobs(25);
+    sim.options.pageBase = 1;
+    const { client, logs } = harness();
+    expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    expect(pageIndexes()).toEqual([0, 1, 2, 3]);
+    expect(client.reading().pageBase).toBe(1);
+    expect(logs.some((l) => l.includes("PageIndex counts from 1"))).toBe(true);
+    sim.resetRequests();
+    expect(await collect(client)).toHaveLength(25);
+    expect(pageIndexes()).toEqual([1, 2, 3]);
+  });
+
+  it("learns a 0-based PageIndex from the second page at no extra cost", async () => {
+    addJobs(15);
     const { client } = harness();
-    const pages = client.listJobPages(WINDOW);
-    const error = await failure(
-      (async () => {
-        for await (const _page of pages) {
-          /* read all */
-        }
-      })(),
-    );
-    expect(error).toBeInstanceOf(UnsafeNextLinkError);
-    expect(error).toMatchObject({ name: "UnsafeNextLinkError", linkOrigin: FOREIGN_ORIGIN, apiOrigin: sim.url });
-    expect(wire.urls.slice(before).some((u) => u.startsWith(FOREIGN_ORIGIN))).toBe(false);
-    expect(apiRequests()).toHaveLength(1);
+    expect(await collect(client)).toHaveLength(15);
+    expect(pageIndexes()).toEqual([0, 1]);
+    expect(client.reading().pageBase).toBe(0);
+  });
+
+  it("fails loudly when a listing ends short of TotalCount instead of dropping jobs", async () => {
+    addJobs(25);
+    // Every page after the first repeats it: 10 distinct jobs of 25.
+    const first = JSON.stringify({ TotalCount: 25, Jobs: sim.tenant.jobs.slice(0, 10).map((j) => ({ Id: j.id, State: "Finished", StartTime: j.startTime.getTime(), FinishTime: 0 })) });
+    sim.injectFault({ target: "jobs", kind: "body", body: first, times: 5 });
+    const error = await failure(collect(harness().client));
+    expect(error).toBeInstanceOf(IncompleteListingError);
+    expect(error).toMatchObject({ distinctJobs: 10, totalCount: 25 });
   });
 
   it("stops at the page-count guard when the listing does not end", async () => {
@@ -562,12 +623,12 @@ describe("paging", () => {
     expect(apiRequests()).toHaveLength(2);
   });
 
-  it("stops at the guard when the server sends the same NextLink forever", async () => {
+  it("stops after the first repeat when the server sends the same NextLink forever, and fails short of TotalCount", async () => {
     const loop = JSON.stringify({ TotalCount: 100, Jobs: [{ Id: "A", State: "Finished", StartTime: 0, FinishTime: 0 }], NextLink: "/cloudbackup/jobs?PageIndex=1" });
     sim.injectFault({ target: "jobs", kind: "body", body: loop, times: 50 });
     const error = await failure(collect(harness().client, WINDOW, { maxPages: 5 }));
-    expect(error).toBeInstanceOf(PageLimitExceededError);
-    expect(apiRequests()).toHaveLength(5);
+    expect(error).toBeInstanceOf(IncompleteListingError);
+    expect(apiRequests()).toHaveLength(2);
   });
 
   it("re-reads with a time window: only jobs that started inside it", async () => {
@@ -620,11 +681,15 @@ describe("faults", () => {
     expect(apiRequests()).toHaveLength(4);
   });
 
-  it.each([400, 403, 404])("fails at once on HTTP %i", async (status) => {
+  it.each([
+    [400, "AvePointApiError"],
+    [403, "AvePointApiError"],
+    [404, "AvePointPathNotFoundError"],
+  ])("fails at once on HTTP %i", async (status, name) => {
     sim.injectFault({ target: "jobs", kind: "status", status });
     const { client, sleeps } = harness();
     const error = await failure(collect(client));
-    expect(error).toMatchObject({ name: "AvePointApiError", status });
+    expect(error).toMatchObject({ name, status });
     expect(apiRequests()).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
@@ -671,9 +736,19 @@ describe("faults", () => {
   });
 
   it("reports an envelope with a non-2xx statusCode as an AvePointApiError", async () => {
-    sim.injectFault({ target: "jobs", kind: "body", body: JSON.stringify({ statusCode: 500, message: "internal", data: null, requestId: "R-7" }) });
+    sim.injectFault({ target: "jobs", kind: "body", body: JSON.stringify({ statusCode: 422, message: "bad", data: null, requestId: "R-7" }) });
     const error = await failure(collect(harness({ profile: "current" }).client));
-    expect(error).toMatchObject({ name: "AvePointApiError", status: 500, requestId: "R-7" });
+    expect(error).toMatchObject({ name: "AvePointApiError", status: 422, requestId: "R-7" });
+    expect(apiRequests()).toHaveLength(1);
+  });
+
+  it.each([429, 503])("retries an HTTP 200 whose envelope says %i, like the HTTP status (review D8)", async (statusCode) => {
+    const ids = addJobs(2);
+    sim.injectFault({ target: "jobs", kind: "body", body: JSON.stringify({ statusCode, message: "busy", data: null }) });
+    const { client, sleeps } = harness({ profile: "current" });
+    expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    expect(apiRequests()).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
   });
 
   it("times out a slow response and tries again", async () => {

@@ -208,7 +208,7 @@ silences:
 });
 
 describe("optional permissions of the health rules", () => {
-  it("in the current profile, one info line per permission to grant; none in the seed profile", async () => {
+  it("in the current profile (and auto, which most likely finds it), one info line per permission to grant; none in the seed profile", async () => {
     const current = io(env({ AVEPOINT_API_PROFILE: "current" }));
     expect(await main([], current)).toBe(0);
     expect(current.out()).toContain(
@@ -220,9 +220,13 @@ describe("optional permissions of the health rules", () => {
     expect(await main([], switchedOff)).toBe(0);
     expect(switchedOff.out()).not.toContain("info:");
 
-    const seed = io(env());
+    const seed = io(env({ AVEPOINT_API_PROFILE: "seed" }));
     expect(await main([], seed)).toBe(0);
     expect(seed.out()).not.toContain("info:");
+
+    const auto = io(env());
+    expect(await main([], auto)).toBe(0);
+    expect(auto.out()).toContain("info: unusual activity (ALERT_UNUSUAL_ACTIVITY) needs the permission microsoft365backup.unusualActivity.read.all");
   });
 
   it("--online asks the token endpoint for each permission and reports granted / not granted", async () => {
@@ -235,6 +239,8 @@ describe("optional permissions of the health rules", () => {
     expect(await main(["--online"], run)).toBe(0);
     expect(run.out()).toContain("online: microsoft365backup.settings.read.all: granted");
     expect(run.out()).toMatch(/online: microsoft365backup\.unusualActivity\.read\.all: NOT granted \(.*invalid_scope.*\): unusual activity \(ALERT_UNUSUAL_ACTIVITY\) stays quiet/);
+    expect(run.out()).toContain("online: microsoft365backup.jobInfo.read.all: granted");
+    expect(run.out()).toContain("online: microsoft365backup.subscriptionInfo.read.all: granted");
     expect(run.out()).not.toContain(CLIENT_SECRET);
   });
 
@@ -256,5 +262,13 @@ describe("optional permissions of the health rules", () => {
     expect(run.out()).toMatch(/online: Teams bot: NO Bot Connector token: .*Microsoft Entra/);
     expect(run.out()).toContain("note: Teams: use a standard channel");
     expect(run.out()).not.toContain(botPassword);
+  });
+
+  it("--online shows which API revision answers and how it reads times (auto)", async () => {
+    simulator = await AvePointSimulator.start({ clientId: "0b5e7a1c-client", clientSecret: CLIENT_SECRET, revisions: ["seed"], style: { timeFormat: "ticks" }, queryTimes: "ticks" });
+    simulator.tenant.addJob({ id: "IB-1", state: "Finished", startTime: new Date("2026-11-29T07:00:00Z"), finishTime: new Date("2026-11-29T07:10:00Z"), objectType: 1 });
+    const run = io(env({ AVEPOINT_API_URL: simulator.url, AVEPOINT_TOKEN_URL: simulator.tokenUrl }));
+    expect(await main(["--online"], run)).toBe(0);
+    expect(run.out()).toContain("online: AvePoint (AVEPOINT_API_PROFILE=auto): jobs on the seed revision (/cloudbackup/jobs); license on the seed revision; query times as .NET ticks");
   });
 });

@@ -219,6 +219,36 @@ describe("jobs monitor, end to end over real HTTP and Table Storage", () => {
     expect(w.simulator.requests.map((r) => r.path)).toEqual(["/cloudbackup/jobs"]);
   });
 
+  it("with AVEPOINT_API_PROFILE=auto: learns the service in the first cycle, then a quiet cycle costs one jobs request", async () => {
+    const w = await start({ settings: { AVEPOINT_API_PROFILE: "auto" }, simulator: { revisions: ["seed"], style: { timeFormat: "ticks", durationAs: "ticks" }, queryTimes: "ticks" } });
+    for (let i = 0; i < 20; i++) {
+      w.simulator.tenant.addJob({ id: `IB-QUIET-${i}`, state: "Finished", startTime: at(-minutes(40 + i)), finishTime: at(-minutes(30)), objectType: 1 + (i % 4) });
+    }
+    w.simulator.tenant.addJob({ id: "IB-RUNNING", state: "InProgress", startTime: at(-minutes(3)), objectType: 1 });
+    expect(await w.cycle()).toMatchObject({ ok: true, read: 21 });
+    // Per-service listings (ObjectType, for the backup-health rules on a first cycle) are not the reading's cost.
+    const jobsPaths = () => w.simulator.requests.filter((r) => r.path !== "/connect/token" && r.query["ObjectType"] === undefined).map((r) => r.path);
+    // Today's path and the three renamed ones answer 404, the seed path answers the calibration page, then the listing.
+    expect(jobsPaths()).toEqual([
+      "/backup/m365/cloudbackupjobs",
+      "/backup/m365/jobs",
+      "/backup/m365/cloudbackup/getjobs",
+      "/cloudbackup/getjobs",
+      "/cloudbackup/jobs",
+      "/cloudbackup/jobs",
+    ]);
+    expect(w.simulator.requests.filter((r) => r.query["StartTime"] !== undefined).every((r) => /^6\d{17}$/.test(r.query["StartTime"]!))).toBe(true);
+    const stored = (await w.ledger.readCheckpoint("Contoso", "jobs")).state["avepoint"];
+    expect(stored).toEqual({ jobsRevision: "seed", queryTimes: "ticks", runningListed: true });
+
+    // A new process (cold start) reads what was learned from the checkpoint.
+    w.simulator.tenant.updateJob("IB-RUNNING", { state: "Finished", finishTime: at(minutes(2)) });
+    w.simulator.resetRequests();
+    w.clock.now = at(minutes(5));
+    expect(await w.cycle("jobs", w.newRuntime())).toMatchObject({ ok: true, newAlerts: 0 });
+    expect(jobsPaths()).toEqual(["/cloudbackup/jobs"]);
+  });
+
   it("alerts on a state it does not understand instead of reading it as healthy", async () => {
     const w = await start();
     w.simulator.tenant.addJob({ id: "IB-ODD", state: "Quarantined", startTime: at(-minutes(30)), finishTime: at(-minutes(20)), objectType: 1 });

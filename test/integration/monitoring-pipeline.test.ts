@@ -42,7 +42,8 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     ["an API outage (503 after retries)", [{ target: "jobs", kind: "status", status: 503, times: MANY }], {}, "AvePoint API unreachable", "service status"],
     ["connections reset (no response)", [{ target: "jobs", kind: "reset", times: MANY }], {}, "AvePoint API unreachable", "Outbound HTTPS"],
     ["a response we cannot read", [{ target: "jobs", kind: "body", body: '{"Unexpected":"shape"}', times: MANY }], {}, "Response not understood", "AVEPOINT"],
-    ["an endpoint that moved (404)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], {}, "Response not understood", "moved endpoint"],
+    ["a pinned endpoint that moved (404)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], {}, "Endpoint not found (renamed by the vendor?)", "change log"],
+    ["every known jobs path answering 404 (auto)", [{ target: "jobs", kind: "status", status: 404, times: MANY }], { AVEPOINT_API_PROFILE: "auto" }, "Endpoint not found (renamed by the vendor?)", "may have renamed it"],
   ])("%s", async (_name, faults, settings, problem, check) => {
     const w = await start({ settings });
     for (const fault of faults) w.simulator.injectFault(fault);
@@ -65,6 +66,23 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     w.clock.now = at(minutes(30));
     await w.cycle("jobs");
     expect(summaries(w)).toEqual([degraded, "[RESOLVED] Jobs monitor works again \u2014 Contoso"]);
+    expectValidCards(w);
+  });
+
+  it("a missing license permission stops only the license monitor, whose alert names the permission (review D6)", async () => {
+    const w = await start({ simulator: { grantedScopes: ["microsoft365backup.jobInfo.read.all"] } });
+    w.simulator.tenant.addJob({ id: "IB-PERM-FAIL", state: "Failed", startTime: at(-minutes(30)), finishTime: at(-minutes(20)), objectType: 1 });
+    for (let i = 0; i < 3; i++) {
+      w.clock.now = at(minutes(5 * i));
+      expect((await w.cycle("jobs")).ok).toBe(true);
+      expect((await w.cycle("license")).ok).toBe(false);
+    }
+    expect(summaries(w)).toEqual([
+      "[CRITICAL] Backup job failed: Exchange Online (IB-PERM-FAIL) \u2014 Contoso",
+      "[CRITICAL] Monitoring degraded: license monitor failed 3 cycles in a row \u2014 Contoso",
+    ]);
+    expect(w.posted()[1]).toContain("Credential or permission refused");
+    expect(w.posted()[1]).toContain("microsoft365backup.subscriptionInfo.read.all");
     expectValidCards(w);
   });
 

@@ -123,6 +123,8 @@ describe("npm run status", () => {
     expect(report.deliveries.items[0]).toMatchObject({ receiver: "teams", state: "failing", attempts: 2, kind: "job" });
     expect(report.deliveries.items[0]?.lastError).toContain("400");
     expect(report.deliveries.items[0]?.summary).toContain("IB-STATUS-FAILED");
+    // What the monitors learned about the service, from their checkpoints.
+    expect(report.avepoint.reading).toMatchObject({ jobsRevision: "seed", runningListed: true });
 
     const text = io(env, () => at(minutes(1)));
     expect(await status([], text)).toBe(1);
@@ -134,6 +136,7 @@ describe("npm run status", () => {
     expect(out).toContain("IB-STATUS-RUNNING");
     expect(out).toContain("Exchange Online: 1 failed job(s)");
     expect(out).toMatch(/^teams +failing +2 /m);
+    expect(out).toContain("AvePoint (AVEPOINT_API_PROFILE=auto): jobs on the seed revision (/cloudbackup/jobs)");
     expect(out).not.toContain(w.receiver.sig);
   });
 

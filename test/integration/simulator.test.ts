@@ -12,6 +12,7 @@ import {
   createDemoTenant,
 } from "../simulator/index.js";
 import type { SimJob, SimulatorOptions } from "../simulator/index.js";
+import { BACKEND_JOBS_PATH } from "../simulator/index.js";
 
 const BOTH_SCOPES = `${JOB_INFO_SCOPE} ${SUBSCRIPTION_INFO_SCOPE}`;
 const SEED_JOBS = "/cloudbackup/jobs";
@@ -509,6 +510,73 @@ describe("jobs query: filters, order, paging", () => {
     expect(link.origin).toBe(FOREIGN_ORIGIN);
     expect(link.origin).not.toBe(sim.url);
     expect(link.pathname).toBe(SEED_JOBS);
+  });
+});
+
+describe("readings the documents leave open (switches; defaults keep the old behaviour)", () => {
+  let token: string;
+  beforeEach(async () => {
+    await startSimulator();
+    token = await tokenBySecret();
+  });
+  const ids = (body: JsonObject) => ((body.Jobs ?? body.data) as JsonObject[]).map((j) => j.Id ?? j.id);
+  const at = (iso: string) => new Date(iso);
+
+  it("writes times as .NET ticks and reads ticks in the query (an epoch-ms query lands in the year 1: no jobs)", async () => {
+    sim.tenant.addJob({ id: "T1", state: "Finished", startTime: at("2024-10-15T02:53:12.178Z"), finishTime: at("2024-10-15T02:54:03.839Z"), objectType: 1 });
+    Object.assign(sim.options, { style: { timeFormat: "ticks", durationAs: "ticks" }, queryTimes: "ticks" });
+    const all = await get(SEED_JOBS, token);
+    expect((all.body.Jobs as JsonObject[])[0]).toMatchObject({ StartTime: 638645575921780000, Duration: 516610000 });
+    expect(ids((await get(`${SEED_JOBS}?StartTime=638645570000000000&FinishTime=638645580000000000`, token)).body)).toEqual(["T1"]);
+    expect(ids((await get(`${SEED_JOBS}?StartTime=${Date.parse("2024-10-15T00:00:00Z")}`, token)).body)).toEqual(["T1"]);
+    expect(ids((await get(`${SEED_JOBS}?FinishTime=${Date.parse("2024-10-16T00:00:00Z")}`, token)).body)).toEqual([]);
+  });
+
+  it("queryTimes 'dates' refuses a full date-time and reads a date as its whole day", async () => {
+    sim.tenant.addJob({ id: "D1", state: "Finished", startTime: at("2025-03-10T23:30:00Z"), finishTime: at("2025-03-10T23:40:00Z"), objectType: 1 });
+    sim.options.queryTimes = "dates";
+    expect((await get(`${CURRENT_JOBS}?StartTime=2025-03-10T00:00:00Z`, token)).status).toBe(400);
+    expect(ids((await get(`${CURRENT_JOBS}?StartTime=2025-03-10&FinishTime=2025-03-10`, token)).body)).toEqual(["D1"]);
+  });
+
+  it("pageBase 1 serves the first page for PageIndex 0 and 1", async () => {
+    addJobs(15);
+    sim.options.pageBase = 1;
+    const zero = ids((await get(`${SEED_JOBS}?PageIndex=0`, token)).body);
+    expect(ids((await get(`${SEED_JOBS}?PageIndex=1`, token)).body)).toEqual(zero);
+    expect(ids((await get(`${SEED_JOBS}?PageIndex=2`, token)).body)).toHaveLength(5);
+  });
+
+  it.each([
+    ["start", true, ["RUN", "IN"]],
+    ["finish", true, ["RUN", "IN", "LATE"]],
+    ["both", true, ["RUN", "IN"]],
+    ["start", false, ["IN"]],
+    ["finish", false, ["IN", "LATE"]],
+  ] as const)("window on %s, running listed %s", async (window, runningListed, expected) => {
+    sim.tenant.addJob({ id: "RUN", state: "InProgress", startTime: at("2025-03-10T10:30:00Z"), objectType: 1 });
+    sim.tenant.addJob({ id: "IN", state: "Failed", startTime: at("2025-03-10T10:10:00Z"), finishTime: at("2025-03-10T10:20:00Z"), objectType: 1 });
+    // Started before the window, finished inside it.
+    sim.tenant.addJob({ id: "LATE", state: "Failed", startTime: at("2025-03-10T07:00:00Z"), finishTime: at("2025-03-10T10:40:00Z"), objectType: 1 });
+    Object.assign(sim.options, { window, runningListed });
+    const body = (await get(`${SEED_JOBS}?StartTime=${Date.parse("2025-03-10T10:00:00Z")}&FinishTime=${Date.parse("2025-03-10T11:00:00Z")}`, token)).body;
+    expect(ids(body)).toEqual(expected);
+  });
+
+  it("nextLink 'off-path' links the backend's own path, which answers 404", async () => {
+    addJobs(15);
+    sim.options.nextLink = "off-path";
+    const link = (await get(SEED_JOBS, token)).body.NextLink as string;
+    expect(link).toBe(`${sim.url}${BACKEND_JOBS_PATH}?PageIndex=1&PageSize=10`);
+    expect((await get(link, token)).status).toBe(404);
+  });
+
+  it("answers only the paths of the revisions it serves; the rest answer 404 as after a rename", async () => {
+    sim.options.revisions = ["m365-jobs", "seed"];
+    expect((await get(CURRENT_JOBS, token)).status).toBe(404);
+    expect((await get(CURRENT_LICENSE, token)).status).toBe(404);
+    expect((await get("/backup/m365/jobs", token)).status).toBe(200);
+    expect((await get(SEED_LICENSE, token)).status).toBe(200);
   });
 });
 

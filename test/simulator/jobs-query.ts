@@ -2,8 +2,37 @@
  * The jobs endpoint's query: parameter parsing (names case-insensitive, as ASP.NET
  * binds them), filtering, ordering, paging and next links.
  */
-import type { ApiProfile } from "./style.js";
+import { TICKS_AT_UNIX_EPOCH, type ApiProfile } from "./style.js";
 import type { SimJob } from "./tenant.js";
+
+/**
+ * How the server reads StartTime / FinishTime (the documents leave it open):
+ * - `epoch`: Unix seconds or milliseconds (the seed default; ISO is refused);
+ * - `ticks`: .NET DateTime ticks, as a sibling API of the seed era takes them; an epoch-ms
+ *   value is read as ticks too, i.e. a time in the year 1 (no error, an empty window);
+ * - `iso`: ISO-8601 date-times or dates (the current default; numbers are refused);
+ * - `dates`: dates only, as every current request sample writes them; a full date-time is refused (400)
+ *   and the window is whole days: StartTime's day from 00:00, FinishTime's day to its end.
+ */
+export type QueryTimes = "epoch" | "ticks" | "iso" | "dates";
+
+/**
+ * What StartTime / FinishTime filter on (the documents do not say):
+ * - `start`: the job's start lies in the window (the simulator's default);
+ * - `finish`: the job's finish lies in the window (a running job: its start is before FinishTime);
+ * - `both`: it started at or after StartTime and finished at or before FinishTime.
+ */
+export type WindowReading = "start" | "finish" | "both";
+
+/** The server's reading of the jobs query, beyond its parameters; every field has the simulator's old behaviour as default. */
+export interface JobsReading {
+  queryTimes: QueryTimes;
+  /** 1: PageIndex 1 is the first page and 0 is read as 1 (as every vendor request sample asks PageIndex=1 first). */
+  pageBase: 0 | 1;
+  window: WindowReading;
+  /** False: jobs not yet final are left out of every listing until they end. */
+  runningListed: boolean;
+}
 
 export interface JobsRequest {
   /** Inclusive window bounds in epoch ms; undefined = unbounded. */
@@ -39,9 +68,14 @@ export function queryParam(params: URLSearchParams, name: string): string | unde
 /** Lower-cased names of the parameters the next link rewrites. */
 const PAGING_PARAMS = new Set(["pageindex", "pagesize"]);
 
-function parseTime(raw: string | undefined, profile: ApiProfile, name: string): number | undefined | Error {
+function parseTime(raw: string | undefined, queryTimes: QueryTimes, name: string): number | undefined | Error {
   if (raw === undefined || raw === "") return undefined;
-  if (profile === "seed") {
+  if (queryTimes === "ticks") {
+    if (!/^\d+$/.test(raw)) return new Error(`${name} must be a UTC time as .NET ticks (long), got '${raw}'`);
+    return Math.round((Number(raw) - TICKS_AT_UNIX_EPOCH) / 10_000);
+  }
+  if (queryTimes === "dates" && !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return new Error(`${name} must be a UTC date such as 2024-10-24, got '${raw}'`);
+  if (queryTimes === "epoch") {
     if (!/^-?\d+$/.test(raw)) return new Error(`${name} must be a UTC time as epoch milliseconds (long), got '${raw}'`);
     const value = Number(raw);
     // Values below 1e11 cannot be ms in this century: treat them as epoch seconds.
@@ -63,9 +97,16 @@ function parseInteger(raw: string | undefined, name: string, fallback: number, m
   return value;
 }
 
-export function parseJobsRequest(params: URLSearchParams, profile: ApiProfile, pageCap: number): JobsRequestParse {
-  const startMs = parseTime(queryParam(params, "StartTime"), profile, "StartTime");
-  const finishMs = parseTime(queryParam(params, "FinishTime"), profile, "FinishTime");
+/** The reading of each profile's own paths when a test sets nothing. */
+export function defaultQueryTimes(profile: ApiProfile): QueryTimes {
+  return profile === "seed" ? "epoch" : "iso";
+}
+
+export function parseJobsRequest(params: URLSearchParams, queryTimes: QueryTimes, pageCap: number, pageBase: 0 | 1 = 0): JobsRequestParse {
+  const startMs = parseTime(queryParam(params, "StartTime"), queryTimes, "StartTime");
+  let finishMs = parseTime(queryParam(params, "FinishTime"), queryTimes, "FinishTime");
+  // A date bound covers its whole day.
+  if (queryTimes === "dates" && typeof finishMs === "number") finishMs += 86_400_000 - 1;
   const jobType = parseInteger(queryParam(params, "JobType"), "JobType", 0, 0, 5);
   const objectType = parseInteger(queryParam(params, "ObjectType"), "ObjectType", 0, 0, 12);
   const jobState = parseInteger(queryParam(params, "JobState"), "JobState", 0, 0, 5);
@@ -80,7 +121,8 @@ export function parseJobsRequest(params: URLSearchParams, profile: ApiProfile, p
     jobType: jobType as number,
     objectType: objectType as number,
     jobState: jobState as number,
-    pageIndex: pageIndex as number,
+    // A 1-based server serves its first page for 0 as for 1.
+    pageIndex: Math.max(0, (pageIndex as number) - pageBase),
     pageSize: Math.min(pageSize as number, pageCap),
   };
   if (request.startMs !== undefined && request.finishMs !== undefined && request.startMs > request.finishMs) {
@@ -92,19 +134,25 @@ export function parseJobsRequest(params: URLSearchParams, profile: ApiProfile, p
 /**
  * Jobs matching the filters, newest start first, ties by id (jobs without an id last).
  *
- * Window assumption (the docs only say "a time range"): a job belongs to the range
- * when its START time lies within [StartTime, FinishTime], both ends inclusive and
- * each optional. So a job that started before StartTime and is still running is NOT
- * returned — the client must re-read jobs it saw In Progress with a window that
- * still covers their start.
+ * Window assumption (the docs only say "a time range"), chosen by `reading.window`:
+ * by default a job belongs to the range when its START time lies within
+ * [StartTime, FinishTime], both ends inclusive and each optional. So a job that
+ * started before StartTime and is still running is NOT returned: the client must
+ * re-read jobs it saw In Progress with a window that still covers their start.
  */
-export function selectJobs(jobs: readonly SimJob[], request: JobsRequest): SimJob[] {
+export function selectJobs(jobs: readonly SimJob[], request: JobsRequest, reading: Pick<JobsReading, "window" | "runningListed"> = { window: "start", runningListed: true }): SimJob[] {
   const wantedState = JOB_STATE_FILTER[request.jobState];
+  const after = (ms: number) => request.startMs === undefined || ms >= request.startMs;
+  const before = (ms: number) => request.finishMs === undefined || ms <= request.finishMs;
   return jobs
     .filter((job) => {
       const start = job.startTime.getTime();
-      if (request.startMs !== undefined && start < request.startMs) return false;
-      if (request.finishMs !== undefined && start > request.finishMs) return false;
+      const finish = job.finishTime ? job.finishTime.getTime() : undefined;
+      if (finish === undefined && !reading.runningListed) return false;
+      // A running job has no finish yet: "finish" lists it once it has started, "both" once it started in the window.
+      if (reading.window === "start" && !(after(start) && before(start))) return false;
+      if (reading.window === "finish" && !(finish === undefined ? before(start) : after(finish) && before(finish))) return false;
+      if (reading.window === "both" && !(after(start) && (finish === undefined ? before(start) : before(finish)))) return false;
       if (request.jobType !== 0 && (job.jobType ?? 1) !== request.jobType) return false;
       if (request.objectType !== 0 && job.objectType !== request.objectType) return false;
       if (wantedState !== undefined && job.state !== wantedState) return false;
@@ -124,7 +172,11 @@ export function pageOf(selected: readonly SimJob[], request: JobsRequest): { job
   return { jobs, hasMore: from + request.pageSize < selected.length };
 }
 
-export type NextLinkMode = "absent" | "relative" | "absolute" | "foreign";
+/** `off-path`: same origin, but the backend's own path (as the vendor's OpenAPI names it), which the gateway does not serve. */
+export type NextLinkMode = "absent" | "relative" | "absolute" | "foreign" | "off-path";
+
+/** The backend's path in the vendor's OpenAPI file (m365backup-openapi-2024-09.json "paths"). */
+export const BACKEND_JOBS_PATH = "/api/PublicApi/cloudbackup/jobs";
 
 /** An origin that is not the simulator: a client must refuse to send its token there. */
 export const FOREIGN_ORIGIN = "http://127.0.0.2:1";
@@ -137,12 +189,14 @@ export function nextLinkFor(
   params: URLSearchParams,
   request: JobsRequest,
   profile: ApiProfile,
+  pageBase: 0 | 1 = 0,
 ): string {
   const next = new URLSearchParams();
   for (const [key, value] of params) if (!PAGING_PARAMS.has(key.toLowerCase())) next.append(key, value);
-  next.append(profile === "seed" ? "PageIndex" : "pageIndex", String(request.pageIndex + 1));
+  next.append(profile === "seed" ? "PageIndex" : "pageIndex", String(request.pageIndex + 1 + pageBase));
   next.append(profile === "seed" ? "PageSize" : "pageSize", String(request.pageSize));
-  const relative = `${pathname}?${next.toString()}`;
+  const relative = `${mode === "off-path" ? BACKEND_JOBS_PATH : pathname}?${next.toString()}`;
+  if (mode === "off-path") return `${simulatorUrl}${relative}`;
   if (mode === "relative") return relative;
   return `${mode === "absolute" ? simulatorUrl : FOREIGN_ORIGIN}${relative}`;
 }

@@ -15,8 +15,8 @@ import type { AddressInfo } from "node:net";
 import { JOB_INFO_SCOPE, SETTINGS_SCOPE, SUBSCRIPTION_INFO_SCOPE, TokenAuthority, UNUSUAL_ACTIVITY_SCOPE } from "./auth.js";
 import { FaultQueue } from "./faults.js";
 import type { EndpointKind, Fault } from "./faults.js";
-import { nextLinkFor, pageOf, parseJobsRequest, queryParam, selectJobs } from "./jobs-query.js";
-import type { NextLinkMode } from "./jobs-query.js";
+import { defaultQueryTimes, nextLinkFor, pageOf, parseJobsRequest, queryParam, selectJobs } from "./jobs-query.js";
+import type { NextLinkMode, QueryTimes, WindowReading } from "./jobs-query.js";
 import { licenseTimeFormat, resolveStyle, shapeBackupFrequency, shapeError, shapeJobPage, shapeLicense, shapeUnusualActivity } from "./style.js";
 import type { ApiProfile, EnvelopeIds, ResponseStyle } from "./style.js";
 import { SimulatedTenant } from "./tenant.js";
@@ -44,7 +44,31 @@ export interface SimulatorOptions {
   grantedScopes?: readonly string[];
   /** A requested scope the app does not hold: `refuse` (invalid_scope, default) or `omit` (token without it; the API answers 403). */
   ungrantedScopes?: "refuse" | "omit";
+  /** How StartTime / FinishTime are read (see jobs-query.ts). Default: seed paths `epoch`, current paths `iso`. */
+  queryTimes?: QueryTimes;
+  /** 1: PageIndex counts from 1 and 0 is read as 1. Default 0. */
+  pageBase?: 0 | 1;
+  /** What the window filters on. Default `start`. */
+  window?: WindowReading;
+  /** False: jobs not yet final are in no listing. Default true. */
+  runningListed?: boolean;
+  /**
+   * The API revisions whose paths answer; every other jobs or license path answers 404, as after a rename.
+   * Default: `seed` and `current` (see REVISION_ROUTES).
+   */
+  revisions?: readonly SimRevision[];
 }
+
+/** The jobs path's names over time (AvePoint/cloud-api change log), oldest first; license paths only where documented. */
+export const REVISION_ROUTES = {
+  seed: { jobs: "/cloudbackup/jobs", license: "/cloudbackup/licenseconsumption", profile: "seed" },
+  getjobs: { jobs: "/cloudbackup/getjobs", profile: "seed" },
+  "m365-getjobs": { jobs: "/backup/m365/cloudbackup/getjobs", profile: "current" },
+  "m365-jobs": { jobs: "/backup/m365/jobs", profile: "current" },
+  current: { jobs: "/backup/m365/cloudbackupjobs", license: "/backup/m365/cloudbackuplicenseconsumption", profile: "current" },
+} as const satisfies Record<string, { jobs: string; license?: string; profile: ApiProfile }>;
+export type SimRevision = keyof typeof REVISION_ROUTES;
+const DEFAULT_REVISIONS: readonly SimRevision[] = ["seed", "current"];
 
 export interface RecordedRequest {
   method: string;
@@ -67,10 +91,6 @@ interface Route {
 
 const ROUTES: Record<string, Route> = {
   "/connect/token": { kind: "token", profile: undefined },
-  "/cloudbackup/jobs": { kind: "jobs", profile: "seed" },
-  "/cloudbackup/licenseconsumption": { kind: "license", profile: "seed" },
-  "/backup/m365/cloudbackupjobs": { kind: "jobs", profile: "current" },
-  "/backup/m365/cloudbackuplicenseconsumption": { kind: "license", profile: "current" },
   "/backup/m365/settings/backup/frequency": { kind: "frequency", profile: "current" },
   "/backup/m365/cloudbackupunusualactivitydata": { kind: "unusual-activity", profile: "current" },
 };
@@ -83,8 +103,13 @@ const SCOPE_OF: Record<string, string> = {
 };
 
 /** Paths match case-insensitively and with or without a trailing slash, as the vendor's ASP.NET routing does. */
-function routeOf(pathname: string): Route {
+function routeOf(pathname: string, revisions: readonly SimRevision[]): Route {
   const key = pathname.toLowerCase().replace(/\/+$/, "");
+  for (const name of revisions) {
+    const revision: { jobs: string; license?: string; profile: ApiProfile } = REVISION_ROUTES[name];
+    if (key === revision.jobs) return { kind: "jobs", profile: revision.profile };
+    if (key === revision.license) return { kind: "license", profile: revision.profile };
+  }
   return ROUTES[key] ?? { kind: "other", profile: undefined };
 }
 
@@ -217,7 +242,7 @@ export class AvePointSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.url);
-    const route = routeOf(url.pathname);
+    const route = routeOf(url.pathname, this.options.revisions ?? DEFAULT_REVISIONS);
     const entry: RecordedRequest = {
       method: req.method ?? "GET",
       path: url.pathname,
@@ -299,13 +324,14 @@ export class AvePointSimulator {
       return json(200, shapeUnusualActivity(inWindow, style, ids), true);
     }
 
-    const parsed = parseJobsRequest(url.searchParams, profile, this.options.pageCap ?? 1000);
+    const pageBase = this.options.pageBase ?? 0;
+    const parsed = parseJobsRequest(url.searchParams, this.options.queryTimes ?? defaultQueryTimes(profile), this.options.pageCap ?? 1000, pageBase);
     if (!parsed.ok) return json(400, shapeError(400, parsed.message, style, ids), true);
-    const selected = selectJobs(this.tenant.jobs, parsed.request);
+    const selected = selectJobs(this.tenant.jobs, parsed.request, { window: this.options.window ?? "start", runningListed: this.options.runningListed ?? true });
     const page = pageOf(selected, parsed.request);
     const mode = this.options.nextLink ?? (profile === "seed" ? "absent" : "absolute");
     const nextLink =
-      mode === "absent" ? undefined : page.hasMore ? nextLinkFor(mode, this.url, url.pathname, url.searchParams, parsed.request, profile) : "";
+      mode === "absent" ? undefined : page.hasMore ? nextLinkFor(mode, this.url, url.pathname, url.searchParams, parsed.request, profile, pageBase) : "";
     const totalCount = this.options.totalCount === false ? undefined : selected.length;
     return json(200, shapeJobPage({ jobs: page.jobs, totalCount, nextLink }, nowMs, style, ids), true);
   }

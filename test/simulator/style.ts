@@ -18,9 +18,11 @@ export interface ResponseStyle {
   envelope: boolean;
   /**
    * Job times (and license `outOfPolicyTime`, see {@link licenseTimeFormat}): epoch ms, epoch s, or ISO-8601.
-   * A missing time (in-progress job, in-policy license) is 0 for `ms`/`s`, as a .NET `long` would be, and null for `iso`.
+   * A missing time (in-progress job, in-policy license) is 0 for `ms`/`s`/`ticks`, as a .NET `long` would be, and null for `iso`/`date`.
+   * `ticks` is .NET DateTime ticks (100 ns since 0001-01-01), as the vendor's seed-era response sample shows;
+   * `date` is a date without a time ("2024-10-24"), as the current request samples write times.
    */
-  timeFormat: "ms" | "s" | "iso";
+  timeFormat: "ms" | "s" | "iso" | "ticks" | "date";
   /** `totalCount/failedCount/...` vs `totalNumber/failedNumber/...`; applies to backup details and to the page total. */
   counterNames: "count" | "number";
   /** `InProgress` vs `In Progress` / `Finished with Exception` vs `FinishedWithException`. */
@@ -30,8 +32,8 @@ export interface ResponseStyle {
   numbersAsStrings: boolean;
   /** Job list as `null` instead of `[]` when the page has no jobs. */
   nullWhenEmpty: boolean;
-  /** Seed: a long in ms; current: hours as a string with three decimals ("0.011"). */
-  durationAs: "ms" | "hours-string";
+  /** Seed: a long in ms (or in .NET ticks, as the vendor's seed-era sample); current: hours as a string with three decimals ("0.011"). */
+  durationAs: "ms" | "ticks" | "hours-string";
   /** Include `jobErrors` in each job (current profile). */
   jobErrors: boolean;
 }
@@ -92,11 +94,17 @@ export function spellState(state: string, style: ResponseStyle): string {
   return spelled;
 }
 
+/** .NET DateTime ticks at the Unix epoch (100 ns units since 0001-01-01). */
+export const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
+
 export function formatTime(time: Date | null | undefined, format: ResponseStyle["timeFormat"]): Json {
-  if (!time) return format === "iso" ? null : 0;
+  if (!time) return format === "iso" || format === "date" ? null : 0;
   const ms = time.getTime();
   if (format === "ms") return ms;
   if (format === "s") return Math.floor(ms / 1000);
+  // Ticks exceed 2^53: the JSON number is as exact as a double gets (the vendor's sample ends ...0695).
+  if (format === "ticks") return TICKS_AT_UNIX_EPOCH + ms * 10_000;
+  if (format === "date") return time.toISOString().slice(0, 10);
   // The vendor's samples carry whole seconds ("2024-12-02T07:52:25Z"); keep ms only when there are some.
   return ms % 1000 === 0 ? time.toISOString().replace(/\.000Z$/, "Z") : time.toISOString();
 }
@@ -113,6 +121,7 @@ function durationOf(job: SimJob, nowMs: number, style: ResponseStyle): Json {
   // A running job reports how long it has run so far.
   const end = job.finishTime ? job.finishTime.getTime() : nowMs;
   const ms = Math.max(0, end - job.startTime.getTime());
+  if (style.durationAs === "ticks") return ms * 10_000;
   return style.durationAs === "ms" ? ms : (ms / 3_600_000).toFixed(3);
 }
 

@@ -113,6 +113,18 @@ export const unknownStateJob: JobAlert = makeJobAlert(
   { service: 7, severity: "warning" },
 );
 
+/** "Failed to start" reads as Failed (critical); the API left out the skipped counter, so the card says so instead of 0. */
+export const failedToStartExchangeJob: JobAlert = makeJobAlert(
+  makeJob({ id: "IB2026112907000012345", rawState: "Failed to start", counts: { total: 40, failed: 40, successful: 0, skipped: 0, missing: ["skipped"] }, errors: [] }),
+  { service: 1 },
+);
+
+/** A named state from AvePoint's other job APIs: a warning that names it, never "unrecognized". */
+export const canceledTeamsJob: JobAlert = makeJobAlert(
+  makeJob({ id: "TM2026112907300054321", state: "Canceled", rawState: "Cancelled", counts: null, errors: [] }),
+  { service: 7, severity: "warning" },
+);
+
 /** Error texts an attacker (or an unlucky API) could send: markdown, links, HTML, templating. */
 export const HOSTILE_TEXTS = [
   "[Reset your password](https://evil.example/login) now",
@@ -326,6 +338,8 @@ export const ALERT_FIXTURES = {
   "job-partially-finished-onedrive": partiallyFinishedOneDriveJob,
   "job-failed-unknown-service": failedUnknownServiceJob,
   "job-unknown-state": unknownStateJob,
+  "job-failed-to-start-exchange": failedToStartExchangeJob,
+  "job-canceled-teams": canceledTeamsJob,
   "job-hostile-text": hostileTextJob,
   "job-recovery-exchange": exchangeRecovery,
   "license-seats-warning": seatsWarning,

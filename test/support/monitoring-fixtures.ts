@@ -34,6 +34,10 @@ export const degradedCredential = degraded(
 );
 export const degradedUnreachable = degraded("unreachable", "NetworkError: request to https://graph-us.avepointonlineservices.com failed: connect ECONNREFUSED");
 export const degradedMalformed = degraded("malformed", "AvePointApiError: AvePoint API /cloudbackup/jobs answered HTTP 404");
+export const degradedRenamed = degraded(
+  "renamed",
+  "AvePointPathNotFoundError: AvePoint API /cloudbackup/jobs answered HTTP 404: the jobs endpoint answered 404 on every known path (/backup/m365/cloudbackupjobs, /backup/m365/jobs, /backup/m365/cloudbackup/getjobs, /cloudbackup/getjobs, /cloudbackup/jobs); the vendor may have renamed it. Check AvePoint's API change log and AVEPOINT_API_PROFILE",
+);
 export const degradedResolved = degraded("credential", "", "resolved");
 
 function credential(thresholdDays: number, daysLeft: number, status: "firing" | "resolved" = "firing"): CredentialExpiryAlert {
@@ -74,6 +78,7 @@ export const MONITORING_FIXTURES = {
   "monitoring-degraded-credential": degradedCredential,
   "monitoring-degraded-unreachable": degradedUnreachable,
   "monitoring-degraded-malformed": degradedMalformed,
+  "monitoring-degraded-renamed": degradedRenamed,
   "monitoring-resolved": degradedResolved,
   "monitoring-credential-expiring-30": certificateExpiring30,
   "monitoring-credential-expiring-7": certificateExpiring7,

@@ -77,7 +77,9 @@ describe("client assertion", () => {
     const a = loaded.signAssertion({ clientId: "client-1", audience: "https://id.example/connect/token", now });
     const b = loaded.signAssertion({ clientId: "client-1", audience: "https://id.example/connect/token", now });
     const [header, payload, signature] = a.split(".") as [string, string, string];
-    expect(decode(header)).toEqual({ alg: "RS256", typ: "JWT", x5t: cert.thumbprintSha1Base64Url });
+    // kid: the same SHA-1 in upper-case hex (review D8).
+    const kid = Buffer.from(cert.thumbprintSha1Base64Url, "base64url").toString("hex").toUpperCase();
+    expect(decode(header)).toEqual({ alg: "RS256", typ: "JWT", kid, x5t: cert.thumbprintSha1Base64Url });
     expect(decode(payload)).toMatchObject({
       iss: "client-1",
       sub: "client-1",

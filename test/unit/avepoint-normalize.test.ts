@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AvePointApiError, MalformedResponseError } from "../../shared/avepoint/errors.js";
 import {
+  encodeTime,
   normalizeJobPage,
   normalizeJobState,
   normalizeLicenseUsage,
@@ -8,7 +9,9 @@ import {
   parseLicenseUsage,
   readErrorBody,
   readTime,
+  timeEncodingOf,
   type NormalizeContext,
+  type TimeEncoding,
 } from "../../shared/avepoint/normalize.js";
 
 const seed: NormalizeContext = { page: 0, path: "/cloudbackup/jobs", durationUnit: "milliseconds" };
@@ -221,10 +224,10 @@ describe("job states", () => {
   });
 
   it.each([
-    ["Cancelled", "Cancelled"],
+    ["Quarantined", "Quarantined"],
     ["Finishedd", "Finishedd"],
     ["", ""],
-    [3, "3"],
+    [9, "9"],
   ])("keeps a job with the unknown state %j as Unknown, never healthy", (raw, rawState) => {
     const [job] = normalizeJobPage({ Jobs: [{ ...seedJob, State: raw }] }, seed).jobs;
     expect(job).toMatchObject({ id: seedJob.Id, state: "Unknown", rawState });
@@ -254,8 +257,6 @@ describe("malformed job pages", () => {
     ["a counter as words", { Jobs: [{ ...seedJob, BackupDetails: { ...seedJob.BackupDetails, FailedCount: "two" } }] }, /BackupDetails.FailedCount is the text "two", expected a number/],
     ["a negative counter", { Jobs: [{ ...seedJob, BackupDetails: { ...seedJob.BackupDetails, FailedCount: -1 } }] }, /FailedCount is -1, expected a whole number/],
     ["a fractional counter", { Jobs: [{ ...seedJob, BackupDetails: { ...seedJob.BackupDetails, TotalCount: 1.5 } }] }, /TotalCount is 1.5/],
-    ["a null counter", { Jobs: [{ ...seedJob, BackupDetails: { ...seedJob.BackupDetails, SkippedCount: null } }] }, /SkippedCount is missing/],
-    ["a missing counter", { Jobs: [{ ...seedJob, BackupDetails: { TotalCount: 1, FailedCount: 0, SuccessfulCount: 1 } }] }, /BackupDetails has no SkippedCount \(nor skippedNumber\)/],
     ["BackupDetails is a number", { Jobs: [{ ...seedJob, BackupDetails: 7 }] }, /BackupDetails is number 7/],
     ["an unreadable TotalCount", { TotalCount: "many", Jobs: [] }, /TotalCount is the text "many"/],
     ["an unreadable metadata.totalCount", { data: [], metadata: { totalCount: true } }, /metadata.totalCount is boolean true/],
@@ -375,3 +376,61 @@ function capture(fn: () => unknown): unknown {
   }
   throw new Error("expected an error, none was thrown");
 }
+
+describe("the vendor's encodings (review D2, D7, D8)", () => {
+  // The vendor's own response sample for GET /cloudbackup/jobs (AvePoint/cloud-api ef6ab37): .NET ticks.
+  const vendorSample = { id: "FB20241015025312178069", state: "Finished", startTime: 638645575921780695, finishTime: 638645576438386696, duration: 516606001, backupDetails: null };
+
+  it("reads .NET ticks in every time field, and a bare Duration beside them in ticks", () => {
+    const [job] = normalizeJobPage({ totalCount: 1, jobs: [vendorSample] }, seed).jobs;
+    expect(job!.startTime!.toISOString()).toBe("2024-10-15T02:53:12.178Z");
+    expect(job!.finishTime!.toISOString()).toBe("2024-10-15T02:54:03.839Z");
+    const [bare] = normalizeJobPage({ jobs: [{ ...vendorSample, finishTime: 0 }] }, seed).jobs;
+    expect(bare!.durationMs).toBe(51_661);
+    expect(readTime("638645575921780695", "t")!.toISOString()).toBe("2024-10-15T02:53:12.178Z");
+  });
+
+  it("reads an out-of-policy time in ticks (the license monitor must not fail when the subscription goes out of policy)", () => {
+    const usage = normalizeLicenseUsage({ OutOfPolicyTime: 638645575921780695, PurchasedUserSeats: 1, AssignedUserSeats: 1, PurchasedStorageSize: 1, ProtectedSize: 1 }, { ...seed, page: "license" });
+    expect(usage.outOfPolicySince!.toISOString()).toBe("2024-10-15T02:53:12.178Z");
+  });
+
+  it("knows each encoding it reads, to write query times the same way", () => {
+    expect([638645575921780695, START_MS, START_MS / 1000, START_ISO, "2024-10-24", 0, "0001-01-01T00:00:00"].map((v) => timeEncodingOf(v))).toEqual(["ticks", "ms", "s", "iso", "date", undefined, undefined]);
+    const at = new Date("2024-10-15T02:53:12.178Z");
+    expect(["ticks", "ms", "s", "iso", "date"].map((e) => encodeTime(at, e as TimeEncoding))).toEqual([
+      "638645575921780000",
+      "1728960792178",
+      "1728960792",
+      "2024-10-15T02:53:12.178Z",
+      "2024-10-15",
+    ]);
+  });
+
+  it.each([
+    ["Failed to start", "Failed"],
+    ["Canceled", "Canceled"],
+    ["Cancelled", "Canceled"],
+    ["Stopped", "Stopped"],
+    ["Rejected", "Rejected"],
+    ["Skipped", "Skipped"],
+    ["Pending", "InProgress"],
+    ["Waiting for configuration", "InProgress"],
+    ["Not started", "InProgress"],
+    ["Queued", "InProgress"],
+    ["Not Finished", "InProgress"],
+    [1, "InProgress"],
+    [3, "Failed"],
+    ["5", "PartiallyFinished"],
+  ])("reads the state %j as %s, keeping the raw text", (raw, state) => {
+    expect(normalizeJobState(raw)).toEqual({ state, rawState: typeof raw === "string" ? raw : String(raw) });
+  });
+
+  it("keeps a job whose BackupDetails lacks a counter, with the counts it has", () => {
+    const page = normalizeJobPage({ Jobs: [{ ...seedJob, BackupDetails: { TotalCount: 1, FailedCount: 0, SuccessfulCount: 1 } }, { ...seedJob, Id: "B", BackupDetails: { ...seedJob.BackupDetails, SkippedCount: null } }] }, seed);
+    expect(page.jobs.map((j) => j.counts)).toEqual([
+      { total: 1, failed: 0, successful: 1, skipped: 0, missing: ["skipped"] },
+      { total: 16, failed: 1, successful: 13, skipped: 0, missing: ["skipped"] },
+    ]);
+  });
+});

@@ -29,7 +29,7 @@ describe("settings", () => {
     expect(s.avepoint.region).toBe("us");
     expect(s.avepoint.apiUrl).toBe("https://graph-us.avepointonlineservices.com");
     expect(s.avepoint.tokenUrl).toBe("https://identity.avepointonlineservices.com/connect/token");
-    expect(s.avepoint.profile).toBe("seed");
+    expect(s.avepoint.profile).toBe("auto");
     expect(s.avepoint.pageSize).toBe(100);
     expect(s.logLevel).toBe("info");
     expect(s.jobs).toEqual({
@@ -53,6 +53,23 @@ describe("settings", () => {
     const s = parseSettings({ ...base, AVEPOINT_ENVIRONMENT: environment, ...(region ? { AVEPOINT_REGION: region } : {}) });
     expect(s.avepoint.apiUrl).toBe(api);
     expect(s.avepoint.tokenUrl).toBe(token);
+  });
+
+  it.each([
+    ["commercial", "gov", "gov"],
+    ["gov", "us", "commercial"],
+    ["fedramp", "aos2", "aos2"],
+  ])("refuses environment %s with the %s data center (a token of one environment does not open the other's API)", (environment, region, owner) => {
+    const problems = problemsOf({ ...base, AVEPOINT_ENVIRONMENT: environment, AVEPOINT_REGION: region });
+    expect(problems).toEqual([{ variable: "AVEPOINT_REGION", message: expect.stringContaining(`the ${region} data center belongs to the ${owner} environment, but AVEPOINT_ENVIRONMENT is ${environment}`) }]);
+    // Explicit URLs decide for themselves.
+    expect(parseSettings({ ...base, AVEPOINT_ENVIRONMENT: environment, AVEPOINT_REGION: region, AVEPOINT_API_URL: "https://graph-x.example" }).avepoint.apiUrl).toBe("https://graph-x.example");
+  });
+
+  it("reads AVEPOINT_LOCATION as AvePoint names the Multi-Geo locations, and refuses others", () => {
+    expect(parseSettings({ ...base, AVEPOINT_LOCATION: "nam" }).avepoint.location).toBe("NAM");
+    expect(parseSettings(base).avepoint.location).toBeUndefined();
+    expect(problemsOf({ ...base, AVEPOINT_LOCATION: "Mars" }).map((p) => p.variable)).toEqual(["AVEPOINT_LOCATION"]);
   });
 
   it("lets explicit URLs override the derived ones, http only for loopback", () => {

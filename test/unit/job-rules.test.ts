@@ -27,11 +27,21 @@ describe("job alert rules", () => {
     ["FinishedException", "warning"],
     ["PartiallyFinished", "warning"],
     ["Unknown", "warning"],
+    ["Canceled", "warning"],
+    ["Stopped", "warning"],
+    ["Rejected", "warning"],
+    ["Skipped", "warning"],
     ["InProgress", undefined],
     ["Finished", undefined],
   ] as const)("%s alerts as %s", (state, severity) => {
     const alerts = detectJobAlerts([job(state)], { tenant: "Contoso", alertStates: all, detectedAt });
     expect(alerts.map((a) => a.severity)).toEqual(severity ? [severity] : []);
+  });
+
+  it("ALERT_JOB_STATES never silences a job that did not do its work (canceled, stopped, rejected, skipped)", () => {
+    const jobs = (["Canceled", "Stopped", "Rejected", "Skipped"] as const).map((s) => job(s));
+    const alerts = detectJobAlerts(jobs, { tenant: "Contoso", alertStates: ["Failed"], detectedAt });
+    expect(alerts.map((a) => [a.job.state, a.severity])).toEqual(jobs.map((j) => [j.state, "warning"]));
   });
 
   it("ALERT_JOB_STATES narrows the alerting states but never silences unknown ones", () => {
@@ -89,6 +99,13 @@ describe("the window a cycle reads", () => {
   it("starts at the watermark minus the overlap later", () => {
     const w = jobsWindow({ watermark: new Date("2026-11-29T08:10:00Z"), openJobs: [] }, settings, now);
     expect(w.start).toEqual(new Date("2026-11-29T07:55:00Z"));
+  });
+
+  it("reaches back over the longest job while the service has not been seen listing running jobs", () => {
+    const w = jobsWindow({ watermark: new Date("2026-11-29T08:10:00Z"), openJobs: [] }, settings, now, 12);
+    expect(w.start).toEqual(new Date("2026-11-28T20:10:00Z"));
+    // The overlap still wins when it is the longer of the two.
+    expect(jobsWindow({ watermark: new Date("2026-11-29T08:10:00Z"), openJobs: [] }, { ...settings, overlapMinutes: 24 * 60 }, now, 12).start).toEqual(new Date("2026-11-28T08:10:00Z"));
   });
 
   it("reaches back to the oldest job still open, however long it runs", () => {

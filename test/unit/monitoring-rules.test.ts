@@ -12,7 +12,17 @@ import {
   type MonitorHealthState,
 } from "../../shared/alerts/monitoring-rules.js";
 import { InvalidLicenseUsageError } from "../../shared/alerts/license-rules.js";
-import { AvePointApiError, AvePointAuthError, AvePointCertificateError, MalformedResponseError, PageLimitExceededError, UnsafeNextLinkError } from "../../shared/avepoint/errors.js";
+import {
+  AvePointApiError,
+  AvePointAuthError,
+  AvePointCertificateError,
+  AvePointPathNotFoundError,
+  AvePointPermissionError,
+  IncompleteListingError,
+  MalformedResponseError,
+  PageLimitExceededError,
+  UnsafeNextLinkError,
+} from "../../shared/avepoint/errors.js";
 import { NetworkError } from "../../shared/http/request.js";
 
 const DAY = 86_400_000;
@@ -26,7 +36,10 @@ describe("classifyMonitorError", () => {
     ["unreadable certificate", new AvePointCertificateError("bad PEM"), "credential"],
     ["API 401", new AvePointApiError({ status: 401, path: "/cloudbackup/jobs" }), "credential"],
     ["API 403 (permission missing)", new AvePointApiError({ status: 403, path: "/cloudbackup/jobs" }), "credential"],
-    ["API 404 (endpoint moved)", new AvePointApiError({ status: 404, path: "/cloudbackup/jobs" }), "malformed"],
+    ["API 404 (another endpoint)", new AvePointApiError({ status: 404, path: "/cloudbackup/jobs" }), "malformed"],
+    ["every known path 404 (renamed)", new AvePointPathNotFoundError("jobs", ["/backup/m365/cloudbackupjobs", "/cloudbackup/jobs"]), "renamed"],
+    ["a scope not granted", new AvePointPermissionError("microsoft365backup.subscriptionInfo.read.all", "token-endpoint", 400), "credential"],
+    ["a listing short of TotalCount", new IncompleteListingError(20, 25), "malformed"],
     ["API 400", new AvePointApiError({ status: 400, path: "/cloudbackup/jobs" }), "malformed"],
     ["API 500 after retries", new AvePointApiError({ status: 500, path: "/cloudbackup/jobs" }), "unreachable"],
     ["API 429 after retries", new AvePointApiError({ status: 429, path: "/cloudbackup/jobs" }), "unreachable"],

@@ -172,17 +172,22 @@ const encodedTime: fc.Arbitrary<{ raw: unknown; ms: number | null }> = fc.oneof(
 
 /** Every spelling of every known state, as the API may send it. */
 const STATE_FORMS: Record<(typeof JOB_STATES)[number], string[]> = {
-  InProgress: ["InProgress", "In Progress", "in_progress", "IN-PROGRESS", "Running", "running"],
-  Finished: ["Finished", "finished", "FINISHED"],
-  Failed: ["Failed", "failed", "FAILED"],
+  InProgress: ["InProgress", "In Progress", "in_progress", "IN-PROGRESS", "Running", "running", "Pending", "Waiting", "Waiting for configuration", "Not started", "Queued", "Not Finished", "1"],
+  Finished: ["Finished", "finished", "FINISHED", "2"],
+  Failed: ["Failed", "failed", "FAILED", "Failed to start", "3"],
   FinishedException: ["FinishedException", "Finished With Exception", "finished_with_exceptions", "finished-exception"],
   PartiallyFinished: ["PartiallyFinished", "Partially Finished", "partially_finished"],
+  Canceled: ["Canceled", "Cancelled", "CANCELED"],
+  Stopped: ["Stopped", "stopped"],
+  Rejected: ["Rejected"],
+  Skipped: ["Skipped", "skipped"],
 };
 
 const knownState = fc.constantFrom(...JOB_STATES).chain((state) => fc.constantFrom(...STATE_FORMS[state]).map((raw) => ({ raw, state })));
 const unknownState = fc
   .string({ minLength: 1, maxLength: 20 })
-  .filter((s) => !Object.values(STATE_FORMS).flat().some((f) => f.replace(/[\s_-]/g, "").toLowerCase() === s.replace(/[\s_-]/g, "").toLowerCase()))
+  // Digits are the seed's JobState codes, known or not: an unknown code is tested on its own.
+  .filter((s) => !/^\s*\d+\s*$/.test(s) && !Object.values(STATE_FORMS).flat().some((f) => f.replace(/[\s_-]/g, "").toLowerCase() === s.replace(/[\s_-]/g, "").toLowerCase()))
   .map((raw) => ({ raw, state: "Unknown" as const }));
 
 /** Ids as the API writes them (`IB20241202075225000001`), or other non-blank text without surrounding spaces. */
