@@ -10,7 +10,7 @@
  * No network request by default. `--online` asks the AvePoint token endpoint
  * for a token with each permission the monitors use and reports granted / not
  * granted, then finds which API revision answers and how it reads times and
- * pages (what `auto` learns; a few requests, see README "How it reads AvePoint"),
+ * pages (what `auto` learns; a few requests, see docs/AVEPOINT.md),
  * and, with the Teams bot set up, gets the bot's Bot Connector token from Entra
  * as a proactive send would.
  *

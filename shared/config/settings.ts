@@ -232,7 +232,7 @@ export interface ParseOptions {
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 const UNRESOLVED_REFERENCE =
   "Key Vault reference not resolved: the secret it names does not exist or the app's identity cannot read it " +
-  "(the deployment grants Key Vault Secrets User). Create the secret (README, \"After the first deployment\"), or remove the setting if that receiver is not used";
+  "(the deployment grants Key Vault Secrets User). Create the secret (docs/DEPLOY.md, \"After the first deployment\"), or remove the setting if that receiver is not used";
 
 /**
  * Parses settings from a flat name → value map. Every problem is collected and
