@@ -10,7 +10,7 @@
  * No network request by default. `--online` asks the AvePoint token endpoint
  * for a token with each permission the monitors use and reports granted / not
  * granted, then finds which API revision answers and how it reads times and
- * pages (what `auto` learns; a few requests, see README "How it reads AvePoint"),
+ * pages (what `auto` learns; a few requests, see docs/AVEPOINT.md),
  * and, with the Teams bot set up, gets the bot's Bot Connector token from Entra
  * as a proactive send would.
  *
@@ -33,7 +33,7 @@ import {
 } from "../shared/avepoint/index.js";
 import { ConfigError, type Settings, type SettingProblem } from "../shared/config/index.js";
 import { formatUtc } from "../shared/render/format.js";
-import { silenceWindowText } from "../shared/render/silence-summary-card.js";
+import { silenceWindowText } from "../shared/render/silence-summary-text.js";
 import { redact } from "../shared/security/secret.js";
 import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 

@@ -23,7 +23,7 @@ export const PACKAGE_BUDGET_BYTES = 15 * 1024 * 1024;
 export const BUNDLE_DIR = "dist/bundle";
 /**
  * A routing file at the project root ships with the package, at the same place:
- * in Azure it is /home/site/wwwroot/<name> (README, "Routing": ALERT_ROUTES_FILE).
+ * in Azure it is /home/site/wwwroot/<name> (docs/RECEIVERS.md, "Routing": ALERT_ROUTES_FILE).
  */
 export const ROUTING_FILES = ["routes.yaml", "routes.yml", "routes.json"];
 /** Written by the build for tests and tooling; describes the bundle, is not part of it. */

@@ -1,7 +1,7 @@
 /**
- * Renders the README's settings table from the settings catalog, so the table
- * cannot drift from what the code reads. `npm run docs:settings` rewrites it
- * in README.md; a test fails when README.md and the catalog disagree.
+ * Renders the settings table (docs/SETTINGS.md) from the settings catalog, so
+ * the table cannot drift from what the code reads. `npm run docs:settings`
+ * rewrites it in docs/SETTINGS.md; a test fails when that file and the catalog disagree.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { SETTINGS } from "../shared/config/catalog.js";
@@ -19,15 +19,18 @@ export function renderSettingsTable(): string {
   return [TABLE_START, "| setting | meaning | default |", "| --- | --- | --- |", ...rows, TABLE_END].join("\n");
 }
 
-export function replaceSettingsTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error("README.md has no settings-table markers");
-  return readme.slice(0, start) + renderSettingsTable() + readme.slice(end + TABLE_END.length);
+/** Where the generated table lives, from the repository root. */
+export const SETTINGS_DOC = "docs/SETTINGS.md";
+
+export function replaceSettingsTable(doc: string): string {
+  const start = doc.indexOf(TABLE_START);
+  const end = doc.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error(`${SETTINGS_DOC} has no settings-table markers`);
+  return doc.slice(0, start) + renderSettingsTable() + doc.slice(end + TABLE_END.length);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.argv[2] ?? "README.md";
+  const path = process.argv[2] ?? SETTINGS_DOC;
   writeFileSync(path, replaceSettingsTable(readFileSync(path, "utf8")));
   process.stdout.write(`settings table in ${path} updated (${SETTINGS.length} settings)\n`);
 }

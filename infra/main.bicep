@@ -1,7 +1,7 @@
 // Cloud Backup Alerts on Azure: a Flex Consumption function app that polls
 // AvePoint Cloud Backup and alerts in Teams, with no secret outside Key Vault.
 // This file only wires modules; each module says why it is built the way it is.
-// Deploy with `azd up`, or `az deployment group create` (see README.md, "Deploy to Azure").
+// Deploy with `azd up`, or `az deployment group create` (see docs/DEPLOY.md, "Deploy to Azure").
 
 targetScope = 'resourceGroup'
 
@@ -12,7 +12,7 @@ targetScope = 'resourceGroup'
 @maxLength(64)
 param environmentName string
 
-@description('Azure region for all resources. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations` lists them (README, "Deploy to Azure").')
+@description('Azure region for all resources. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations` lists them (docs/DEPLOY.md, "Deploy to Azure").')
 @minLength(1)
 @metadata({
   azd: {
@@ -317,7 +317,7 @@ param emailTo string = ''
 @description('Mailbox alerts are sent from (EMAIL_FROM); required with emailTo.')
 param emailFrom string = ''
 
-@description('How email is sent (EMAIL_TRANSPORT). Empty: graph, or smtp when only smtpHost is set. Graph sends as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (README, Email).')
+@description('How email is sent (EMAIL_TRANSPORT). Empty: graph, or smtp when only smtpHost is set. Graph sends as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (docs/RECEIVERS.md, Email).')
 @allowed([
   ''
   'graph'

@@ -55,7 +55,7 @@ param smtpPassword string
 @description('Heartbeat (dead man\'s switch) ping URL. Empty: store it after deployment (or no heartbeat).')
 param heartbeatUrl string = ''
 
-// Secret names are part of the contract with the post-deployment steps in README.md ("Deploy to Azure").
+// Secret names are part of the contract with the post-deployment steps in docs/DEPLOY.md ("After the first deployment").
 var secretNames = {
   avepointClientSecret: 'avepoint-client-secret'
   avepointCertificate: 'avepoint-certificate'

@@ -1,5 +1,5 @@
 import type { BackupJob, ServiceId } from "../avepoint/model.js";
-import type { AlertBase } from "./model.js";
+import type { AlertBase } from "./alert-base.js";
 
 /**
  * Backup health alerts: what is wrong although no job failed. Each kind is

@@ -7,7 +7,7 @@
  * What the documents leave open it learns from the service and reports as a
  * ServiceReading (kept in the checkpoint by the pipeline): which revision's
  * paths answer, how query times are written, where PageIndex starts, and
- * whether running jobs are listed. See README "How it reads AvePoint".
+ * whether running jobs are listed. See docs/AVEPOINT.md, "How it reads AvePoint".
  */
 import type { AvePointCredential, Settings } from "../config/settings.js";
 import { httpRequest, NetworkError, safeOrigin, type HttpResponse } from "../http/request.js";

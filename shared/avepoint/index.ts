@@ -18,7 +18,8 @@ export {
   UnsafeNextLinkError,
 } from "./errors.js";
 export { API_REVISIONS, jobQueryParameters } from "./profiles.js";
-export type { ApiRevision, DurationUnit } from "./profiles.js";
+export type { ApiRevision } from "./profiles.js";
+export type { DurationUnit } from "./normalize.js";
 export { describeServiceReading, readServiceReading } from "./service-reading.js";
 export type { ServiceReading } from "./service-reading.js";
 export {

@@ -12,7 +12,9 @@
  */
 import { AvePointApiError, MalformedResponseError } from "./errors.js";
 import type { BackupFrequency, BackupJob, JobCounter, JobCounts, JobError, JobPage, KnownJobState, LicenseUsage, ServiceId, UnusualActivityCounts } from "./model.js";
-import type { DurationUnit } from "./profiles.js";
+
+/** What a duration number means when the API gives one without start and finish times to derive it from (per API profile, profiles.ts). */
+export type DurationUnit = "milliseconds" | "hours" | "ticks";
 
 export interface NormalizeContext {
   /** Which response this is: a page index, a next link (path + query), or "license". Named in errors. */

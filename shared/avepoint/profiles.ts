@@ -13,12 +13,9 @@
  */
 import type { ApiProfile } from "../config/settings.js";
 import type { JobQuery } from "./model.js";
-import { encodeTime, type TimeEncoding } from "./normalize.js";
+import { encodeTime, type DurationUnit, type TimeEncoding } from "./normalize.js";
 
 export type { ApiProfile };
-
-/** What a duration number means when the API gives one without start and finish times to derive it from. */
-export type DurationUnit = "milliseconds" | "hours" | "ticks";
 
 export interface ApiRevision {
   /** How status, checkpoints and logs name it. */

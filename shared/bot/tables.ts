@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
-import type { StorageSettings } from "../config/settings.js";
+import type { StorageSettings } from "../config/storage.js";
 import { createPrefixedTableClients, type TableClientsOptions } from "../ledger/clients.js";
 import { describeStorageError, isEntityNotFound, isTableNotFound, statusOf } from "../ledger/errors.js";
 import { ensureTable, forgetTable } from "../ledger/tables.js";

@@ -63,7 +63,7 @@ const RBAC_ADVICE =
   "Grant the app the Microsoft Graph application permission Mail.Send limited to this mailbox with Exchange RBAC for Applications " +
   "(Exchange Online PowerShell: New-ServicePrincipal for the app, New-ManagementScope for the sending mailbox, " +
   'New-ManagementRoleAssignment -Role "Application Mail.Send" -App <app id> -CustomResourceScope <scope>); ' +
-  "see the README's Email section. Changes can take up to an hour to apply.";
+  "see docs/RECEIVERS.md, section Email. Changes can take up to an hour to apply.";
 
 export class GraphMailChannel extends PrintSafeChannel<"email"> {
   readonly kind = "email" as const;

@@ -1,12 +1,12 @@
 /**
  * Every setting the application reads, in one place: the config schema parses
- * these names, the README documents them, and the infra tests check that the
+ * these names, docs/SETTINGS.md documents them, and the infra tests check that the
  * Bicep sets them. Adding a setting means adding it here first.
  */
 export interface SettingInfo {
   /** Environment variable / app setting name. */
   readonly name: string;
-  /** What it means, for the README table. */
+  /** What it means, for the settings table (docs/SETTINGS.md). */
   readonly description: string;
   /** Default as shown to users; undefined = no default. */
   readonly default?: string;

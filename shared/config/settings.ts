@@ -4,6 +4,8 @@ import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { parseEmailSettings, type EmailSettings } from "./email.js";
 import { describeWebhookUrlProblem } from "./webhook-url.js";
+import { ConfigError, type SettingProblem } from "./problems.js";
+import type { StorageSettings } from "./storage.js";
 import { parseRouting, type Routing } from "../routing/config.js";
 import {
   AVEPOINT_ENVIRONMENTS,
@@ -20,6 +22,8 @@ import {
 } from "./environment.js";
 
 export { describeWebhookUrlProblem };
+export { ConfigError, type SettingProblem };
+export type { StorageSettings };
 
 export const API_PROFILES = ["auto", "seed", "current"] as const;
 export type ApiProfile = (typeof API_PROFILES)[number];
@@ -39,10 +43,6 @@ export type AvePointCredential =
   | { kind: "secret"; secret: Secret }
   /** PEM text (certificate + key) or PFX bytes, with the password when there is one. */
   | { kind: "certificate"; source: "value" | "file"; pem?: Secret; path?: string; password?: Secret };
-
-export type StorageSettings =
-  | { kind: "connectionString"; connectionString: Secret; variable: string }
-  | { kind: "accountUrl"; url: string; managedIdentityClientId?: string };
 
 export interface Settings {
   avepoint: {
@@ -139,22 +139,6 @@ export interface EscalationSettings {
 /** A user principal name as Entra ID accepts it (user@domain); also safe inside Teams' `<at>` mention text. */
 export const UPN_PATTERN = /^[A-Za-z0-9'_!#^~+-]+(?:\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-/** One problem with one setting; never contains the setting's value when it is a secret. */
-export interface SettingProblem {
-  variable: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: readonly SettingProblem[]) {
-    super(
-      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join("\n"),
-    );
-  }
-}
-
 // An empty value counts as unset (Azure app settings often hold "").
 const optionalText = z.preprocess(
   (v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v),
@@ -248,7 +232,7 @@ export interface ParseOptions {
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 const UNRESOLVED_REFERENCE =
   "Key Vault reference not resolved: the secret it names does not exist or the app's identity cannot read it " +
-  "(the deployment grants Key Vault Secrets User). Create the secret (README, \"After the first deployment\"), or remove the setting if that receiver is not used";
+  "(the deployment grants Key Vault Secrets User). Create the secret (docs/DEPLOY.md, \"After the first deployment\"), or remove the setting if that receiver is not used";
 
 /**
  * Parses settings from a flat name → value map. Every problem is collected and

@@ -1,7 +1,8 @@
 import { TableClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
 import { lazyCredential } from "../security/lazy-credential.js";
-import { ConfigError, type StorageSettings } from "../config/settings.js";
+import { ConfigError } from "../config/problems.js";
+import type { StorageSettings } from "../config/storage.js";
 import { isLoopbackHost } from "../config/environment.js";
 
 /** The two tables of the ledger. */

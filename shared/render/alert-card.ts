@@ -1,10 +1,10 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { FULL_DETAIL, type AdaptiveCard, type CardDetail } from "./adaptive-card.js";
-import { jobAlertSummary, jobRecoverySummary, renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
-import { licenseAlertSummary, renderLicenseCard } from "./license-card.js";
-import { monitoringAlertSummary, renderMonitoringCard } from "./monitoring-card.js";
-import { healthAlertSummary, renderHealthCard } from "./health-card.js";
-import { renderSilenceSummaryCard, silenceSummaryAlertSummary } from "./silence-summary-card.js";
+import { renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
+import { renderLicenseCard } from "./license-card.js";
+import { renderMonitoringCard } from "./monitoring-card.js";
+import { renderHealthCard } from "./health-card.js";
+import { renderSilenceSummaryCard } from "./silence-summary-card.js";
 
 /** The card for one alert, whatever its kind. */
 export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDetail = FULL_DETAIL): AdaptiveCard {
@@ -24,26 +24,5 @@ export function renderAlertCard(alert: Alert, ctx: RenderContext, detail: CardDe
       return renderHealthCard(alert, ctx, detail);
     case "silence-summary":
       return renderSilenceSummaryCard(alert, ctx, detail);
-  }
-}
-
-/** The one-line preview of one alert: "[CRITICAL] Backup job failed: Exchange Online (IB…) — Contoso". */
-export function alertSummary(alert: Alert, ctx: RenderContext): string {
-  switch (alert.kind) {
-    case "job":
-      return jobAlertSummary(alert, ctx);
-    case "job-recovery":
-      return jobRecoverySummary(alert, ctx);
-    case "license":
-      return licenseAlertSummary(alert, ctx);
-    case "monitoring":
-      return monitoringAlertSummary(alert, ctx);
-    case "missed-backup":
-    case "stuck-job":
-    case "failure-ratio":
-    case "unusual-activity":
-      return healthAlertSummary(alert, ctx);
-    case "silence-summary":
-      return silenceSummaryAlertSummary(alert, ctx);
   }
 }

@@ -6,8 +6,8 @@ import { jobHeadline, listedIds, recoveryHeadline, severityTone } from "./job-ca
 import { licenseChangeText, licenseForecastText, licenseTitle, licenseUsageText } from "./license-card.js";
 import { monitoringDigestEntry } from "./monitoring-card.js";
 import { healthDigestDetails, healthHeadline } from "./health-card.js";
-import { alertSummary } from "./alert-card.js";
-import { silenceSummaryDigestDetails, silenceSummaryTitle } from "./silence-summary-card.js";
+import { alertSummary } from "./alert-summary.js";
+import { silenceSummaryDigestDetails, silenceSummaryTitle } from "./silence-summary-text.js";
 
 /**
  * When one cycle finds many alerts, a digest lists every one of them in a

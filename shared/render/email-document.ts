@@ -8,7 +8,8 @@ import { licenseChangeText, licenseForecastText, licenseHeadline, licenseTitle, 
 import type { HealthAlert } from "../alerts/health-model.js";
 import { healthAdvice, healthDigestDetails, healthFacts, healthHeadline, healthJobId } from "./health-card.js";
 import { AVEPOINT_ORIGINS, monitoringDigestEntry, monitoringHeadline, monitoringTitle, monitoringView } from "./monitoring-card.js";
-import { SILENCE_SUMMARY_LEAD, silenceSummaryBreakdown, silenceSummaryDigestDetails, silenceSummaryTitle, silenceWindowText } from "./silence-summary-card.js";
+import { silenceSummaryBreakdown } from "./silence-summary-card.js";
+import { SILENCE_SUMMARY_LEAD, silenceSummaryDigestDetails, silenceSummaryTitle, silenceWindowText } from "./silence-summary-text.js";
 
 /**
  * What one email says, independent of its format: the HTML body and the

@@ -15,7 +15,8 @@ export {
   type FactSet,
   type TextBlock,
 } from "./adaptive-card.js";
-export { alertSummary, renderAlertCard } from "./alert-card.js";
+export { renderAlertCard } from "./alert-card.js";
+export { alertSummary } from "./alert-summary.js";
 export { DIGEST_DETAIL, digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
 export { defangLinks, escapeApiText, escapeMarkdown, normalizeApiText, plainApiText, truncateText } from "./escape.js";
 export {

@@ -1,67 +1,24 @@
-import type { Alert, RenderContext, SilenceRef, SilenceSummaryAlert } from "../alerts/model.js";
+import type { RenderContext, SilenceSummaryAlert } from "../alerts/model.js";
 import { adaptiveCard, FULL_DETAIL, headerBand, textBlock, type AdaptiveCard, type CardDetail, type CardElement } from "./adaptive-card.js";
 import { digestBreakdown, digestEntry } from "./digest-card.js";
 import { escapeApiText, escapeMarkdown } from "./escape.js";
-import { formatNumber, formatUtc, plural, summaryLine, tenantLabel } from "./format.js";
+import { formatNumber, formatUtc, plural, tenantLabel } from "./format.js";
+import { SILENCE_SUMMARY_LEAD, silenceSummaryAlertSummary, silenceSummaryTitle } from "./silence-summary-text.js";
 
 /**
  * The summary sent after a silence window ends (routing/silence-summary.ts):
  * "While silenced (sunday-maintenance, Sun 29 Nov 02:00–06:00 Europe/Berlin):
- * 4 alerts", then each held-back alert as a digest entry. Shared texts here
- * serve the email rendering too (email-document.ts).
+ * 4 alerts", then each held-back alert as a digest entry. Its texts, shared
+ * with the email rendering (email-document.ts), are in silence-summary-text.ts.
  */
 
 /** Held-back alerts listed on one card at full detail; smaller shrink steps list fewer (the rest are counted). */
 const LISTED_AT_FULL_DETAIL = 25;
 
-const WEEKDAY_DATE: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short" };
-const CLOCK: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-
-function localParts(at: Date, timeZone: string): { day: string; time: string } {
-  return {
-    day: new Intl.DateTimeFormat("en-GB", { ...WEEKDAY_DATE, timeZone }).format(at).replace(",", ""),
-    time: new Intl.DateTimeFormat("en-GB", { ...CLOCK, timeZone }).format(at),
-  };
-}
-
-/**
- * The window in the silence's own clock: "Sun 29 Nov 02:00–06:00 Europe/Berlin",
- * "Sat 28 Nov 22:00 – Sun 29 Nov 06:00 UTC" when it spans days (UTC for absolute windows).
- */
-export function silenceWindowText(ref: SilenceRef): string {
-  const zone = ref.timeZone ?? "UTC";
-  const start = localParts(ref.windowStart, zone);
-  const end = localParts(ref.windowEnd, zone);
-  // A window ending at midnight reads as "–24:00" on its own day.
-  const endsAtMidnight = end.time === "00:00" && ref.windowEnd.getTime() - ref.windowStart.getTime() <= 24 * 3_600_000;
-  const endDay = endsAtMidnight ? localParts(new Date(ref.windowEnd.getTime() - 60_000), zone).day : end.day;
-  if (endDay === start.day) return `${start.day} ${start.time}\u2013${endsAtMidnight ? "24:00" : end.time} ${zone}`;
-  return `${start.day} ${start.time} \u2013 ${end.day} ${end.time} ${zone}`;
-}
-
-/** "While silenced (sunday-maintenance, Sun 29 Nov 02:00–06:00 Europe/Berlin): 4 alerts". Operator text (the silence name) unescaped. */
-export function silenceSummaryTitle(alert: SilenceSummaryAlert): string {
-  return `While silenced (${alert.silence.name}, ${silenceWindowText(alert.silence)}): ${plural(alert.total, "alert")}`;
-}
-
-export const SILENCE_SUMMARY_LEAD =
-  "These alerts were recorded but not sent while the silence was in force. Each is listed here once; of them, only a critical license level still reached fires again, at its next reminder.";
-
-export function silenceSummaryAlertSummary(alert: SilenceSummaryAlert, ctx: RenderContext): string {
-  return summaryLine({ tag: "[INFO]", headline: silenceSummaryTitle(alert), tenant: tenantLabel(alert, ctx) });
-}
-
 /** "3 job alerts, 1 license notice", plus "(50 listed)" when the list was cut. */
 export function silenceSummaryBreakdown(alert: SilenceSummaryAlert): string {
   const breakdown = digestBreakdown(alert.alerts);
   return alert.total > alert.alerts.length ? `${breakdown} listed of ${formatNumber(alert.total)}` : breakdown;
-}
-
-/** A summary inside a digest (or inside a later summary): its title, and the first held-back alerts' headlines. */
-export function silenceSummaryDigestDetails(alert: SilenceSummaryAlert, headline: (a: Alert) => string): string {
-  const shown = alert.alerts.slice(0, 3).map(headline);
-  const more = alert.total - shown.length;
-  return [...shown, ...(more > 0 ? [`and ${formatNumber(more)} more`] : [])].join(" \u00B7 ");
 }
 
 export function renderSilenceSummaryCard(alert: SilenceSummaryAlert, ctx: RenderContext, detail: CardDetail = FULL_DETAIL): AdaptiveCard {

@@ -1,6 +1,7 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { jsonBytes, SHRINK_STEPS, type AdaptiveCard } from "./adaptive-card.js";
-import { alertSummary, renderAlertCard } from "./alert-card.js";
+import { renderAlertCard } from "./alert-card.js";
+import { alertSummary } from "./alert-summary.js";
 import { digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
 import { ESCALATED_PREFIX, withEscalationBanner } from "./escalation.js";
 

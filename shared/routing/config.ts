@@ -27,7 +27,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import type { Severity } from "../alerts/model.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
-import type { SettingProblem } from "../config/settings.js";
+import type { SettingProblem } from "../config/problems.js";
 import { describeWebhookUrlProblem } from "../config/webhook-url.js";
 import { assertReceiverName } from "../ledger/keys.js";
 import { Secret } from "../security/secret.js";
