@@ -66,6 +66,8 @@ export interface BackupHealthInput {
   settings: Pick<Settings, "health" | "jobs" | "alerts"> & { avepoint: Pick<Settings["avepoint"], "profile" | "pageSize"> };
   /** This cycle's complete jobs listing. */
   jobs: readonly BackupJob[];
+  /** The same listing per service, when the cycle read it that way (jobs-window.ts readWindow); discovery then asks nothing more of a service it shows in use. */
+  windowByService?: ReadonlyMap<ServiceId, readonly BackupJob[]>;
   now: Date;
   logger: Logger;
   abortSignal?: AbortSignal;
@@ -175,7 +177,13 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
       // One page per service is enough to tell: a success it misses (the API lists oldest first) only
       // makes the age rule list the service again sooner, and that full listing decides any alert.
       for (const service of SERVICE_IDS.filter((s) => !watched.includes(s))) {
-        const success = record(service, await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS), settings.avepoint.pageSize));
+        // The window read per service already shows a success of a service in use: no listing needed. (That listing
+        // has every job type, the discovery listing only backups; a service with no success in the window, whose last
+        // backup may lie between the window's start and the search's, is listed as before.)
+        const inWindow = input.windowByService?.get(service);
+        const fromWindow = inWindow?.some((j) => j.state === "Finished" && j.finishTime !== null) ? inWindow : undefined;
+        if (fromWindow) listed.set(service, [...fromWindow]);
+        const success = record(service, fromWindow ?? (await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS), settings.avepoint.pageSize)));
         if (success) {
           watched.push(service);
           newestSuccess.set(service, success);
