@@ -75,6 +75,8 @@ export interface ListJobPagesOptions {
   abortSignal?: AbortSignal;
   /** Guard against servers that page forever. Default 1000. */
   maxPages?: number;
+  /** Overrides the client's pageConcurrency for this listing (1 when the caller stops after the first page). */
+  pageConcurrency?: number;
 }
 
 export interface RequestOptions {
@@ -375,7 +377,7 @@ export class AvePointClient {
     let link: PageLink = { kind: "index", pageIndex: base };
     // Pages requested ahead (by index), once TotalCount says which exist; a failure surfaces when its turn comes.
     const ahead = new Map<number, Promise<HttpResponse>>();
-    const concurrency = Math.max(1, Math.floor(this.#options.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY));
+    const concurrency = Math.max(1, Math.floor(options.pageConcurrency ?? this.#options.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY));
     const indexUrl = (pageIndex: number) => this.#resolvePath(revision.jobsPath, jobQueryParameters(times, query, pageIndex, asked));
     for (let pagesRead = 0; ; ) {
       if (pagesRead >= maxPages) throw new PageLimitExceededError(maxPages, jobsRead);

@@ -146,7 +146,9 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
     const query: JobQuery = { startTime: start < now ? start : now, finishTime: now, jobType: JOB_TYPES.Backup, objectType: service };
     const jobs: BackupJob[] = [];
     out.requests++;
-    for await (const job of reader.listJobs(query, signal)) {
+    // A listing cut short asks for no page ahead of the one it stops in.
+    const options = Number.isFinite(limit) ? { ...signal, pageConcurrency: 1 } : signal;
+    for await (const job of reader.listJobs(query, options)) {
       jobs.push(job);
       if (job.id !== null) out.serviceOf.set(job.id, service);
       if (jobs.length >= limit) break;

@@ -5,7 +5,7 @@ import type { OpenFailure } from "../alerts/job-rules.js";
 
 /** What the jobs monitor needs from the AvePoint client. */
 export interface JobReader {
-  listJobs(query: JobQuery, options?: { abortSignal?: AbortSignal }): AsyncIterable<BackupJob>;
+  listJobs(query: JobQuery, options?: { abortSignal?: AbortSignal; pageConcurrency?: number }): AsyncIterable<BackupJob>;
   /** The same listing page by page (its TotalCount lets a long window be read per service); absent = read job by job. */
   listJobPages?(query: JobQuery, options?: { abortSignal?: AbortSignal }): AsyncIterable<JobPage>;
 }
