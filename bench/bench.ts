@@ -13,7 +13,7 @@ import type { ScenarioResult } from "./result.js";
 import { coldImports } from "./scenarios/cold-import.js";
 import { largeWindow } from "./scenarios/large-window.js";
 import { manyAlerts } from "./scenarios/many-alerts.js";
-import { pollProcess } from "./scenarios/poll-process.js";
+import { firstCard, pollProcess } from "./scenarios/poll-process.js";
 import { quietCycle } from "./scenarios/quiet.js";
 
 const HAND_WRITTEN_MARKER = "<!-- npm run bench rewrites everything above this line; sections below are kept -->";
@@ -52,6 +52,8 @@ async function main(argv: string[]): Promise<void> {
   }
   say("4/4 cold import of the function entries");
   results.push(await coldImports(projectRoot));
+  say("npm start to the first card");
+  results.push(await firstCard(projectRoot));
 
   const elapsedMs = performance.now() - started;
   process.stdout.write(`${consoleReport(machine, results)}\n`);

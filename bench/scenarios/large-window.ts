@@ -41,6 +41,7 @@ export async function largeWindow(services: Services): Promise<ScenarioResult> {
         { metric: `RSS growth per job (${at})`, measured: (c.memory.peakRssBytes - c.memory.rssBeforeBytes) / JOBS, unit: "bytes/job" },
         { metric: `peak heap used (${at})`, measured: mib(c.memory.peakHeapBytes), unit: "MiB" },
         { metric: `heap growth per job (${at})`, measured: (c.memory.peakHeapBytes - c.memory.heapBeforeBytes) / JOBS, unit: "bytes/job" },
+        { metric: `heap growth per 1,000 jobs (${at})`, measured: mib(((c.memory.peakHeapBytes - c.memory.heapBeforeBytes) / JOBS) * 1000), unit: "MiB" },
       );
       notes.push(`Page size ${pageSize}: Table Storage requests by kind: ${formatKinds(c.tableByKind)}; RSS before the cycle ${mib(c.memory.rssBeforeBytes).toFixed(1)} MiB.`);
       if (pageSize === PAGE_SIZES[0]) notes.push(...knownQueryNote(c.tableByKind, table.pendingQuery + table.knownQuery));
