@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
   say("starting Azurite, the AvePoint simulator and a recording webhook (loopback)");
   const services = await startServices();
   try {
-    say("poll: npm run poll -- --once, whole process, failures in the first and in the last service");
+    say("poll: npm run poll -- --once, whole process, the failures in each of the 12 services in turn");
     results.push(await pollProcess(services, projectRoot));
     if (pollOnly) {
       process.stdout.write(`${consoleReport(machine, results)}\n`);

@@ -31,7 +31,8 @@ import type { JobReader } from "./jobs-window.js";
  *   when that recovery point reaches BACKUP_MAX_AGE_HOURS (about once a day per
  *   service when healthy), and while it alerts only in cycles whose listing
  *   shows a job that finished since it was last listed. WATCH_SERVICES=auto
- *   finds the services once a day (one listing per service not yet watched).
+ *   finds the services once a day (one listing per service not yet watched,
+ *   none for a service the cycle's per-service read of the window shows in use).
  * - skipped growth: from those same per-service listings; 0 extra requests.
  * - missed scheduled start (current profile): the schedule once a day; one
  *   per-service listing when a scheduled start's grace period ends.
