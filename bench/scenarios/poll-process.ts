@@ -23,6 +23,8 @@ export interface ProcessRun {
   wallMs: number;
   /** Largest sum of RSS over the process and all its descendants; null where /proc is missing. */
   peakTreeRssBytes: number | null;
+  /** Largest RSS of any one process of the tree (the poll itself, here); null where /proc is missing. */
+  peakProcessRssBytes: number | null;
   stderr: string;
 }
 
@@ -34,9 +36,12 @@ export function runMeasured(command: string, args: readonly string[], options: {
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     let peak: number | null = null;
+    let largest: number | null = null;
     const sample = () => {
       const rss = treeRss(child.pid);
-      if (rss !== null) peak = Math.max(peak ?? 0, rss);
+      if (rss === null) return;
+      peak = Math.max(peak ?? 0, rss.total);
+      largest = Math.max(largest ?? 0, rss.largest);
     };
     const timer = setInterval(sample, SAMPLE_EVERY_MS);
     child.on("error", (err) => {
@@ -45,13 +50,13 @@ export function runMeasured(command: string, args: readonly string[], options: {
     });
     child.on("close", (code) => {
       clearInterval(timer);
-      resolve({ code, wallMs: performance.now() - started, peakTreeRssBytes: peak, stderr });
+      resolve({ code, wallMs: performance.now() - started, peakTreeRssBytes: peak, peakProcessRssBytes: largest, stderr });
     });
   });
 }
 
-/** RSS of a process and its descendants (Linux /proc); null where it cannot be read. */
-function treeRss(root: number | undefined): number | null {
+/** RSS of a process and its descendants, and of the largest of them (Linux /proc); null where it cannot be read. */
+function treeRss(root: number | undefined): { total: number; largest: number } | null {
   if (root === undefined) return null;
   let entries: string[];
   try {
@@ -75,13 +80,15 @@ function treeRss(root: number | undefined): number | null {
     }
   }
   let total = 0;
+  let largest = 0;
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop() as number;
     total += rss.get(pid) ?? 0;
+    largest = Math.max(largest, rss.get(pid) ?? 0);
     queue.push(...(children.get(pid) ?? []));
   }
-  return rss.has(root) ? total : null;
+  return rss.has(root) ? { total, largest } : null;
 }
 
 /** Σ over services of max(1, ceil(jobs / page size)): the fewest pages that also tell each job's service. */
@@ -134,6 +141,7 @@ export async function pollProcess(services: Services, projectRoot: string, posit
         ...(run.peakTreeRssBytes !== null
           ? [{ metric: `peak RSS, process tree (${at})`, measured: run.peakTreeRssBytes / MiB, unit: "MiB" as const, minimum: 120, derivation: "the 120 MB target" }]
           : []),
+        ...(run.peakProcessRssBytes !== null ? [{ metric: `  of which the largest process, the poll (${at})`, measured: run.peakProcessRssBytes / MiB, unit: "MiB" as const }] : []),
       );
       notes.push(`Failures in service ${failing}: ${jobs} jobs requests, ${(run.wallMs / 1000).toFixed(1)} s, ${delivered} post(s) reached the webhook.`);
     }
