@@ -13,6 +13,7 @@ import type { ScenarioResult } from "./result.js";
 import { coldImports } from "./scenarios/cold-import.js";
 import { largeWindow } from "./scenarios/large-window.js";
 import { manyAlerts } from "./scenarios/many-alerts.js";
+import { firstCard, pollProcess } from "./scenarios/poll-process.js";
 import { quietCycle } from "./scenarios/quiet.js";
 
 const HAND_WRITTEN_MARKER = "<!-- npm run bench rewrites everything above this line; sections below are kept -->";
@@ -21,7 +22,9 @@ const HAND_WRITTEN_MARKER = "<!-- npm run bench rewrites everything above this l
 const GIVE_UP_AFTER_MS = 5 * 60_000;
 
 async function main(argv: string[]): Promise<void> {
-  const write = !argv.includes("--no-write");
+  // `--poll-only`: only the whole-process poll (a quick look while working on the cycle); never writes the report.
+  const pollOnly = argv.includes("--poll-only");
+  const write = !argv.includes("--no-write") && !pollOnly;
   // Compiled to dist/bench/bench.js: the project root is two levels up.
   const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -32,6 +35,12 @@ async function main(argv: string[]): Promise<void> {
   say("starting Azurite, the AvePoint simulator and a recording webhook (loopback)");
   const services = await startServices();
   try {
+    say("poll: npm run poll -- --once, whole process, the failures in each of the 12 services in turn");
+    results.push(await pollProcess(services, projectRoot));
+    if (pollOnly) {
+      process.stdout.write(`${consoleReport(machine, results)}\n`);
+      return;
+    }
     say("1/4 quiet cycle");
     results.push(await quietCycle(services));
     say("2/4 10,000-job window");
@@ -43,6 +52,8 @@ async function main(argv: string[]): Promise<void> {
   }
   say("4/4 cold import of the function entries");
   results.push(await coldImports(projectRoot));
+  say("npm start to the first card");
+  results.push(await firstCard(projectRoot));
 
   const elapsedMs = performance.now() - started;
   process.stdout.write(`${consoleReport(machine, results)}\n`);

@@ -121,6 +121,11 @@ param avepointApiProfile string = 'auto'
 @maxValue(1000)
 param avepointPageSize int = 100
 
+@description('Pages of one jobs listing requested at once once TotalCount is known (AVEPOINT_PAGE_CONCURRENCY).')
+@minValue(1)
+@maxValue(16)
+param avepointPageConcurrency int = 4
+
 @description('Where the alert card\'s button leads (AVEPOINT_PORTAL_URL).')
 param avepointPortalUrl string = 'https://www.avepointonlineservices.com'
 
@@ -471,6 +476,7 @@ var applicationSettings = {
   AVEPOINT_TOKEN_URL: avepointTokenUrl
   AVEPOINT_API_PROFILE: avepointApiProfile
   AVEPOINT_PAGE_SIZE: string(avepointPageSize)
+  AVEPOINT_PAGE_CONCURRENCY: string(avepointPageConcurrency)
   AVEPOINT_PORTAL_URL: avepointPortalUrl
   LOG_LEVEL: logLevel
   JOBS_SCHEDULE: jobsSchedule

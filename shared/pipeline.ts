@@ -34,7 +34,7 @@ import type { CycleUsage } from "./telemetry/cycle-usage.js";
 import { admitRouted } from "./routing/admission.js";
 import { admitSilenceSummaries } from "./routing/silence-summary.js";
 import { redact } from "./security/secret.js";
-import { jobsWindow, readJobs, scanServices, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
+import { jobsWindow, readWindow, scanServices, type JobsWindow, type OpenJob } from "./monitors/jobs-window.js";
 import { checkServiceHealth, detectJobHealth, jobIdsToLabel, withServices, type HealthReader } from "./monitors/backup-health.js";
 
 export type MonitorName = "jobs" | "license";
@@ -92,7 +92,11 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     // Until the service is seen listing a running job, the window reaches back over the longest job (jobs-window.ts).
     const runningListed = reader.reading ? reader.reading().runningListed === true : true;
     const window = jobsWindow(checkpoint, settings.jobs, now, runningListed ? 0 : settings.health.jobMaxRuntimeHours || settings.jobs.lookbackHours);
-    const jobs = await readJobs(reader, window, settings.jobs.jobTypes, deps.abortSignal);
+    const read = await readWindow(reader, window, settings.jobs, settings.avepoint.pageSize, deps.abortSignal);
+    if (read.mismatch) {
+      deps.logger.warn("AvePoint's per-service totals do not add up to the window's TotalCount (a job of a service we do not know?); the window was read unfiltered as well", read.mismatch);
+    }
+    const jobs = read.jobs;
 
     // Decide: which of the alert-worthy outcomes are new (one partition query).
     const candidates = detectJobAlerts(jobs, { tenant, alertStates: settings.jobs.alertStates, detectedAt: now });
@@ -112,7 +116,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     const needLabels = new Set([...fresh.map((a) => a.job.id).filter((id): id is string => id !== null), ...jobIdsToLabel(healthFresh)]);
     const scan =
       needLabels.size > 0 || Object.keys(openFailures).length > 0
-        ? await scanServices(reader, window, needLabels, openFailures, deps.abortSignal)
+        ? await scanServices(reader, window, needLabels, openFailures, deps.abortSignal, read.byService)
         : undefined;
     const labelled: JobAlert[] = fresh.map((a) => {
       const service = a.job.id !== null ? scan?.serviceOf.get(a.job.id) : undefined;
@@ -139,7 +143,10 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     }
 
     // Backup health per service (missed backups, skipped growth, unusual activity): listings only when a rule needs one.
-    const serviceHealth = await checkServiceHealth({ reader, settings, jobs, now, logger: deps.logger, ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}) }, jobHealth.state);
+    const serviceHealth = await checkServiceHealth(
+      { reader, settings, jobs, now, logger: deps.logger, ...(read.byService ? { windowByService: read.byService } : {}), ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}) },
+      jobHealth.state,
+    );
     const healthAlerts = withServices([...healthFresh, ...serviceHealth.alerts], (id) => scan?.serviceOf.get(id) ?? serviceHealth.serviceOf.get(id), serviceHealth.state);
 
     const { admitted } = await admitRouted(ledger, [...labelled, ...recoveries, ...healthAlerts], settings.routing, now, deps.logger);

@@ -41,6 +41,7 @@ export async function largeWindow(services: Services): Promise<ScenarioResult> {
         { metric: `RSS growth per job (${at})`, measured: (c.memory.peakRssBytes - c.memory.rssBeforeBytes) / JOBS, unit: "bytes/job" },
         { metric: `peak heap used (${at})`, measured: mib(c.memory.peakHeapBytes), unit: "MiB" },
         { metric: `heap growth per job (${at})`, measured: (c.memory.peakHeapBytes - c.memory.heapBeforeBytes) / JOBS, unit: "bytes/job" },
+        { metric: `heap growth per 1,000 jobs (${at})`, measured: mib(((c.memory.peakHeapBytes - c.memory.heapBeforeBytes) / JOBS) * 1000), unit: "MiB" },
       );
       notes.push(`Page size ${pageSize}: Table Storage requests by kind: ${formatKinds(c.tableByKind)}; RSS before the cycle ${mib(c.memory.rssBeforeBytes).toFixed(1)} MiB.`);
       if (pageSize === PAGE_SIZES[0]) notes.push(...knownQueryNote(c.tableByKind, table.pendingQuery + table.knownQuery));
@@ -57,9 +58,11 @@ export async function largeWindow(services: Services): Promise<ScenarioResult> {
       `${JOBS.toLocaleString("en-US")} finished jobs spread evenly over the last 23.5 hours, once with AVEPOINT_PAGE_SIZE = 100 (the default) and once`,
       `with 1000 (the simulator caps page size at ${SIMULATOR_PAGE_CAP}, like the API's documented maximum).`,
       "",
-      `- **AvePoint minimum** = 1 token (first cycle) + ceil(${JOBS} / page size) pages. Above it, on a first cycle only: with`,
-      `  WATCH_SERVICES=auto (the default) the missed-backup rule asks each of the 12 services for one page of its backups, to learn`,
-      `  which services are in use (README, "Backup health rules"); 12 requests, repeated once a day for services not yet watched.`,
+      `- **AvePoint minimum** = 1 token (first cycle) + ceil(${JOBS} / page size) pages. Above it: a window of more than one`,
+      `  page is read per service (page 0 unfiltered, whose TotalCount the per-service totals must add up to, then each of the 12`,
+      `  services: Σ max(1, ceil(jobs of the service / page size)), at most 12 more than the unfiltered read). That labels every`,
+      `  job, so a cycle with failures needs no second read, and it shows WATCH_SERVICES=auto (the default) which services are`,
+      `  in use, so discovery asks nothing more (README, "Backup health rules").`,
       `- **Table Storage minimum** = 2 table creations (first cycle in a process) + checkpoint read + pending query + checkpoint write;`,
       `  nothing alerts, so no known-fingerprints query, admission, claim or mark.`,
       `- **Memory per job** = (peak during the cycle - value just before it, after a full GC) / ${JOBS.toLocaleString("en-US")}. The cycle keeps`,

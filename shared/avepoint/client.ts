@@ -32,6 +32,8 @@ import { readServiceReading, type ServiceReading } from "./service-reading.js";
 /** Pages read at most in one listing before it is taken for a loop. */
 export const DEFAULT_MAX_PAGES = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
+/** Pages of one listing in flight at once when not told (the settings default, AVEPOINT_PAGE_CONCURRENCY, is 4). */
+export const DEFAULT_PAGE_CONCURRENCY = 1;
 
 export interface AvePointClientOptions extends AvePointTransportOptions {
   /** API base URL, e.g. https://graph-us.avepointonlineservices.com. */
@@ -43,6 +45,12 @@ export interface AvePointClientOptions extends AvePointTransportOptions {
   profile?: ApiProfile;
   /** Jobs per page requested. Default 100. */
   pageSize?: number;
+  /**
+   * Pages of one listing requested at once, once its TotalCount and page base are
+   * known (so which pages exist is known). Each is retried on its own (429 waits
+   * its Retry-After); pages are still handed on in order. Default 1: one after another.
+   */
+  pageConcurrency?: number;
   /** Multi-Geo location of the backup schedule (AVEPOINT_LOCATION); absent = the central location. */
   location?: string;
   /**
@@ -67,6 +75,8 @@ export interface ListJobPagesOptions {
   abortSignal?: AbortSignal;
   /** Guard against servers that page forever. Default 1000. */
   maxPages?: number;
+  /** Overrides the client's pageConcurrency for this listing (1 when the caller stops after the first page). */
+  pageConcurrency?: number;
 }
 
 export interface RequestOptions {
@@ -365,10 +375,16 @@ export class AvePointClient {
     const seen = new Set<string>();
     let firstIds: string[] = [];
     let link: PageLink = { kind: "index", pageIndex: base };
+    // Pages requested ahead (by index), once TotalCount says which exist; a failure surfaces when its turn comes.
+    const ahead = new Map<number, Promise<HttpResponse>>();
+    const concurrency = Math.max(1, Math.floor(options.pageConcurrency ?? this.#options.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY));
+    const indexUrl = (pageIndex: number) => this.#resolvePath(revision.jobsPath, jobQueryParameters(times, query, pageIndex, asked));
     for (let pagesRead = 0; ; ) {
       if (pagesRead >= maxPages) throw new PageLimitExceededError(maxPages, jobsRead);
-      const url: URL = link.kind === "next" ? link.url : this.#resolvePath(revision.jobsPath, jobQueryParameters(times, query, link.pageIndex, asked));
-      const answer = { response: await this.#get(url, options.abortSignal, JOBS_SCOPE), url };
+      const url: URL = link.kind === "next" ? link.url : indexUrl(link.pageIndex);
+      const early = link.kind === "index" ? ahead.get(link.pageIndex) : undefined;
+      if (link.kind === "index") ahead.delete(link.pageIndex);
+      const answer = { response: await (early ?? this.#get(url, options.abortSignal, JOBS_SCOPE)), url };
       const read = this.#readPage(answer, pageLabel(link), revision, query.objectType);
       const page = read.page;
       pagesRead++;
@@ -402,6 +418,18 @@ export class AvePointClient {
       else if (nextLink) next = { kind: "next", url: nextLink };
       else if (total === null && pagesRead > 1 && page.jobs.length < honoured) next = null;
       else next = { kind: "index", pageIndex: (link.kind === "index" ? link.pageIndex : base + pagesRead - 1) + 1 };
+      // With TotalCount and the page base known and no NextLink to follow, the pages still to come are known:
+      // keep up to `concurrency` of them in flight while this one is handed on.
+      const pageBase = this.#reading.pageBase;
+      if (concurrency > 1 && next?.kind === "index" && nextLink === null && total !== null && pageBase !== undefined) {
+        const last = Math.min(pageBase + Math.ceil(total / honoured) - 1, next.pageIndex + (maxPages - pagesRead) - 1);
+        for (let index = next.pageIndex; index < next.pageIndex + concurrency && index <= last; index++) {
+          if (ahead.has(index)) continue;
+          const request = this.#get(indexUrl(index), options.abortSignal, JOBS_SCOPE);
+          request.catch(() => undefined); // awaited (and its error thrown) when its turn comes, or never if the listing ends first
+          ahead.set(index, request);
+        }
+      }
       if (fresh.length > 0 || pagesRead === 1) yield { ...page, jobs: window ? fresh.filter((j) => overlaps(j, window)) : fresh };
       if (!next) {
         if (total !== null && seen.size < total) throw new IncompleteListingError(seen.size, total);
@@ -548,6 +576,7 @@ export function createAvePointClient(
     credential: settings.credential,
     profile: settings.profile,
     pageSize: settings.pageSize,
+    ...(settings.pageConcurrency !== undefined ? { pageConcurrency: settings.pageConcurrency } : {}),
     ...(settings.location !== undefined ? { location: settings.location } : {}),
     ...extra,
   });

@@ -24,11 +24,27 @@ export interface WorkflowsWebhookChannelOptions extends HttpSendOptions {
   name: string;
   /** The webhook URL the workflow gave; already checked by the settings parser, checked again here. */
   url: Secret;
-  /** Least time between two POSTs to this URL from this process. Default 1000 ms. */
+  /** Least time between two POSTs to this URL from this process. Default 250 ms (DEFAULT_MIN_INTERVAL_IN_MS). */
   minIntervalInMs?: number;
 }
 
-export const DEFAULT_MIN_INTERVAL_IN_MS = 1000;
+/**
+ * Why 250 ms (at most 4 posts a second to one URL), checked December 2026:
+ * - Power Automate documents no per-second limit for the "When a Teams webhook
+ *   request is received" trigger. Its limits are counted per flow over 5 minutes
+ *   and 24 hours by the owner's performance profile, under a platform ceiling of
+ *   100,000 requests per 5 minutes (learn.microsoft.com/power-automate/limits-and-config,
+ *   /power-platform/admin/api-request-limits-allocations); a flow throttled for
+ *   14 days in a row is turned off (/power-automate/guidance/coding-guidelines/understand-limits).
+ *   A digest costs the flow one run, far inside those.
+ * - The flow then posts to the channel through Teams, whose rate limits are not
+ *   published as numbers ("subject to change": back off on 429,
+ *   /microsoftteams/platform/bots/how-to/rate-limit). The only documented figure for
+ *   posting to a channel by webhook is the retired Incoming Webhook's: more than
+ *   four requests in one second are throttled (/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook).
+ * So posts keep to that figure, and a 429's Retry-After holds every sender to this URL (http-send.ts).
+ */
+export const DEFAULT_MIN_INTERVAL_IN_MS = 250;
 
 const CHECK_WORKFLOW_ADVICE =
   "In Teams, open the channel's ... menu > Workflows (or Power Automate > My flows) and check that the " +

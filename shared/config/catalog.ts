@@ -30,6 +30,7 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "AVEPOINT_TOKEN_URL", description: "Explicit token URL (overrides the environment)", default: "derived from the environment", scope: "infra" },
   { name: "AVEPOINT_API_PROFILE", description: "`auto` (find the revision whose paths answer, today's first, and learn how it reads times and pages; see How it reads AvePoint), or pin `current` (`/backup/m365/...`, ISO times) or `seed` (the pre-Dec-2024 `/cloudbackup/...`, epoch times)", default: "auto", scope: "infra" },
   { name: "AVEPOINT_PAGE_SIZE", description: "Jobs requested per page (1-1000)", default: "100", scope: "infra" },
+  { name: "AVEPOINT_PAGE_CONCURRENCY", description: "Pages of one jobs listing requested at once once its first page gave TotalCount (1-16; 1 = one after another); each honours 429 and Retry-After", default: "4", scope: "infra" },
   { name: "AVEPOINT_PORTAL_URL", description: "Where the card's button leads", default: "https://www.avepointonlineservices.com", scope: "infra" },
   { name: "LOG_LEVEL", description: "`error`, `warn`, `info` or `debug`", default: "info", scope: "infra" },
   // Jobs monitor

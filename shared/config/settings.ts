@@ -56,6 +56,8 @@ export interface Settings {
     tokenUrl: string;
     profile: ApiProfile;
     pageSize: number;
+    /** Pages of one listing requested at once once its TotalCount is known (AVEPOINT_PAGE_CONCURRENCY); absent = one after another. */
+    pageConcurrency?: number;
     portalUrl: string;
   };
   logLevel: LogLevel;
@@ -158,6 +160,7 @@ const rawSchema = z.object({
   AVEPOINT_TOKEN_URL: optionalText,
   AVEPOINT_API_PROFILE: optionalText,
   AVEPOINT_PAGE_SIZE: optionalText,
+  AVEPOINT_PAGE_CONCURRENCY: optionalText,
   AVEPOINT_PORTAL_URL: optionalText,
   LOG_LEVEL: optionalText,
   JOBS_SCHEDULE: optionalText,
@@ -379,6 +382,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
   const location = raw.AVEPOINT_LOCATION === undefined ? undefined : oneOf("AVEPOINT_LOCATION", AVEPOINT_LOCATIONS, "PrimaryGeoLocation");
   const profile = oneOf("AVEPOINT_API_PROFILE", API_PROFILES, "auto");
   const pageSize = integer("AVEPOINT_PAGE_SIZE", 100, 1, 1000);
+  const pageConcurrency = integer("AVEPOINT_PAGE_CONCURRENCY", 4, 1, 16);
   const portalUrl = url("AVEPOINT_PORTAL_URL") ?? "https://www.avepointonlineservices.com";
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
 
@@ -568,7 +572,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
   if (relevant.length > 0) throw new ConfigError(relevant);
 
   return {
-    avepoint: { clientId, credential, environment, region, ...(location !== undefined ? { location } : {}), apiUrl, tokenUrl, profile, pageSize, portalUrl },
+    avepoint: { clientId, credential, environment, region, ...(location !== undefined ? { location } : {}), apiUrl, tokenUrl, profile, pageSize, pageConcurrency, portalUrl },
     logLevel,
     jobs,
     health,

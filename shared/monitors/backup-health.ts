@@ -31,7 +31,8 @@ import type { JobReader } from "./jobs-window.js";
  *   when that recovery point reaches BACKUP_MAX_AGE_HOURS (about once a day per
  *   service when healthy), and while it alerts only in cycles whose listing
  *   shows a job that finished since it was last listed. WATCH_SERVICES=auto
- *   finds the services once a day (one listing per service not yet watched).
+ *   finds the services once a day (one listing per service not yet watched,
+ *   none for a service the cycle's per-service read of the window shows in use).
  * - skipped growth: from those same per-service listings; 0 extra requests.
  * - missed scheduled start (current profile): the schedule once a day; one
  *   per-service listing when a scheduled start's grace period ends.
@@ -66,6 +67,8 @@ export interface BackupHealthInput {
   settings: Pick<Settings, "health" | "jobs" | "alerts"> & { avepoint: Pick<Settings["avepoint"], "profile" | "pageSize"> };
   /** This cycle's complete jobs listing. */
   jobs: readonly BackupJob[];
+  /** The same listing per service, when the cycle read it that way (jobs-window.ts readWindow); discovery then asks nothing more of a service it shows in use. */
+  windowByService?: ReadonlyMap<ServiceId, readonly BackupJob[]>;
   now: Date;
   logger: Logger;
   abortSignal?: AbortSignal;
@@ -144,7 +147,9 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
     const query: JobQuery = { startTime: start < now ? start : now, finishTime: now, jobType: JOB_TYPES.Backup, objectType: service };
     const jobs: BackupJob[] = [];
     out.requests++;
-    for await (const job of reader.listJobs(query, signal)) {
+    // A listing cut short asks for no page ahead of the one it stops in.
+    const options = Number.isFinite(limit) ? { ...signal, pageConcurrency: 1 } : signal;
+    for await (const job of reader.listJobs(query, options)) {
       jobs.push(job);
       if (job.id !== null) out.serviceOf.set(job.id, service);
       if (jobs.length >= limit) break;
@@ -175,7 +180,13 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
       // One page per service is enough to tell: a success it misses (the API lists oldest first) only
       // makes the age rule list the service again sooner, and that full listing decides any alert.
       for (const service of SERVICE_IDS.filter((s) => !watched.includes(s))) {
-        const success = record(service, await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS), settings.avepoint.pageSize));
+        // The window read per service already shows a success of a service in use: no listing needed. (That listing
+        // has every job type, the discovery listing only backups; a service with no success in the window, whose last
+        // backup may lie between the window's start and the search's, is listed as before.)
+        const inWindow = input.windowByService?.get(service);
+        const fromWindow = inWindow?.some((j) => j.state === "Finished" && j.finishTime !== null) ? inWindow : undefined;
+        if (fromWindow) listed.set(service, [...fromWindow]);
+        const success = record(service, fromWindow ?? (await list(service, new Date(now.getTime() - searchHours * HOUR_IN_MS), settings.avepoint.pageSize)));
         if (success) {
           watched.push(service);
           newestSuccess.set(service, success);

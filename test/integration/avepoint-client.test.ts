@@ -847,3 +847,48 @@ describe("secrets", () => {
     }
   });
 });
+
+// --- pages read a few at a time ------------------------------------------------------------------
+
+describe("pages read a few at a time (pageConcurrency)", () => {
+  const pagesAnswered = (status: number) =>
+    apiRequests()
+      .filter((r) => r.status === status)
+      .map((r) => Number(r.query["PageIndex"]));
+
+  it("once TotalCount is known, keeps the next pages in flight; a 429 on one of them waits its Retry-After, and jobs come in order, once each", async () => {
+    addJobs(50); // 5 pages of 10
+    const ids = (await collect(harness().client)).map((j) => j.id); // the order of a listing read page after page
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sleeps: number[] = [];
+    const { client } = harness({
+      pageConcurrency: 3,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await held;
+      },
+    });
+    expect((await collect(client)).map((j) => j.id)).toEqual(ids); // learns that pages count from 0
+    sim.resetRequests();
+    sim.injectFault({ target: "jobs", kind: "slow", delayInMs: 0 }); // page 0, as it is
+    sim.injectFault({ target: "jobs", kind: "status", status: 429, retryAfter: "2" }); // page 1, the first one asked ahead
+    const reading = collect(client);
+    // While page 1 waits out its Retry-After, pages 2 and 3 were already asked for and answered.
+    await vi.waitFor(() => expect(pagesAnswered(200).sort()).toEqual([0, 2, 3]));
+    expect(pagesAnswered(429)).toEqual([1]);
+    expect(sleeps).toEqual([2000]);
+    release();
+    expect((await reading).map((j) => j.id)).toEqual(ids);
+    // Every page answered once, page 1 after its wait; nothing asked beyond the last page.
+    expect(pagesAnswered(200).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(apiRequests()).toHaveLength(6);
+  });
+
+  it("reads one page after another by default", async () => {
+    const ids = addJobs(30);
+    const { client } = harness();
+    expect((await collect(client)).map((j) => j.id).sort()).toEqual(ids.sort());
+    expect(apiRequests().map((r) => Number(r.query["PageIndex"]))).toEqual([0, 1, 2]);
+  });
+});
