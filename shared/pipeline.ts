@@ -20,13 +20,14 @@ import {
   evaluateMonitorHealth,
   parseCredentialNoticeState,
   parseMonitorHealthState,
+  setAsideAlerts,
   type MonitorErrorClass,
   type MonitorHealthState,
 } from "./alerts/monitoring-rules.js";
 import { readCredentialExpiries } from "./monitors/credentials.js";
 import type { Alert, JobAlert, JobRecoveryAlert } from "./alerts/model.js";
 import type { Settings } from "./config/settings.js";
-import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
+import { deliverPending, emptyOutboxResult, type OutboxResult, type Receiver } from "./delivery/outbox.js";
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
 import type { CycleUsage } from "./telemetry/cycle-usage.js";
@@ -78,7 +79,6 @@ export interface CycleSummary {
   usage?: CycleUsage;
 }
 
-const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };
 
 /** One jobs-monitor cycle. Never throws for an AvePoint or delivery problem: the summary says what failed. */
 export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
@@ -234,7 +234,7 @@ async function runCycle(
   // Silence windows that ended since the last cycle: one summary each, delivered below with the rest.
   const silenceSummary = await admitSilenceSummary(deps, checkpoint, now);
 
-  const delivery = deps.receivers.length === 0 ? EMPTY_DELIVERY : await deliverPending({
+  const delivery = deps.receivers.length === 0 ? emptyOutboxResult() : await deliverPending({
     ledger: deps.ledger,
     receivers: deps.receivers,
     tenant,
@@ -245,6 +245,7 @@ async function runCycle(
     unavailableSince: deps.unavailableSince,
     logger: deps.logger,
     ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+    admitSetAside: async (rows) => (await admitRouted(deps.ledger, setAsideAlerts(tenant, rows, now), deps.settings.routing, now, deps.logger)).admitted,
   });
 
   const polled: Checkpoint = outcome

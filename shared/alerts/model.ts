@@ -135,12 +135,27 @@ export interface CredentialExpiryAlert extends MonitoringAlertBase {
   thresholdDays: number;
 }
 
+/**
+ * An alert could not be read (a ledger row from another version, or damaged)
+ * or rendered, so it was set aside (quarantined) and the rest of the queue
+ * went on. Raised once per row.
+ */
+export interface SetAsideAlert extends MonitoringAlertBase {
+  subject: "set-aside";
+  /** The receiver whose queue held it. */
+  receiver: string;
+  /** The ledger row (RowKey) that was set aside. */
+  row: string;
+  /** Why (redacted, short). */
+  reason: string;
+}
+
 /** `npm run send-test-alert`: proves a receiver works; never stored in the ledger. */
 export interface TestAlert extends MonitoringAlertBase {
   subject: "test";
 }
 
-export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | TestAlert;
+export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | SetAsideAlert | TestAlert;
 
 /**
  * After a silence window ends: the alerts it held back, listed once (sent to

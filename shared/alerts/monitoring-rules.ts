@@ -3,7 +3,7 @@ import { NetworkError } from "../http/request.js";
 import { redact } from "../security/secret.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { InvalidLicenseUsageError } from "./license-rules.js";
-import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem } from "./model.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem, SetAsideAlert } from "./model.js";
 
 /**
  * Rules about the monitor itself: "Monitoring degraded" when a monitor fails
@@ -230,6 +230,31 @@ export function evaluateMonitorHealth(input: MonitorHealthInput): MonitorHealthE
     alerts: [alert("resolved", prior.episode, prior.problem ?? "unexpected", prior.failures, "")],
     state: { ...prior, generation, open: false },
   };
+}
+
+// --- Rows set aside ----------------------------------------------------------------
+
+/**
+ * One "set aside" alert per quarantined row. Identity: `set-aside:<tenant>:<row>`,
+ * so the ledger's insert-if-absent admits it once whatever run sees it.
+ */
+export function setAsideAlerts(tenant: string, rows: readonly { receiver: string; row: string; reason: string }[], now: Date): SetAsideAlert[] {
+  return rows.map(({ receiver, row, reason }) => {
+    const identity = `set-aside:${tenant}:${row}`;
+    return {
+      kind: "monitoring",
+      subject: "set-aside",
+      fingerprint: fingerprintOf(identity),
+      identity,
+      tenant,
+      severity: "warning",
+      status: "firing",
+      detectedAt: now,
+      receiver,
+      row,
+      reason: reason.length <= MONITORING_ERROR_CHARS ? reason : `${reason.slice(0, MONITORING_ERROR_CHARS - 1)}\u2026`,
+    };
+  });
 }
 
 // --- Credential expiry -------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
   checkpointToEntity,
   deliveryFromEntity,
   deliveryToEntity,
+  unreadableRowOf,
   emptyCheckpoint,
   eventTimeOf,
   truncate,
@@ -20,7 +21,14 @@ import {
   type Checkpoint,
   type DeliveryRecord,
   type Entity,
+  type UnreadableRow,
 } from "./records.js";
+
+/** A query's rows: those decoded, and those this build cannot read (set aside, never a reason to fail the query). */
+export interface LedgerRows {
+  records: DeliveryRecord[];
+  unreadable: UnreadableRow[];
+}
 
 export interface AlertLedgerOptions {
   /**
@@ -49,15 +57,18 @@ const DEFAULT_LEASE_IN_MS = 5 * 60_000;
  * Life of a delivery row (PartitionKey = tenant, RowKey = fingerprint~receiver):
  *
  *   admit ──► pending ──claim──► sending ──markDelivered──► delivered
- *                ▲                  │
+ *                ▲  │               │
+ *                │  └─quarantine─►  quarantined   (cannot be read or rendered; with its reason)
  *                └────release───────┘   (and: lease expired → claimable again)
  *
+ * The outbox claims the rows of one message just before sending it, so a
+ * lease covers one send, not a receiver's queue.
  * Every change after admission is a conditional write on the ETag read, so
  * of two runs holding the same row only one moves it; admission is
  * insert-if-absent. A row says "delivered" only after the receiver's 2xx.
- * The one duplicate window left: a crash (or a send outlasting the lease)
- * between the receiver's 2xx and markDelivered; the row then goes back to
- * pending when the lease expires and is sent again.
+ * Duplicate windows left (docs/RELIABILITY.md): a crash between the
+ * receiver's 2xx and markDelivered, and a send the receiver accepted but
+ * whose answer never arrived (timeout), which is retried.
  */
 export class AlertLedger {
   readonly #alerts: TableClient;
@@ -229,6 +240,11 @@ export class AlertLedger {
 
   /** What is waiting to be sent: 'pending', and 'sending' whose lease has run out (its run crashed). Oldest first. */
   async pending(tenant: string): Promise<DeliveryRecord[]> {
+    return (await this.pendingWork(tenant)).records;
+  }
+
+  /** pending(), and the rows among them this build cannot decode (for quarantine). */
+  async pendingWork(tenant: string): Promise<LedgerRows> {
     const partitionKey = tenantPartitionKey(tenant);
     const now = this.#now();
     return this.#query(
@@ -241,11 +257,16 @@ export class AlertLedger {
   async deliveriesTo(tenant: string, receiver: string, since: Date): Promise<DeliveryRecord[]> {
     assertReceiverName(receiver);
     const partitionKey = tenantPartitionKey(tenant);
-    return this.#query(odata`PartitionKey eq ${partitionKey} and receiver eq ${receiver} and createdAt ge ${since}`, "reading recorded alerts");
+    return (await this.#query(odata`PartitionKey eq ${partitionKey} and receiver eq ${receiver} and createdAt ge ${since}`, "reading recorded alerts")).records;
   }
 
-  /** Everything not delivered yet, including rows held by a running send (for status tooling). Oldest first. */
+  /** Everything not delivered yet, including rows held by a running send and quarantined ones (for status tooling). Oldest first. */
   async openDeliveries(tenant: string): Promise<DeliveryRecord[]> {
+    return (await this.openWork(tenant)).records;
+  }
+
+  /** openDeliveries(), and the open rows this build cannot decode. */
+  async openWork(tenant: string): Promise<LedgerRows> {
     const partitionKey = tenantPartitionKey(tenant);
     return this.#query(odata`PartitionKey eq ${partitionKey} and state ne 'delivered'`, "reading open deliveries");
   }
@@ -254,19 +275,22 @@ export class AlertLedger {
    * Takes the row for sending: If-Match its etag, so of two runs holding the
    * same row exactly one gets it. Returns the claimed row (new etag, lease,
    * attempts + 1), or null when another run has it or it is no longer claimable.
+   * Claiming a row this owner already holds (the record its claim returned)
+   * renews the lease instead: a fresh lease for the next send, same attempt.
    */
   async claim(record: DeliveryRecord, owner: string): Promise<DeliveryRecord | null> {
     if (owner.length === 0 || owner.length > 200) throw new LedgerDataError("claim needs an owner id (the run's id), 1-200 characters.");
     const now = this.#now();
-    if (record.state === "delivered") return null;
+    if (record.state === "delivered" || record.state === "quarantined") return null;
+    const renewal = record.state === "sending" && record.owner === owner;
     // A current row whose lease still runs belongs to the run holding it; the etag alone would not stop us.
-    if (record.state === "sending" && record.leaseUntil !== null && record.leaseUntil.getTime() > now.getTime()) return null;
+    if (!renewal && record.state === "sending" && record.leaseUntil !== null && record.leaseUntil.getTime() > now.getTime()) return null;
     const next: DeliveryRecord = {
       ...record,
       state: "sending",
       leaseUntil: new Date(now.getTime() + this.#leaseInMs),
       owner,
-      attempts: record.attempts + 1,
+      attempts: renewal ? record.attempts : record.attempts + 1,
     };
     const etag = await this.#replaceIfMatch(record, next, "claiming an alert");
     return etag === null ? null : { ...next, etag };
@@ -275,9 +299,10 @@ export class AlertLedger {
   /**
    * Records the receiver's 2xx. Call with the record claim() returned. When
    * the lease ran out and another run took the row over meanwhile, nothing is
-   * written (that run owns it now) and a warning says the alert may go out twice.
+   * written (that run owns it now), a warning says the alert may go out twice,
+   * and false is returned: the caller must not count it as its delivery.
    */
-  async markDelivered(record: DeliveryRecord, info: { messageId?: string } = {}): Promise<void> {
+  async markDelivered(record: DeliveryRecord, info: { messageId?: string } = {}): Promise<boolean> {
     assertClaimed(record, "markDelivered");
     const next: DeliveryRecord = { ...record, state: "delivered", deliveredAt: this.#now(), leaseUntil: null, lastError: null };
     if (info.messageId !== undefined) next.messageId = info.messageId;
@@ -289,7 +314,9 @@ export class AlertLedger {
         receiver: record.receiver,
         owner: record.owner,
       });
+      return false;
     }
+    return true;
   }
 
   /** Gives the row back as 'pending' after a failed send; `error` must already be redacted (kept to 1 KiB). */
@@ -303,6 +330,26 @@ export class AlertLedger {
         fingerprint: record.fingerprint,
         receiver: record.receiver,
       });
+    }
+  }
+
+  /**
+   * Sets a row aside that cannot be read or rendered, with its reason (already
+   * redacted), so the rest of the queue goes on: state 'quarantined', If-Match
+   * the etag it was read with (a Merge, so the stored alert stays as it was
+   * for whoever can read it). False when the row changed meanwhile (another
+   * run got there first).
+   */
+  async quarantine(row: { partitionKey: string; rowKey: string; etag: string } | DeliveryRecord, reason: string): Promise<boolean> {
+    const keys =
+      "rowKey" in row ? { partitionKey: row.partitionKey, rowKey: row.rowKey } : { partitionKey: tenantPartitionKey(row.tenant), rowKey: deliveryRowKey(row.fingerprint, row.receiver) };
+    if (row.etag === "" || row.etag === "*") throw new LedgerDataError(`quarantine needs the etag the row was read with, not ${JSON.stringify(row.etag)}.`);
+    try {
+      await this.#alerts.updateEntity({ ...keys, state: "quarantined", lastError: truncate(reason, MAX_ERROR_CHARS), quarantinedAt: this.#now() }, "Merge", { etag: row.etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || isEntityNotFound(err)) return false;
+      throw this.#fail(err, "setting an alert aside", this.#alerts);
     }
   }
 
@@ -324,16 +371,24 @@ export class AlertLedger {
     }
   }
 
-  async #query(filter: string, operation: string): Promise<DeliveryRecord[]> {
+  /** Rows matching `filter`, oldest first. A row that cannot be decoded never fails the query (one bad row would stop every alert): it is returned apart. */
+  async #query(filter: string, operation: string): Promise<LedgerRows> {
     const records: DeliveryRecord[] = [];
+    const unreadable: UnreadableRow[] = [];
     try {
       for await (const entity of this.#alerts.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-        records.push(deliveryFromEntity(entity, entity.etag));
+        try {
+          records.push(deliveryFromEntity(entity, entity.etag));
+        } catch (err) {
+          if (!(err instanceof LedgerDataError)) throw err;
+          unreadable.push(unreadableRowOf(entity, err.message));
+        }
       }
     } catch (err) {
       throw this.#fail(err, operation, this.#alerts);
     }
-    return records.sort(byAge);
+    if (unreadable.length > 0) this.#logger.warn(`ledger: ${unreadable.length} row(s) could not be read while ${operation}`, { rowKeys: unreadable.slice(0, 10).map((r) => r.rowKey) });
+    return { records: records.sort(byAge), unreadable };
   }
 
   #fail(err: unknown, operation: string, client: TableClient): Error {

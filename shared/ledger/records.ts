@@ -25,7 +25,8 @@ export interface Checkpoint {
   etag?: string;
 }
 
-export type DeliveryState = "pending" | "sending" | "delivered";
+/** `quarantined`: set aside because it could not be read or rendered (lastError says why); never sent, listed by status. */
+export type DeliveryState = "pending" | "sending" | "delivered" | "quarantined";
 
 /** One alert for one receiver. */
 export interface DeliveryRecord {
@@ -50,11 +51,38 @@ export interface DeliveryRecord {
   etag: string;
 }
 
-const DELIVERY_STATES: readonly DeliveryState[] = ["pending", "sending", "delivered"];
+const DELIVERY_STATES: readonly DeliveryState[] = ["pending", "sending", "delivered", "quarantined"];
 /** lastError is kept short: it is for a status page, not a log. */
 export const MAX_ERROR_CHARS = 1024;
 
 export type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
+
+/** A ledger row this build cannot decode (another version wrote it, or it is damaged): what is known of it without decoding. */
+export interface UnreadableRow {
+  partitionKey: string;
+  rowKey: string;
+  /** From the row's plain columns, when they are there. */
+  receiver: string | null;
+  fingerprint: string | null;
+  state: string | null;
+  /** Why it cannot be read (LedgerDataError message: names no secret). */
+  reason: string;
+  etag: string;
+}
+
+/** What decoding left over, for quarantine; `entity` is the raw row. */
+export function unreadableRowOf(entity: Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag: string }, reason: string): UnreadableRow {
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  return {
+    partitionKey: entity.partitionKey ?? "",
+    rowKey: entity.rowKey ?? "",
+    receiver: text(entity.receiver),
+    fingerprint: text(entity.fingerprint),
+    state: text(entity.state),
+    reason,
+    etag: entity.etag,
+  };
+}
 
 export function emptyCheckpoint(tenant: string, monitor: string): Checkpoint {
   return { tenant, monitor, watermark: null, openJobs: [], state: {}, lastSuccessAt: null, lastError: null, consecutiveFailures: 0 };

@@ -51,6 +51,8 @@ export function monitoringHeadline(alert: MonitoringAlert): string {
       if (alert.expiresAt.getTime() <= alert.detectedAt.getTime()) return `${credentialName(alert)} expired on ${formatDate(alert.expiresAt)}`;
       return `${credentialName(alert)} expires in ${plural(daysLeft(alert), "day")} (${formatDate(alert.expiresAt)})`;
     }
+    case "set-aside":
+      return `An alert for ${alert.receiver} was set aside: it could not be read or rendered`;
     case "test":
       return TEST_ALERT_TITLE;
   }
@@ -125,6 +127,19 @@ export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiTe
         checks: [],
       };
     }
+    case "set-aside":
+      return {
+        facts: [
+          { label: "Receiver", value: apiText(alert.receiver, 80) },
+          { label: "Ledger row", value: apiText(alert.row, 300) },
+          { label: "Reason", value: apiText(alert.reason, 400) },
+          { label: "Tenant", value: tenant },
+        ],
+        lead:
+          "The other alerts go on. This one stays in the ledger, marked quarantined with its reason, and npm run status lists it. " +
+          "If another version of this app wrote it, that version sends it once the row's state is set back to pending; otherwise the function's logs say why it could not be rendered.",
+        checks: [],
+      };
     case "test":
       return {
         facts: [

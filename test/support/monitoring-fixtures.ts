@@ -1,5 +1,6 @@
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
-import type { CredentialExpiryAlert, MonitoringDegradedAlert, TestAlert } from "../../shared/alerts/model.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, SetAsideAlert, TestAlert } from "../../shared/alerts/model.js";
+import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
 import { DETECTED_AT, TENANT } from "./alert-fixtures.js";
 
 /**
@@ -70,6 +71,12 @@ export const testMessage: TestAlert = {
   detectedAt: DETECTED_AT,
 };
 
+export const setAsideUnreadable: SetAsideAlert = setAsideAlerts(
+  TENANT,
+  [{ receiver: "teams-ops", row: "4f1c9a0e7b2d3c5a~teams-ops", reason: 'could not be read: A stored alert has an unknown format (expected {"v":1,"alert":{...}}); it was written by another version.' }],
+  DETECTED_AT,
+)[0]!;
+
 export const MONITORING_FIXTURES = {
   "monitoring-degraded-credential": degradedCredential,
   "monitoring-degraded-unreachable": degradedUnreachable,
@@ -80,4 +87,5 @@ export const MONITORING_FIXTURES = {
   "monitoring-credential-expired": certificateExpired,
   "monitoring-credential-renewed": certificateRenewed,
   "monitoring-test": testMessage,
+  "monitoring-set-aside": setAsideUnreadable,
 } as const;

@@ -1,0 +1,209 @@
+/**
+ * The outbox against the real ledger on Azurite and a recording Teams
+ * webhook over loopback: claims per message, quarantine of what cannot be
+ * read or rendered, and the redaction of non-delivery errors. The clock is
+ * a variable the receiver moves forward, so "a send takes 3 minutes" is real
+ * for the leases without waiting.
+ */
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { SendPacer } from "../../shared/channels/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
+import type { Channel, DeliveryResult, SendOptions } from "../../shared/channels/delivery.js";
+import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
+import { deliverPending, type OutboxOptions, type OutboxResult, type Receiver } from "../../shared/delivery/outbox.js";
+import { AlertLedger, createTableClients, type LedgerTableClients } from "../../shared/ledger/index.js";
+import { silentLogger } from "../../shared/logging.js";
+import { Secret } from "../../shared/security/secret.js";
+import { makeJob, makeJobAlert, RENDER_CONTEXT, TENANT } from "../support/alert-fixtures.js";
+import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
+
+const connectionString = inject("azuriteConnectionString");
+const T0 = new Date("2026-11-29T09:00:00Z");
+const minutes = (n: number) => n * 60_000;
+
+let receiver: RecordingReceiver | undefined;
+afterEach(async () => {
+  await receiver?.stop();
+  receiver = undefined;
+});
+
+function clientsFor(prefix: string): LedgerTableClients {
+  return createTableClients({ kind: "connectionString", connectionString: new Secret(connectionString), variable: "ALERTS_STORAGE_CONNECTION" }, prefix);
+}
+
+function newLedger(prefix: string, clock: { now: Date }): AlertLedger {
+  return new AlertLedger(clientsFor(prefix), { now: () => clock.now });
+}
+
+/** A real Workflows channel to the recording receiver; each send first lets `beforeSend` run (move the clock, start another run). */
+function slowChannel(url: string, beforeSend: (sendNumber: number) => Promise<void>): Channel {
+  const inner = new WorkflowsWebhookChannel({ name: "teams", url: new Secret(url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
+  let sends = 0;
+  return {
+    name: inner.name,
+    kind: inner.kind,
+    async send(payload: object, options?: SendOptions): Promise<DeliveryResult> {
+      await beforeSend(++sends);
+      return inner.send(payload, options);
+    },
+  };
+}
+
+function run(ledger: AlertLedger, receivers: Receiver[], owner: string, clock: { now: Date }, extra: Partial<OutboxOptions> = {}): Promise<OutboxResult> {
+  return deliverPending({
+    ...extra,
+    ledger,
+    receivers,
+    tenant: TENANT,
+    render: RENDER_CONTEXT,
+    groupThreshold: 10,
+    owner,
+    now: () => clock.now,
+    unavailableSince: new Map(),
+    logger: silentLogger,
+  });
+}
+
+const jobIds = ["IB2026112901", "IB2026112902", "IB2026112903"];
+const alerts = jobIds.map((id) => makeJobAlert(makeJob({ id })));
+const postsNaming = (r: RecordingReceiver, id: string) => r.requests.filter((q) => q.rawBody.includes(id)).length;
+
+describe("a lease covers one send, not a receiver's queue (review D1)", () => {
+  it("a second run starting between the first run's slow sends posts nothing twice, and nothing is lost", async () => {
+    const rec = (receiver = await startRecordingReceiver());
+    const clock = { now: T0 };
+    const prefix = `o${randomBytes(5).toString("hex")}`;
+    const ledgerA = newLedger(prefix, clock);
+    const ledgerB = newLedger(prefix, clock);
+    await ledgerA.ensureTables();
+    await ledgerA.admit(alerts, ["teams"]);
+
+    let runB: Promise<OutboxResult> | undefined;
+    // Run B (the other timer) posts promptly.
+    const channelB = slowChannel(rec.url, async () => {});
+    // Every send of run A takes 3 minutes; after A's second send run B starts (T0 + 6 min, past a 5-minute lease taken at T0).
+    const channelA = slowChannel(rec.url, async (n) => {
+      clock.now = new Date(clock.now.getTime() + minutes(3));
+      if (n === 3) {
+        runB = run(ledgerB, [{ channel: channelB }], "run-b", clock);
+        await runB;
+      }
+    });
+    const a = await run(ledgerA, [{ channel: channelA }], "run-a", clock);
+    const b = await runB!;
+
+    for (const id of jobIds) expect(postsNaming(rec, id), id).toBe(1);
+    expect(a.delivered + b.delivered).toBe(3);
+    expect(await ledgerA.pending(TENANT)).toEqual([]);
+  });
+
+  it("a run whose claim was taken over does not count the alert as delivered", async () => {
+    const rec = (receiver = await startRecordingReceiver());
+    const clock = { now: T0 };
+    const prefix = `o${randomBytes(5).toString("hex")}`;
+    const ledgerA = newLedger(prefix, clock);
+    const ledgerB = newLedger(prefix, clock);
+    await ledgerA.ensureTables();
+    await ledgerA.admit(alerts.slice(0, 1), ["teams"]);
+
+    // A's one send outlasts its lease (the receiver holds it 6 minutes); B takes the row over meanwhile.
+    let b: OutboxResult | undefined;
+    const channelB = slowChannel(rec.url, async () => {});
+    const channelA = slowChannel(rec.url, async () => {
+      clock.now = new Date(clock.now.getTime() + minutes(6));
+      b = await run(ledgerB, [{ channel: channelB }], "run-b", clock);
+    });
+    const a = await run(ledgerA, [{ channel: channelA }], "run-a", clock);
+    expect(b?.delivered).toBe(1);
+    expect(a.delivered).toBe(0);
+    expect(a.overtaken).toBe(1);
+  });
+});
+
+describe("what cannot be read or rendered is set aside; the rest of the queue goes on (review D3, D4)", () => {
+  async function world() {
+    const rec = (receiver = await startRecordingReceiver());
+    const clock = { now: T0 };
+    const prefix = `o${randomBytes(5).toString("hex")}`;
+    const ledger = newLedger(prefix, clock);
+    await ledger.ensureTables();
+    await ledger.admit(alerts, ["teams"]);
+    const channel = new WorkflowsWebhookChannel({ name: "teams", url: new Secret(rec.url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
+    const admitSetAside: OutboxOptions["admitSetAside"] = (rows) => ledger.admit(setAsideAlerts(TENANT, rows, clock.now), ["teams"]);
+    const deliver = () => run(ledger, [{ channel }], `run-${randomBytes(3).toString("hex")}`, clock, { admitSetAside });
+    /** Rewrites the stored alert of job `id` (as another build, or a damaged row, would leave it). */
+    const rewrite = async (id: string, alertJson: (stored: string) => string) => {
+      const table = clientsFor(prefix).alerts;
+      for await (const entity of table.listEntities<{ alertJson: string }>()) {
+        if (entity.alertJson.includes(id)) await table.updateEntity({ partitionKey: entity.partitionKey!, rowKey: entity.rowKey!, alertJson: alertJson(entity.alertJson) }, "Merge");
+      }
+    };
+    return { rec, ledger, deliver, rewrite };
+  }
+
+  it("one row among 3 that this build cannot decode: the other 2 are delivered, it is quarantined with its reason and raised once", async () => {
+    const w = await world();
+    await w.rewrite(jobIds[1]!, (stored) => stored.replace('{"v":1,', '{"v":2,'));
+
+    const first = await w.deliver();
+    expect(postsNaming(w.rec, jobIds[0]!)).toBe(1);
+    expect(postsNaming(w.rec, jobIds[2]!)).toBe(1);
+    expect(first.delivered).toBe(3); // two job alerts and the set-aside notice
+    expect(first.setAside).toHaveLength(1);
+    expect(first.setAside[0]!.reason).toContain("unknown format");
+    const notices = w.rec.requests.filter((r) => r.rawBody.includes("was set aside"));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.rawBody).toContain("unknown format");
+
+    const open = await w.ledger.openWork(TENANT);
+    expect(open.records).toEqual([]);
+    expect(open.unreadable.map((r) => [r.state, r.receiver])).toEqual([["quarantined", "teams"]]);
+
+    const second = await w.deliver();
+    expect(second).toMatchObject({ delivered: 0, setAside: [] });
+    expect(w.rec.requests).toHaveLength(3);
+  });
+
+  it("a card that cannot be rendered is set aside and does not stall the receiver's queue", async () => {
+    const w = await world();
+    // Decodes (the codec checks shape, not every field) but the renderer cannot draw it.
+    await w.rewrite(jobIds[0]!, (stored) => stored.replace(/"errors":\[[^\]]*\]/, '"errors":null'));
+
+    const first = await w.deliver();
+    expect(postsNaming(w.rec, jobIds[1]!)).toBe(1);
+    expect(postsNaming(w.rec, jobIds[2]!)).toBe(1);
+    expect(first.setAside.map((r) => r.reason)).toEqual([expect.stringContaining("could not be rendered: TypeError")]);
+    const [quarantined] = (await w.ledger.openDeliveries(TENANT)).filter((r) => r.state === "quarantined");
+    expect(quarantined?.fingerprint).toBe(alerts[0]!.fingerprint);
+    expect(quarantined?.lastError).toContain("could not be rendered");
+    expect(w.rec.requests.filter((r) => r.rawBody.includes("was set aside"))).toHaveLength(1);
+
+    expect(await w.deliver()).toMatchObject({ delivered: 0, failed: 0, setAside: [] });
+  });
+});
+
+describe("errors of a failed send are redacted before they are logged, reported or stored (review S3)", () => {
+  it("a channel's own error text (not a DeliveryError) with a signed URL and a bearer token", async () => {
+    const clock = { now: T0 };
+    const prefix = `o${randomBytes(5).toString("hex")}`;
+    const ledger = newLedger(prefix, clock);
+    await ledger.ensureTables();
+    await ledger.admit(alerts.slice(0, 1), ["teams"]);
+    const leaky: Channel = {
+      name: "teams",
+      kind: "teams-workflows",
+      send: async () => {
+        throw new Error("POST https://prod.example/workflows/x?sp=1&sig=SIGSECRET1234 failed; Authorization: Bearer eyJSECRETTOKEN.abc");
+      },
+    };
+    const result = await run(ledger, [{ channel: leaky }], "run-a", clock);
+    expect(result.failed).toBe(1);
+    const [row] = await ledger.openDeliveries(TENANT);
+    for (const text of [result.errors.join("\n"), row?.lastError ?? ""]) {
+      expect(text).toContain("failed");
+      expect(text).not.toContain("SIGSECRET1234");
+      expect(text).not.toContain("eyJSECRETTOKEN");
+    }
+  });
+});
