@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from "../concurrency.js";
 import type { Alert, RenderContext } from "../alerts/model.js";
-import type { Channel } from "../channels/delivery.js";
+import type { Channel, SendOptions } from "../channels/delivery.js";
 import { DeliveryError } from "../channels/delivery.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
@@ -291,14 +291,17 @@ async function claimAndSend(run: ReceiverRun, message: ComposedMessage, own: Del
 async function send(run: ReceiverRun, message: ComposedMessage, held: DeliveryRecord[]): Promise<void> {
   const { receiver, options, result } = run;
   const receiverName = receiver.channel.name;
+  // Destinations (conversations, recipients) that already took every alert of this message in an earlier, partly failed try.
+  const skip = alreadyAccepted(held);
+  const sendOptions: SendOptions = { ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}), ...(skip.size > 0 ? { skipDestinations: skip } : {}) };
   let sent: Awaited<ReturnType<Channel["send"]>>;
   try {
-    sent = await receiver.channel.send(message.payload, options.abortSignal ? { abortSignal: options.abortSignal } : undefined);
+    sent = await receiver.channel.send(message.payload, sendOptions);
   } catch (error) {
     const text = describe(error);
     options.logger.error(`delivery to ${receiverName} failed; ${held.length} alert(s) stay pending`, { error: text });
     result.errors.push(`${receiverName}: ${text}`);
-    await releaseAll(options, held, text, result);
+    await releaseAll(options, held, text, result, error instanceof DeliveryError ? error.accepted : []);
     result.failed += held.length;
     run.undelivered.push(...held);
     // A receiver that is down after all its retries is not tried again this cycle.
@@ -351,6 +354,8 @@ async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[],
  */
 function receiverIsDown(error: unknown): boolean {
   if (!(error instanceof DeliveryError)) return true;
+  // Some destinations (conversations, recipients) took it: the receiver is up, only those refused it.
+  if (error.accepted.length > 0) return false;
   return error.retryable || [401, 403, 404, 410].includes(error.status ?? 0);
 }
 
@@ -360,7 +365,18 @@ function noteUndelivered(result: OutboxResult, records: readonly DeliveryRecord[
   }
 }
 
-async function releaseAll(options: OutboxOptions, records: DeliveryRecord[], error: string, result: OutboxResult): Promise<void> {
+async function releaseAll(options: OutboxOptions, records: DeliveryRecord[], error: string, result: OutboxResult, accepted: readonly string[]): Promise<void> {
   noteUndelivered(result, records);
-  await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.release(r, error));
+  await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.release(r, error, accepted));
+}
+
+/**
+ * The destinations every record of a message lists as accepted: they have the
+ * whole message already. One that has only some of its alerts (the message
+ * was composed differently before) gets it again, so nobody misses one.
+ */
+function alreadyAccepted(records: readonly DeliveryRecord[]): Set<string> {
+  const [first, ...rest] = records;
+  if (!first) return new Set();
+  return new Set(first.acceptedBy.filter((d) => rest.every((r) => r.acceptedBy.includes(d))));
 }

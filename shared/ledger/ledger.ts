@@ -184,6 +184,7 @@ export class AlertLedger {
           deliveredAt: null,
           leaseUntil: null,
           owner: null,
+          acceptedBy: [],
           etag: "",
         };
         const entity = deliveryToEntity(record, alertJson);
@@ -319,10 +320,15 @@ export class AlertLedger {
     return true;
   }
 
-  /** Gives the row back as 'pending' after a failed send; `error` must already be redacted (kept to 1 KiB). */
-  async release(record: DeliveryRecord, error: string): Promise<void> {
+  /**
+   * Gives the row back as 'pending' after a failed send; `error` must already
+   * be redacted (kept to 1 KiB). `accepted`: destinations of a fan-out
+   * receiver that took the message all the same, remembered so the retry skips them.
+   */
+  async release(record: DeliveryRecord, error: string, accepted: readonly string[] = []): Promise<void> {
     assertClaimed(record, "release");
-    const next: DeliveryRecord = { ...record, state: "pending", lastError: truncate(error, MAX_ERROR_CHARS), leaseUntil: null, owner: null };
+    const acceptedBy = [...new Set([...record.acceptedBy, ...accepted])];
+    const next: DeliveryRecord = { ...record, state: "pending", lastError: truncate(error, MAX_ERROR_CHARS), leaseUntil: null, owner: null, acceptedBy };
     const etag = await this.#replaceIfMatch(record, next, "releasing an alert");
     if (etag === null) {
       this.#logger.warn("ledger: could not release the alert; its claim had expired and another run took it over", {

@@ -6,6 +6,9 @@
  * for the leases without waiting.
  */
 import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { SMTPServer } from "smtp-server";
+import { SmtpMailChannel } from "../../shared/channels/email-smtp.js";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
@@ -205,5 +208,87 @@ describe("errors of a failed send are redacted before they are logged, reported 
       expect(text).not.toContain("SIGSECRET1234");
       expect(text).not.toContain("eyJSECRETTOKEN");
     }
+  });
+});
+
+describe("SMTP recipients the server refuses (review D6)", () => {
+  /** A plain SMTP server on loopback: `refuse(address, attempt)` answers RCPT TO with that code (or accepts); records who got what. */
+  async function smtpServer(refuse: (address: string, attempt: number) => number | undefined) {
+    const received: { to: string[]; subject: string }[] = [];
+    const rcptAttempts = new Map<string, number>();
+    const server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      hideSTARTTLS: true,
+      onRcptTo(address, _session, callback) {
+        const attempt = (rcptAttempts.get(address.address) ?? 0) + 1;
+        rcptAttempts.set(address.address, attempt);
+        const code = refuse(address.address, attempt);
+        if (code === undefined) return callback();
+        return callback(Object.assign(new Error(code >= 500 ? "No such user here" : "Greylisted, try again later"), { responseCode: code }));
+      },
+      onData(stream, session, callback) {
+        let raw = "";
+        stream.on("data", (c: Buffer) => (raw += c.toString("utf8")));
+        stream.on("end", () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: /^Subject: (.*)$/m.exec(raw)?.[1] ?? "" });
+          callback(null, "queued");
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.server.address() as AddressInfo).port;
+    return { port, received, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  async function deliverTwice(refuse: (address: string, attempt: number) => number | undefined) {
+    const smtp = await smtpServer(refuse);
+    try {
+      const clock = { now: T0 };
+      const prefix = `o${randomBytes(5).toString("hex")}`;
+      const ledger = newLedger(prefix, clock);
+      await ledger.ensureTables();
+      await ledger.admit(alerts.slice(0, 1), ["email"]);
+      const channel = new SmtpMailChannel({
+        name: "email",
+        host: "127.0.0.1",
+        port: smtp.port,
+        secure: false,
+        requireTls: false,
+        from: "backup-alerts@contoso.com",
+        recipients: ["oncall@contoso.com", "backup-team@contoso.com", "lead@contoso.com"],
+        retryPolicy: { maxAttempts: 1 },
+        timeoutInMs: 5_000,
+      });
+      const results = [];
+      for (let cycle = 0; cycle < 2; cycle++) {
+        clock.now = new Date(T0.getTime() + minutes(5 * cycle));
+        results.push(await run(ledger, [{ channel }], `run-${cycle}`, clock));
+      }
+      const copies = (address: string) => smtp.received.filter((m) => m.to.includes(address)).length;
+      return { results, copies, ledger };
+    } finally {
+      await smtp.stop();
+    }
+  }
+
+  it("a recipient refused with 451 and accepted later gets the alert once; the others get it once", async () => {
+    const { results, copies } = await deliverTwice((address, attempt) => (address === "backup-team@contoso.com" && attempt === 1 ? 451 : undefined));
+    expect(results[0]).toMatchObject({ delivered: 0, failed: 1 });
+    expect(results[0]!.errors[0]).toMatch(/refused 1 of 3 recipient\(s\): backup-team@contoso\.com .*451/);
+    expect(results[1]).toMatchObject({ delivered: 1, failed: 0 });
+    expect([copies("oncall@contoso.com"), copies("backup-team@contoso.com"), copies("lead@contoso.com")]).toEqual([1, 1, 1]);
+  });
+
+  it("a recipient refused with 550 is a reported failure every cycle, never silently dropped; the others get it once", async () => {
+    const { results, copies, ledger } = await deliverTwice((address) => (address === "lead@contoso.com" ? 550 : undefined));
+    expect(results[0]!.errors[0]).toMatch(/lead@contoso\.com .*550.*permanent refusal/);
+    // The retry goes to the refused recipient alone, and fails by name again.
+    expect(results[1]!.errors[0]).toMatch(/refused 1 of 1 recipient\(s\): lead@contoso\.com .*550.*permanent refusal/);
+    for (const r of results) expect(r).toMatchObject({ delivered: 0, failed: 1 });
+    expect([copies("oncall@contoso.com"), copies("backup-team@contoso.com"), copies("lead@contoso.com")]).toEqual([1, 1, 0]);
+    const [row] = await ledger.openDeliveries(TENANT);
+    expect(row?.acceptedBy.sort()).toEqual(["backup-team@contoso.com", "oncall@contoso.com"]);
+    expect(row?.lastError).toContain("lead@contoso.com");
   });
 });
