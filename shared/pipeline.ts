@@ -17,9 +17,10 @@ import { evaluateLicense, parseLicenseState } from "./alerts/license-rules.js";
 import {
   classifyMonitorError,
   evaluateCredentialExpiry,
-  evaluateMonitorHealth,
   parseCredentialNoticeState,
   parseMonitorHealthState,
+  parseSharedHealthState,
+  evaluateSharedHealth,
   setAsideAlerts,
   type MonitorErrorClass,
   type MonitorHealthState,
@@ -282,9 +283,16 @@ async function runCycle(
   };
 }
 
+/** The checkpoint row both monitors share for their health (one "Monitoring degraded" per cause). */
+export const SHARED_HEALTH_ROW = "monitor-health";
+
 /**
- * "Monitoring degraded" / its resolve (monitoring-rules.ts). When the ledger
- * refuses the alert, the previous state is kept, so the next cycle raises it again.
+ * "Monitoring degraded" / its resolve (monitoring-rules.ts), one per cause
+ * across both monitors: the monitors' health is kept in one shared row,
+ * written If-Match (re-read and decided again when the other monitor wrote
+ * first; the same decision has the same identity, so it is admitted once).
+ * When the ledger refuses the alert, the previous state is kept, so the next
+ * cycle raises it again.
  */
 async function admitMonitorHealth(
   deps: MonitorDeps,
@@ -295,24 +303,41 @@ async function admitMonitorHealth(
   now: Date,
 ): Promise<{ state: MonitorHealthState; admitted: number }> {
   const previous = parseMonitorHealthState(checkpoint.state["monitoring"]);
-  const { alerts, state } = evaluateMonitorHealth({
-    tenant: deps.settings.alerts.tenantName,
-    monitor,
-    state: previous,
-    failure,
-    consecutiveFailures,
-    threshold: deps.settings.monitoring.failureThreshold,
-    lastSuccessAt: checkpoint.lastSuccessAt,
-    now,
-  });
-  if (alerts.length === 0) return { state, admitted: 0 };
+  const tenant = deps.settings.alerts.tenantName;
+  let admitted = 0;
   try {
-    const { admitted } = await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger);
-    deps.logger.warn(`${monitor} monitor: ${alerts[0]?.status === "firing" ? "monitoring degraded alert raised" : "monitoring restored"}`, { problem: alerts[0]?.problem });
-    return { state, admitted: admitted.length };
+    for (let attempt = 1; ; attempt++) {
+      const row = await deps.ledger.readCheckpoint(tenant, SHARED_HEALTH_ROW);
+      const stored = row.state["health"];
+      const { alerts, shared, own } = evaluateSharedHealth({
+        tenant,
+        monitor,
+        shared: parseSharedHealthState(stored),
+        own: previous,
+        failure,
+        consecutiveFailures,
+        threshold: deps.settings.monitoring.failureThreshold,
+        lastSuccessAt: checkpoint.lastSuccessAt,
+        now,
+      });
+      if (alerts.length > 0) admitted += (await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger)).admitted.length;
+      // A quiet cycle changes nothing: no write.
+      if (JSON.stringify(stored) !== JSON.stringify(shared)) {
+        try {
+          await deps.ledger.writeCheckpoint({ ...row, state: { health: shared } });
+        } catch (err) {
+          if (err instanceof CheckpointConflictError && attempt < 5) continue;
+          throw err;
+        }
+      }
+      for (const alert of alerts) {
+        deps.logger.warn(`${monitor} monitor: ${alert.status === "firing" ? "monitoring degraded alert raised" : "monitoring restored"}`, { problem: alert.problem, monitors: alert.monitors ?? [alert.monitor] });
+      }
+      return { state: own, admitted };
+    }
   } catch (err) {
     deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
-    return { state: previous, admitted: 0 };
+    return { state: previous, admitted };
   }
 }
 

@@ -115,8 +115,10 @@ interface MonitoringAlertBase extends AlertBase {
 /** A monitor failed MONITOR_FAILURE_THRESHOLD cycles in a row (firing), or succeeded again (resolved). */
 export interface MonitoringDegradedAlert extends MonitoringAlertBase {
   subject: "degraded";
-  /** The monitor that failed: `jobs`, `license`. */
+  /** The monitor that failed: `jobs`, `license` (with several: the first, which raised it). */
   monitor: string;
+  /** Every monitor the same cause affected, when more than one (one alert per cause). */
+  monitors?: string[];
   problem: MonitoringProblem;
   /** Consecutive failed cycles when the notice was made (on resolve: of the episode). */
   failures: number;

@@ -26,8 +26,11 @@ export function monitoringProblemLabel(problem: MonitoringProblem): string {
   return PROBLEM_LABELS[problem];
 }
 
+/** "Jobs monitor", or with one cause on several: "Jobs and license monitors". */
 function monitorName(alert: MonitoringDegradedAlert): string {
-  return `${alert.monitor.charAt(0).toUpperCase()}${alert.monitor.slice(1)} monitor`;
+  const names = alert.monitors && alert.monitors.length > 1 ? alert.monitors : [alert.monitor];
+  const listed = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]!}`;
+  return `${listed.charAt(0).toUpperCase()}${listed.slice(1)} monitor${names.length > 1 ? "s" : ""}`;
 }
 
 function credentialName(alert: CredentialExpiryAlert): string {
@@ -44,7 +47,7 @@ export function monitoringHeadline(alert: MonitoringAlert): string {
   switch (alert.subject) {
     case "degraded":
       return alert.status === "resolved"
-        ? `${monitorName(alert)} works again`
+        ? `${monitorName(alert)} ${alert.monitors && alert.monitors.length > 1 ? "work" : "works"} again`
         : `Monitoring degraded: ${monitorName(alert).toLowerCase()} failed ${plural(alert.failures, "cycle")} in a row`;
     case "credential-expiry": {
       if (alert.status === "resolved") return `${credentialName(alert)} renewed (now expires ${formatDate(alert.expiresAt)})`;
@@ -87,7 +90,7 @@ export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiTe
   switch (alert.subject) {
     case "degraded": {
       const facts = [
-        { label: "Monitor", value: alert.monitor },
+        alert.monitors && alert.monitors.length > 1 ? { label: "Monitors", value: alert.monitors.join(", ") } : { label: "Monitor", value: alert.monitor },
         { label: alert.status === "resolved" ? "Was" : "Problem", value: monitoringProblemLabel(alert.problem) },
         { label: "Failed cycles", value: String(alert.failures) },
         { label: "Last success", value: alert.lastSuccessAt ? formatUtc(alert.lastSuccessAt) : "never" },
@@ -105,7 +108,9 @@ export function monitoringView(alert: MonitoringAlert, ctx: RenderContext, apiTe
       const advice = monitoringAdvice(alert.problem);
       return {
         facts,
-        lead: `${advice.what} Until this is fixed, backup failures are not seen. This alert is sent once; a "Resolved" notice follows when a cycle succeeds again.`,
+        lead: `${advice.what} Until this is fixed, backup failures are not seen. This alert is sent once; a "Resolved" notice follows when ${
+          alert.monitors && alert.monitors.length > 1 ? "each of these monitors has succeeded again" : "a cycle succeeds again"
+        }.`,
         checks: advice.check,
       };
     }

@@ -36,6 +36,9 @@ export const degradedCredential = degraded(
 export const degradedUnreachable = degraded("unreachable", "NetworkError: request to https://graph-us.avepointonlineservices.com failed: connect ECONNREFUSED");
 export const degradedMalformed = degraded("malformed", "AvePointApiError: AvePoint API /cloudbackup/jobs answered HTTP 404");
 export const degradedResolved = degraded("credential", "", "resolved");
+/** One cause (a refused credential) on both monitors: one alert naming both. */
+export const degradedBoth: MonitoringDegradedAlert = { ...degradedCredential, monitors: ["jobs", "license"] };
+export const degradedBothResolved: MonitoringDegradedAlert = { ...degradedResolved, monitors: ["jobs", "license"] };
 
 function credential(thresholdDays: number, daysLeft: number, status: "firing" | "resolved" = "firing"): CredentialExpiryAlert {
   const expiresAt = new Date(DETECTED_AT.getTime() + daysLeft * DAY_IN_MS);
@@ -82,6 +85,8 @@ export const MONITORING_FIXTURES = {
   "monitoring-degraded-unreachable": degradedUnreachable,
   "monitoring-degraded-malformed": degradedMalformed,
   "monitoring-resolved": degradedResolved,
+  "monitoring-degraded-both-monitors": degradedBoth,
+  "monitoring-resolved-both-monitors": degradedBothResolved,
   "monitoring-credential-expiring-30": certificateExpiring30,
   "monitoring-credential-expiring-7": certificateExpiring7,
   "monitoring-credential-expired": certificateExpired,
