@@ -17,6 +17,9 @@ import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
 import { deliverPending, type OutboxOptions, type OutboxResult, type Receiver } from "../../shared/delivery/outbox.js";
 import { AlertLedger, createTableClients, type LedgerTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
+import { createAvePointClient } from "../../shared/avepoint/index.js";
+import { createRuntime } from "../../shared/runtime.js";
+import { startPipelineWorld } from "../support/pipeline-harness.js";
 import { Secret } from "../../shared/security/secret.js";
 import { makeJob, makeJobAlert, RENDER_CONTEXT, TENANT } from "../support/alert-fixtures.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
@@ -99,6 +102,32 @@ describe("a lease covers one send, not a receiver's queue (review D1)", () => {
     for (const id of jobIds) expect(postsNaming(rec, id), id).toBe(1);
     expect(a.delivered + b.delivered).toBe(3);
     expect(await ledgerA.pending(TENANT)).toEqual([]);
+  });
+
+  it("jobs and license cycles at once, through the pipeline, with a receiver slower than the lease: 0 duplicates, 0 lost", async () => {
+    const start = new Date("2026-11-29T10:00:00Z");
+    const w = await startPipelineWorld({ azuriteConnectionString: connectionString, start, settings: { ALERT_GROUP_THRESHOLD: "10" } });
+    try {
+      const ids = Array.from({ length: 6 }, (_, i) => `IB-SLOW-${i + 1}`);
+      for (const id of ids) {
+        w.simulator.tenant.addJob({ id, state: "Failed", startTime: new Date(start.getTime() - minutes(62)), finishTime: new Date(start.getTime() - minutes(60)), objectType: 1, counts: { total: 10, failed: 3, successful: 7, skipped: 0 } });
+      }
+      const reader = () => createAvePointClient(w.settings.avepoint, { retryPolicy: { maxAttempts: 2, baseDelayInMs: 1, maxDelayInMs: 1 }, sleep: async () => {}, timeoutInMs: 5_000 });
+      let license: Promise<unknown> | undefined;
+      // Every post of the jobs timer's run takes 3 minutes (throttled receiver); the license timer fires during its third.
+      const jobsChannel = slowChannel(w.receiver.url, async (n) => {
+        w.clock.now = new Date(w.clock.now.getTime() + minutes(3));
+        if (n === 3) license = licenseRuntime.run("license", silentLogger);
+      });
+      const jobsRuntime = createRuntime(w.settings, { now: () => w.clock.now, reader: reader(), receivers: [{ channel: jobsChannel }] });
+      const licenseRuntime = createRuntime(w.settings, { now: () => w.clock.now, reader: reader(), receivers: [{ channel: slowChannel(w.receiver.url, async () => {}) }] });
+      await jobsRuntime.run("jobs", silentLogger);
+      await license;
+      for (const id of ids) expect(postsNaming(w.receiver, id), id).toBe(1);
+      expect(await w.ledger.openDeliveries(w.settings.alerts.tenantName)).toEqual([]);
+    } finally {
+      await w.stop();
+    }
   });
 
   it("a run whose claim was taken over does not count the alert as delivered", async () => {
