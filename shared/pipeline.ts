@@ -89,7 +89,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     const window = jobsWindow(checkpoint, settings.jobs, now);
     const jobs = await readJobs(reader, window, settings.jobs.jobTypes, deps.abortSignal);
 
-    // Decide: which of the alert-worthy outcomes are new (one partition query).
+    // Decide: which of the alert-worthy outcomes are new (one key-range query each, whatever the ledger's history).
     const candidates = detectJobAlerts(jobs, { tenant, alertStates: settings.jobs.alertStates, detectedAt: now });
     // Backup health from this listing: stuck jobs, failed and skipped objects (health-rules.ts).
     const alertingJobIds = new Set(candidates.map((a) => a.job.id).filter((id): id is string => id !== null));
@@ -97,7 +97,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     // The ledger is asked only when something could alert: a quiet cycle skips the query.
     const known =
       candidates.length + jobHealth.alerts.length > 0
-        ? await ledger.knownFingerprints(tenant, new Date(window.start.getTime() - 3_600_000))
+        ? await ledger.knownAmong(tenant, [...candidates, ...jobHealth.alerts].map((a) => a.fingerprint))
         : new Set<string>();
     const fresh = candidates.filter((a) => !known.has(a.fingerprint));
     const healthFresh = jobHealth.alerts.filter((a) => !known.has(a.fingerprint));

@@ -47,6 +47,21 @@ export interface AlertLedgerOptions {
 
 /** Entities per transaction (a service limit) and payload bytes per transaction (4 MiB limit, with margin). */
 const MAX_BATCH_ENTITIES = 100;
+/** Delivery rows per admission transaction: each comes with its open-work marker. */
+const MAX_BATCH_ROWS = MAX_BATCH_ENTITIES / 2;
+/**
+ * Open work is found by key: every row not delivered yet has a marker row in
+ * the same partition, RowKey `!<fingerprint>~<receiver>` (`!` sorts before
+ * every character a fingerprint may start with), so a cycle reads its open
+ * work with one key-range query and point reads, however many delivered rows
+ * the partition holds.
+ */
+const OPEN_MARKER_PREFIX = "!";
+const OPEN_MARKER_END = '"';
+/** Checkpoint row that says the tenant's open rows have markers (rows admitted before markers existed got theirs once). */
+const OPEN_INDEX_ROW = "open-index";
+/** A marker whose row does not exist may belong to an admission under way; only an older one is stale. */
+const STALE_MARKER_AGE_IN_MS = 60 * 60_000;
 const MAX_BATCH_PAYLOAD_BYTES = 3_500_000;
 const DEFAULT_LEASE_IN_MS = 5 * 60_000;
 
@@ -77,6 +92,8 @@ export class AlertLedger {
   readonly #now: () => Date;
   readonly #logger: Logger;
   readonly #concurrency: number;
+  /** Partitions whose open rows are known to have markers (#ensureOpenIndex). */
+  readonly #indexed = new Set<string>();
 
   constructor(clients: LedgerTableClients, options: AlertLedgerOptions = {}) {
     this.#alerts = clients.alerts;
@@ -199,7 +216,7 @@ export class AlertLedger {
       let batch: { record: DeliveryRecord; entity: Entity }[] = [];
       let bytes = 0;
       for (const row of rows) {
-        if (batch.length === MAX_BATCH_ENTITIES || (batch.length > 0 && bytes + row.bytes > MAX_BATCH_PAYLOAD_BYTES)) {
+        if (batch.length === MAX_BATCH_ROWS || (batch.length > 0 && bytes + row.bytes > MAX_BATCH_PAYLOAD_BYTES)) {
           batches.push(batch);
           batch = [];
           bytes = 0;
@@ -215,7 +232,8 @@ export class AlertLedger {
   }
 
   async #admitBatch(batch: { record: DeliveryRecord; entity: Entity }[]): Promise<DeliveryRecord[]> {
-    const actions: TransactionAction[] = batch.map(({ entity }) => ["create", entity]);
+    // Each row with its open-work marker, in one transaction: both or neither.
+    const actions: TransactionAction[] = [...batch.map(({ entity }): TransactionAction => ["create", entity]), ...batch.map(({ entity }): TransactionAction => ["upsert", openMarker(entity), "Replace"])];
     try {
       const response = await this.#alerts.submitTransaction(actions);
       // The SDK reads each RowKey from its sub-response's Location URL, percent-encoded (`:` arrives as `%3A`).
@@ -229,6 +247,8 @@ export class AlertLedger {
     });
     const outcomes = await mapWithConcurrency(batch, this.#concurrency, async ({ record, entity }) => {
       try {
+        // The marker first: a crash in between leaves a marker without a row (cleaned later), never a row nobody finds.
+        await this.#alerts.upsertEntity(openMarker(entity), "Replace");
         const response = await this.#alerts.createEntity(entity);
         return { ...record, etag: requireEtag(response.etag, "admission") };
       } catch (err) {
@@ -246,10 +266,11 @@ export class AlertLedger {
 
   /** pending(), and the rows among them this build cannot decode (for quarantine). */
   async pendingWork(tenant: string): Promise<LedgerRows> {
-    const partitionKey = tenantPartitionKey(tenant);
     const now = this.#now();
-    return this.#query(
-      odata`PartitionKey eq ${partitionKey} and (state eq 'pending' or (state eq 'sending' and leaseUntil lt ${now}))`,
+    return this.#openRows(
+      tenant,
+      (r) => r.state === "pending" || (r.state === "sending" && r.leaseUntil !== null && r.leaseUntil.getTime() < now.getTime()),
+      (state) => state !== "quarantined",
       "reading pending alerts",
     );
   }
@@ -268,8 +289,31 @@ export class AlertLedger {
 
   /** openDeliveries(), and the open rows this build cannot decode. */
   async openWork(tenant: string): Promise<LedgerRows> {
+    return this.#openRows(tenant, () => true, () => true, "reading open deliveries");
+  }
+
+  /**
+   * Which of these fingerprints have a row (any receiver, any state): one
+   * key-range query each, so the answer costs the same however long the
+   * ledger's history is.
+   */
+  async knownAmong(tenant: string, fingerprints: readonly string[]): Promise<Set<string>> {
     const partitionKey = tenantPartitionKey(tenant);
-    return this.#query(odata`PartitionKey eq ${partitionKey} and state ne 'delivered'`, "reading open deliveries");
+    const unique = [...new Set(fingerprints)];
+    unique.forEach(assertFingerprint);
+    const found = await mapWithConcurrency(unique, this.#concurrency * 2, async (fingerprint) => {
+      try {
+        // Receiver names are [a-z0-9-]: every `<fingerprint>~<receiver>` lies between `<fingerprint>~` and `<fingerprint>~~`.
+        const rows = this.#alerts.listEntities({
+          queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${`${fingerprint}~`} and RowKey lt ${`${fingerprint}~~`}`, select: ["RowKey"] },
+        });
+        for await (const page of rows.byPage({ maxPageSize: 1 })) return page.length > 0;
+        return false;
+      } catch (err) {
+        throw this.#fail(err, "reading known alerts", this.#alerts);
+      }
+    });
+    return new Set(unique.filter((_, i) => found[i]));
   }
 
   /**
@@ -317,6 +361,7 @@ export class AlertLedger {
       });
       return false;
     }
+    await this.#dropMarker(partitionKeyOf(record), deliveryRowKey(record.fingerprint, record.receiver));
     return true;
   }
 
@@ -377,6 +422,93 @@ export class AlertLedger {
     }
   }
 
+  /**
+   * The tenant's open rows, found by their markers: one key-range query and a
+   * point read per open row. `include` picks decoded rows; `includeUnreadable`
+   * picks rows this build cannot decode, by their state column. Markers of
+   * delivered rows (a crash before the marker was dropped) and of rows gone
+   * for long are dropped on the way.
+   */
+  async #openRows(tenant: string, include: (r: DeliveryRecord) => boolean, includeUnreadable: (state: string | null) => boolean, operation: string): Promise<LedgerRows> {
+    const partitionKey = tenantPartitionKey(tenant);
+    const records: DeliveryRecord[] = [];
+    const unreadable: UnreadableRow[] = [];
+    try {
+      await this.#ensureOpenIndex(tenant, partitionKey);
+      const markers: { rowKey: string; timestamp: string | undefined }[] = [];
+      const listed = this.#alerts.listEntities<{ timestamp?: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${OPEN_MARKER_PREFIX} and RowKey lt ${OPEN_MARKER_END}`, select: ["RowKey", "Timestamp"] },
+      });
+      for await (const marker of listed) markers.push({ rowKey: (marker.rowKey ?? "").slice(OPEN_MARKER_PREFIX.length), timestamp: marker.timestamp });
+      const rows = await mapWithConcurrency(markers, this.#concurrency * 2, async ({ rowKey }) => {
+        try {
+          return await this.#alerts.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+        } catch (err) {
+          if (isEntityNotFound(err)) return null;
+          throw err;
+        }
+      });
+      for (const [i, entity] of rows.entries()) {
+        const marker = markers[i]!;
+        if (entity === null) {
+          // Timestamp is the service's clock: compared with the real one, not the (injectable) ledger clock.
+          const age = marker.timestamp ? Date.now() - new Date(marker.timestamp).getTime() : 0;
+          if (age > STALE_MARKER_AGE_IN_MS) await this.#dropMarker(partitionKey, marker.rowKey);
+          continue;
+        }
+        if (entity.state === "delivered") {
+          await this.#dropMarker(partitionKey, marker.rowKey);
+          continue;
+        }
+        try {
+          const record = deliveryFromEntity(entity, entity.etag);
+          if (include(record)) records.push(record);
+        } catch (err) {
+          if (!(err instanceof LedgerDataError)) throw err;
+          const row = unreadableRowOf(entity, err.message);
+          if (includeUnreadable(row.state)) unreadable.push(row);
+        }
+      }
+    } catch (err) {
+      throw this.#fail(err, operation, this.#alerts);
+    }
+    if (unreadable.length > 0) this.#logger.warn(`ledger: ${unreadable.length} row(s) could not be read while ${operation}`, { rowKeys: unreadable.slice(0, 10).map((r) => r.rowKey) });
+    return { records: records.sort(byAge), unreadable };
+  }
+
+  /**
+   * Rows admitted before open-work markers existed get theirs, once per tenant
+   * (one scan of the open rows, remembered in a checkpoint row; then one point
+   * read per ledger object).
+   */
+  async #ensureOpenIndex(tenant: string, partitionKey: string): Promise<void> {
+    if (this.#indexed.has(partitionKey)) return;
+    const flag = await this.readCheckpoint(tenant, OPEN_INDEX_ROW);
+    if (flag.etag === undefined) {
+      const open: string[] = [];
+      for await (const row of this.#alerts.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and state ne 'delivered'`, select: ["RowKey"] } })) {
+        if (row.rowKey && !row.rowKey.startsWith(OPEN_MARKER_PREFIX)) open.push(row.rowKey);
+      }
+      await mapWithConcurrency(open, this.#concurrency, (rowKey) => this.#alerts.upsertEntity(openMarker({ partitionKey, rowKey }), "Replace"));
+      try {
+        await this.writeCheckpoint(flag);
+      } catch (err) {
+        if (!(err instanceof CheckpointConflictError)) throw err;
+      }
+      if (open.length > 0) this.#logger.info(`ledger: ${open.length} open row(s) admitted by an earlier version now have open-work markers`);
+    }
+    this.#indexed.add(partitionKey);
+  }
+
+  /** Removes a row's open-work marker; a failure only leaves it for the next read to drop. */
+  async #dropMarker(partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await this.#alerts.deleteEntity(partitionKey, `${OPEN_MARKER_PREFIX}${rowKey}`);
+    } catch (err) {
+      if (!isEntityNotFound(err)) this.#logger.debug("ledger: an open-work marker could not be removed yet; the next read drops it", { rowKey });
+    }
+  }
+
   /** Rows matching `filter`, oldest first. A row that cannot be decoded never fails the query (one bad row would stop every alert): it is returned apart. */
   async #query(filter: string, operation: string): Promise<LedgerRows> {
     const records: DeliveryRecord[] = [];
@@ -401,6 +533,15 @@ export class AlertLedger {
     if (isTableNotFound(err)) forgetTable(client);
     return describeStorageError(err, operation, client);
   }
+}
+
+/** The open-work marker of a delivery row: same partition, RowKey `!` + the row's. */
+function openMarker(entity: { partitionKey: string; rowKey: string }): Entity {
+  return { partitionKey: entity.partitionKey, rowKey: `${OPEN_MARKER_PREFIX}${entity.rowKey}` };
+}
+
+function partitionKeyOf(record: DeliveryRecord): string {
+  return tenantPartitionKey(record.tenant);
 }
 
 function assertClaimed(record: DeliveryRecord, operation: string): void {

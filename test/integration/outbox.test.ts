@@ -167,8 +167,8 @@ describe("what cannot be read or rendered is set aside; the rest of the queue go
     /** Rewrites the stored alert of job `id` (as another build, or a damaged row, would leave it). */
     const rewrite = async (id: string, alertJson: (stored: string) => string) => {
       const table = clientsFor(prefix).alerts;
-      for await (const entity of table.listEntities<{ alertJson: string }>()) {
-        if (entity.alertJson.includes(id)) await table.updateEntity({ partitionKey: entity.partitionKey!, rowKey: entity.rowKey!, alertJson: alertJson(entity.alertJson) }, "Merge");
+      for await (const entity of table.listEntities<{ alertJson?: string }>()) {
+        if (entity.alertJson?.includes(id)) await table.updateEntity({ partitionKey: entity.partitionKey!, rowKey: entity.rowKey!, alertJson: alertJson(entity.alertJson) }, "Merge");
       }
     };
     return { rec, ledger, deliver, rewrite };
