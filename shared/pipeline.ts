@@ -260,6 +260,7 @@ async function runCycle(
   try {
     await deps.ledger.writeCheckpoint(next);
     checkpointWritten = true;
+    await pruneLedger(deps, now);
   } catch (err) {
     if (!(err instanceof CheckpointConflictError)) throw err;
     // An overlapping run wrote first; its checkpoint is as valid as ours and the ledger kept every alert,
@@ -338,6 +339,39 @@ async function admitMonitorHealth(
   } catch (err) {
     deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
     return { state: previous, admitted };
+  }
+}
+
+/** Checkpoint row that says when the tenant's ledger was last pruned. */
+export const RETENTION_ROW = "retention";
+const PRUNE_EVERY_IN_MS = 24 * 3_600_000;
+const pruneCheckedAt = new WeakMap<object, number>();
+
+/**
+ * Keeps the ledger bounded: delivered rows older than the jobs lookback plus
+ * LEDGER_RETENTION_DAYS are removed, once a day per tenant (a batch of at most
+ * 1,000; a full batch means more are due, so the next cycle goes on). Never
+ * fails the cycle: an old row left a day longer costs nothing but space.
+ */
+async function pruneLedger(deps: MonitorDeps, now: Date): Promise<void> {
+  const tenant = deps.settings.alerts.tenantName;
+  // Asked of the checkpoint at most hourly per process: most cycles cost no round trip for it.
+  const checked = pruneCheckedAt.get(deps.ledger);
+  if (checked !== undefined && now.getTime() - checked >= 0 && now.getTime() - checked < 3_600_000) return;
+  pruneCheckedAt.set(deps.ledger, now.getTime());
+  try {
+    const row = await deps.ledger.readCheckpoint(tenant, RETENTION_ROW);
+    const last = typeof row.state["prunedAt"] === "string" ? Date.parse(row.state["prunedAt"]) : Number.NaN;
+    if (now.getTime() - last < PRUNE_EVERY_IN_MS) return;
+    const cutoff = new Date(now.getTime() - deps.settings.jobs.lookbackHours * 3_600_000 - deps.settings.ledgerRetentionDays * PRUNE_EVERY_IN_MS);
+    const limit = 1_000;
+    const removed = await deps.ledger.prune(tenant, cutoff, limit);
+    const state = removed < limit ? { prunedAt: now.toISOString() } : row.state;
+    await deps.ledger.writeCheckpoint({ ...row, state, lastSuccessAt: now });
+    if (removed > 0) deps.logger.info(`ledger: ${removed} delivered alert(s) older than ${cutoff.toISOString()} removed`);
+  } catch (err) {
+    if (err instanceof CheckpointConflictError) return; // the other monitor pruned at the same moment
+    deps.logger.warn("ledger: delivered alerts past their retention could not be removed now; tried again next cycle", { error: describe(err) });
   }
 }
 

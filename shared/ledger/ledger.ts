@@ -385,6 +385,30 @@ export class AlertLedger {
   }
 
   /**
+   * Removes delivered rows recorded before `deliveredBefore`, at most `limit`
+   * of them (deletes in transactions of 100); returns how many. Open rows
+   * (pending, sending, quarantined) are never removed. This is the one query
+   * that looks past the open work; the pipeline runs it once a day.
+   */
+  async prune(tenant: string, deliveredBefore: Date, limit = 1_000): Promise<number> {
+    const partitionKey = tenantPartitionKey(tenant);
+    const keys: string[] = [];
+    try {
+      const rows = this.#alerts.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and state eq 'delivered' and deliveredAt lt ${deliveredBefore}`, select: ["RowKey"] } });
+      for await (const row of rows) {
+        if (row.rowKey) keys.push(row.rowKey);
+        if (keys.length >= limit) break;
+      }
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += MAX_BATCH_ENTITIES) batches.push(keys.slice(i, i + MAX_BATCH_ENTITIES));
+      await mapWithConcurrency(batches, this.#concurrency, (batch) => this.#alerts.submitTransaction(batch.map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey }])));
+    } catch (err) {
+      throw this.#fail(err, "removing delivered alerts past their retention", this.#alerts);
+    }
+    return keys.length;
+  }
+
+  /**
    * Sets a row aside that cannot be read or rendered, with its reason (already
    * redacted), so the rest of the queue goes on: state 'quarantined', If-Match
    * the etag it was read with (a Merge, so the stored alert stays as it was

@@ -543,6 +543,27 @@ describe("reads", () => {
     expect((await run().ledger.pending("contoso")).map((r) => r.alert.kind === "job" && r.alert.job.id)).toEqual(["IB-legacy"]);
   });
 
+  it("prune removes delivered rows recorded before the cutoff, never open ones, at most `limit` at a time", async () => {
+    let now = T0;
+    const { first } = await tablesForRuns({ now: () => now });
+    const deliver = async (ids: string[]) => {
+      await first.ledger.admit(ids.map((id) => jobAlert(id)), ["teams-ops"]);
+      for (const r of await first.ledger.pending("contoso")) await first.ledger.markDelivered((await first.ledger.claim(r, "run"))!);
+    };
+    await deliver(Array.from({ length: 130 }, (_, i) => `IB-old-${i}`));
+    now = new Date(T0.getTime() + 40 * 24 * 60 * MINUTE);
+    await deliver(["IB-recent"]);
+    await first.ledger.admit([jobAlert("IB-open")], ["teams-ops"]);
+    const cutoff = new Date(T0.getTime() + 24 * 60 * MINUTE);
+
+    expect(await first.ledger.prune("contoso", cutoff, 100)).toBe(100);
+    expect(await first.ledger.prune("contoso", cutoff, 100)).toBe(30);
+    expect(await first.ledger.prune("contoso", cutoff, 100)).toBe(0);
+    const left = await first.ledger.knownFingerprints("contoso", new Date(0));
+    expect(left).toEqual(new Set([jobAlert("IB-recent").fingerprint, jobAlert("IB-open").fingerprint]));
+    expect((await first.ledger.pending("contoso")).map((r) => r.fingerprint)).toEqual([jobAlert("IB-open").fingerprint]);
+  });
+
   it("pending lists oldest admissions first, then by event time", async () => {
     let now = T0;
     const { first } = await tablesForRuns({ now: () => now });
