@@ -304,6 +304,8 @@ async function admitMonitorHealth(
   now: Date,
 ): Promise<{ state: MonitorHealthState; admitted: number }> {
   const previous = parseMonitorHealthState(checkpoint.state["monitoring"]);
+  // Healthy before and now: the shared row already says so for this monitor; no round trip.
+  if (!failure && checkpoint.consecutiveFailures === 0 && !previous.open) return { state: previous, admitted: 0 };
   const tenant = deps.settings.alerts.tenantName;
   let admitted = 0;
   try {
