@@ -23,6 +23,7 @@ const TENANT = "Bench";
 
 /** 100,000 rows as delivered ones look (a job alert each, delivered 10 days ago: inside the retention, so nothing prunes them). */
 async function fillHistory(connectionString: string, tablePrefix: string, rows: number, nowMs: number): Promise<void> {
+  const started = Date.now();
   const table = TableClient.fromConnectionString(connectionString, `${tablePrefix}alerts`, { allowInsecureConnection: true });
   await table.createTable();
   const deliveredAt = new Date(nowMs - 10 * 86_400_000);
@@ -59,7 +60,10 @@ async function fillHistory(connectionString: string, tablePrefix: string, rows: 
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      for (let b = next++; b < batches.length; b = next++) await table.submitTransaction(batches[b]!);
+      for (let b = next++; b < batches.length; b = next++) {
+        await table.submitTransaction(batches[b]!);
+        if (b % 100 === 0) process.stderr.write(`[bench] history: ${b * 100} rows after ${Date.now() - started} ms\n`);
+      }
     }),
   );
 }

@@ -321,3 +321,16 @@ describe("SMTP recipients the server refuses (review D6)", () => {
     expect(row?.lastError).toContain("lead@contoso.com");
   });
 });
+
+describe("the ledger, not the watermark, carries admitted alerts (review L1)", () => {
+  it("alerts pending for a receiver that is no longer configured stay in the ledger and do not hold the watermark back", async () => {
+    const rec = (receiver = await startRecordingReceiver());
+    const clock = { now: T0 };
+    const ledger = newLedger(`o${randomBytes(5).toString("hex")}`, clock);
+    await ledger.ensureTables();
+    await ledger.admit(alerts.slice(0, 1), ["old-hook"]);
+    const result = await run(ledger, [{ channel: slowChannel(rec.url, async () => {}) }], "run-a", clock);
+    expect(result).toMatchObject({ delivered: 0, failed: 0, oldestUndelivered: null });
+    expect((await ledger.pending(TENANT)).map((r) => r.receiver)).toEqual(["old-hook"]);
+  });
+});
