@@ -127,7 +127,13 @@ export function emptyOutboxResult(): OutboxResult {
 export async function deliverPending(options: OutboxOptions): Promise<OutboxResult> {
   const result = emptyOutboxResult();
   const now = options.now();
-  const { records: pending, unreadable } = await options.ledger.pendingWork(options.tenant);
+  const { records: pending, unreadable, inFlight = [] } = await options.ledger.pendingWork(options.tenant);
+  // Alerts another run is sending right now are not delivered yet: they hold this cycle's watermark back too
+  // (that run may fail and give them back; its checkpoint may be another monitor's).
+  noteUndelivered(
+    result,
+    inFlight.filter((r) => options.receivers.some((x) => x.channel.name === r.receiver)),
+  );
   for (const row of unreadable) {
     await setAside(options, row, row.receiver ?? "?", row.rowKey, `could not be read: ${row.reason}`, result);
   }

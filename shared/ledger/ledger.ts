@@ -28,6 +28,8 @@ import {
 export interface LedgerRows {
   records: DeliveryRecord[];
   unreadable: UnreadableRow[];
+  /** pendingWork only: rows another run is sending right now (live lease); not claimable, but not delivered either. */
+  inFlight?: DeliveryRecord[];
 }
 
 export interface AlertLedgerOptions {
@@ -267,12 +269,9 @@ export class AlertLedger {
   /** pending(), and the rows among them this build cannot decode (for quarantine). */
   async pendingWork(tenant: string): Promise<LedgerRows> {
     const now = this.#now();
-    return this.#openRows(
-      tenant,
-      (r) => r.state === "pending" || (r.state === "sending" && r.leaseUntil !== null && r.leaseUntil.getTime() < now.getTime()),
-      (state) => state !== "quarantined",
-      "reading pending alerts",
-    );
+    const open = await this.#openRows(tenant, (r) => r.state !== "quarantined", (state) => state !== "quarantined", "reading pending alerts");
+    const claimable = (r: DeliveryRecord) => r.state === "pending" || (r.state === "sending" && r.leaseUntil !== null && r.leaseUntil.getTime() < now.getTime());
+    return { records: open.records.filter(claimable), unreadable: open.unreadable, inFlight: open.records.filter((r) => !claimable(r)) };
   }
 
   /** One receiver's rows admitted at or after `since`, whatever their state (the silence summary reads receiver `silenced`). Oldest first. */
