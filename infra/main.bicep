@@ -250,6 +250,11 @@ param teamsWebhookUrl string = ''
 @description('Alert through a Teams Workflows webhook (TEAMS_WEBHOOK_URL, read from the Key Vault secret teams-webhook-url). Default: on unless email (emailTo) or the bot (deployBot) is set up. Off: the setting is not emitted, so an email-only or bot-only app never reads a missing secret.')
 param teamsWorkflows bool = empty(emailTo) && !deployBot
 
+@description('Days a delivered alert is kept in the ledger beyond the jobs lookback (LEDGER_RETENTION_DAYS); older delivered rows are removed.')
+@minValue(1)
+@maxValue(3650)
+param ledgerRetentionDays int = 30
+
 @description('Prefix of the alert ledger\'s table names (ALERTS_TABLE_PREFIX): letters and digits, starting with a letter.')
 @minLength(1)
 @maxLength(30)
@@ -529,6 +534,7 @@ var applicationSettings = {
   ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId
   ALERTS_TABLE_PREFIX: alertsTablePrefix
+  LEDGER_RETENTION_DAYS: string(ledgerRetentionDays)
 }
 
 // not-set: TEAMS_BOT_APP_PASSWORD the Bicep's bot signs in as the managed identity (UserAssignedMSI); only a bot registered outside this template uses a secret

@@ -8,6 +8,7 @@ import { loadSettings } from "./config/load.js";
 import { createLogger } from "./logging.js";
 import type { CycleSummary, MonitorName } from "./pipeline.js";
 import { createRuntime, formatSummary, type Runtime } from "./runtime.js";
+import { redact } from "./security/secret.js";
 import { cycleLogLine } from "./telemetry/cycle-line.js";
 import { flushMetrics, startMetricsExport } from "./telemetry/export.js";
 
@@ -22,7 +23,8 @@ export function getRuntime(): Runtime {
 export class MonitorCycleError extends Error {
   override readonly name = "MonitorCycleError";
   constructor(readonly summary: CycleSummary) {
-    super(formatSummary(summary));
+    // The host records this text (and the stack) in Application Insights without our logger: redact here too.
+    super(redact(formatSummary(summary)));
   }
 }
 

@@ -18,16 +18,18 @@ import { evaluateLicense, parseLicenseState } from "./alerts/license-rules.js";
 import {
   classifyMonitorError,
   evaluateCredentialExpiry,
-  evaluateMonitorHealth,
   parseCredentialNoticeState,
   parseMonitorHealthState,
+  parseSharedHealthState,
+  evaluateSharedHealth,
+  setAsideAlerts,
   type MonitorErrorClass,
   type MonitorHealthState,
 } from "./alerts/monitoring-rules.js";
 import { readCredentialExpiries } from "./monitors/credentials.js";
 import type { Alert, JobAlert, JobRecoveryAlert } from "./alerts/model.js";
 import type { Settings } from "./config/settings.js";
-import { deliverPending, type OutboxResult, type Receiver } from "./delivery/outbox.js";
+import { deliverPending, emptyOutboxResult, type OutboxResult, type Receiver } from "./delivery/outbox.js";
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
 import type { CycleUsage } from "./telemetry/cycle-usage.js";
@@ -82,7 +84,6 @@ export interface CycleSummary {
   usage?: CycleUsage;
 }
 
-const EMPTY_DELIVERY: OutboxResult = { delivered: 0, failed: 0, skipped: 0, deferred: 0, messages: 0, errors: [], oldestUndelivered: null };
 
 /** One jobs-monitor cycle. Never throws for an AvePoint or delivery problem: the summary says what failed. */
 export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
@@ -98,7 +99,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     }
     const jobs = read.jobs;
 
-    // Decide: which of the alert-worthy outcomes are new (one partition query).
+    // Decide: which of the alert-worthy outcomes are new (one key-range query each, whatever the ledger's history).
     const candidates = detectJobAlerts(jobs, { tenant, alertStates: settings.jobs.alertStates, detectedAt: now });
     // Backup health from this listing: stuck jobs, failed and skipped objects (health-rules.ts).
     const alertingJobIds = new Set(candidates.map((a) => a.job.id).filter((id): id is string => id !== null));
@@ -106,7 +107,7 @@ export async function runJobsMonitor(deps: MonitorDeps): Promise<CycleSummary> {
     // The ledger is asked only when something could alert: a quiet cycle skips the query.
     const known =
       candidates.length + jobHealth.alerts.length > 0
-        ? await ledger.knownFingerprints(tenant, new Date(window.start.getTime() - 3_600_000))
+        ? await ledger.knownAmong(tenant, [...candidates, ...jobHealth.alerts].map((a) => a.fingerprint))
         : new Set<string>();
     const fresh = candidates.filter((a) => !known.has(a.fingerprint));
     const healthFresh = jobHealth.alerts.filter((a) => !known.has(a.fingerprint));
@@ -249,7 +250,7 @@ async function runCycle(
   // Silence windows that ended since the last cycle: one summary each, delivered below with the rest.
   const silenceSummary = await admitSilenceSummary(deps, checkpoint, now);
 
-  const delivery = deps.receivers.length === 0 ? EMPTY_DELIVERY : await deliverPending({
+  const delivery = deps.receivers.length === 0 ? emptyOutboxResult() : await deliverPending({
     ledger: deps.ledger,
     receivers: deps.receivers,
     tenant,
@@ -260,6 +261,7 @@ async function runCycle(
     unavailableSince: deps.unavailableSince,
     logger: deps.logger,
     ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+    admitSetAside: async (rows) => (await admitRouted(deps.ledger, setAsideAlerts(tenant, rows, now), deps.settings.routing, now, deps.logger)).admitted,
   });
 
   const polled: Checkpoint = outcome
@@ -280,6 +282,7 @@ async function runCycle(
   try {
     await deps.ledger.writeCheckpoint(next);
     checkpointWritten = true;
+    await pruneLedger(deps, now);
   } catch (err) {
     if (!(err instanceof CheckpointConflictError)) throw err;
     // An overlapping run wrote first; its checkpoint is as valid as ours and the ledger kept every alert,
@@ -303,9 +306,16 @@ async function runCycle(
   };
 }
 
+/** The checkpoint row both monitors share for their health (one "Monitoring degraded" per cause). */
+export const SHARED_HEALTH_ROW = "monitor-health";
+
 /**
- * "Monitoring degraded" / its resolve (monitoring-rules.ts). When the ledger
- * refuses the alert, the previous state is kept, so the next cycle raises it again.
+ * "Monitoring degraded" / its resolve (monitoring-rules.ts), one per cause
+ * across both monitors: the monitors' health is kept in one shared row,
+ * written If-Match (re-read and decided again when the other monitor wrote
+ * first; the same decision has the same identity, so it is admitted once).
+ * When the ledger refuses the alert, the previous state is kept, so the next
+ * cycle raises it again.
  */
 async function admitMonitorHealth(
   deps: MonitorDeps,
@@ -316,24 +326,76 @@ async function admitMonitorHealth(
   now: Date,
 ): Promise<{ state: MonitorHealthState; admitted: number }> {
   const previous = parseMonitorHealthState(checkpoint.state["monitoring"]);
-  const { alerts, state } = evaluateMonitorHealth({
-    tenant: deps.settings.alerts.tenantName,
-    monitor,
-    state: previous,
-    failure,
-    consecutiveFailures,
-    threshold: deps.settings.monitoring.failureThreshold,
-    lastSuccessAt: checkpoint.lastSuccessAt,
-    now,
-  });
-  if (alerts.length === 0) return { state, admitted: 0 };
+  // Healthy before and now: the shared row already says so for this monitor; no round trip.
+  if (!failure && checkpoint.consecutiveFailures === 0 && !previous.open) return { state: previous, admitted: 0 };
+  const tenant = deps.settings.alerts.tenantName;
+  let admitted = 0;
   try {
-    const { admitted } = await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger);
-    deps.logger.warn(`${monitor} monitor: ${alerts[0]?.status === "firing" ? "monitoring degraded alert raised" : "monitoring restored"}`, { problem: alerts[0]?.problem });
-    return { state, admitted: admitted.length };
+    for (let attempt = 1; ; attempt++) {
+      const row = await deps.ledger.readCheckpoint(tenant, SHARED_HEALTH_ROW);
+      const stored = row.state["health"];
+      const { alerts, shared, own } = evaluateSharedHealth({
+        tenant,
+        monitor,
+        shared: parseSharedHealthState(stored),
+        own: previous,
+        failure,
+        consecutiveFailures,
+        threshold: deps.settings.monitoring.failureThreshold,
+        lastSuccessAt: checkpoint.lastSuccessAt,
+        now,
+      });
+      if (alerts.length > 0) admitted += (await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger)).admitted.length;
+      // A quiet cycle changes nothing: no write.
+      if (JSON.stringify(stored) !== JSON.stringify(shared)) {
+        try {
+          await deps.ledger.writeCheckpoint({ ...row, state: { health: shared } });
+        } catch (err) {
+          if (err instanceof CheckpointConflictError && attempt < 5) continue;
+          throw err;
+        }
+      }
+      for (const alert of alerts) {
+        deps.logger.warn(`${monitor} monitor: ${alert.status === "firing" ? "monitoring degraded alert raised" : "monitoring restored"}`, { problem: alert.problem, monitors: alert.monitors ?? [alert.monitor] });
+      }
+      return { state: own, admitted };
+    }
   } catch (err) {
     deps.logger.error(`${monitor} monitor: the monitoring alert could not be stored; it is raised again next cycle`, { error: describe(err) });
-    return { state: previous, admitted: 0 };
+    return { state: previous, admitted };
+  }
+}
+
+/** Checkpoint row that says when the tenant's ledger was last pruned. */
+export const RETENTION_ROW = "retention";
+const PRUNE_EVERY_IN_MS = 24 * 3_600_000;
+const pruneCheckedAt = new WeakMap<object, number>();
+
+/**
+ * Keeps the ledger bounded: delivered rows older than the jobs lookback plus
+ * LEDGER_RETENTION_DAYS are removed, once a day per tenant (a batch of at most
+ * 1,000; a full batch means more are due, so the next cycle goes on). Never
+ * fails the cycle: an old row left a day longer costs nothing but space.
+ */
+async function pruneLedger(deps: MonitorDeps, now: Date): Promise<void> {
+  const tenant = deps.settings.alerts.tenantName;
+  // Asked of the checkpoint at most hourly per process: most cycles cost no round trip for it.
+  const checked = pruneCheckedAt.get(deps.ledger);
+  if (checked !== undefined && now.getTime() - checked >= 0 && now.getTime() - checked < 3_600_000) return;
+  pruneCheckedAt.set(deps.ledger, now.getTime());
+  try {
+    const row = await deps.ledger.readCheckpoint(tenant, RETENTION_ROW);
+    const last = typeof row.state["prunedAt"] === "string" ? Date.parse(row.state["prunedAt"]) : Number.NaN;
+    if (now.getTime() - last < PRUNE_EVERY_IN_MS) return;
+    const cutoff = new Date(now.getTime() - deps.settings.jobs.lookbackHours * 3_600_000 - deps.settings.ledgerRetentionDays * PRUNE_EVERY_IN_MS);
+    const limit = 1_000;
+    const removed = await deps.ledger.prune(tenant, cutoff, limit);
+    const state = removed < limit ? { prunedAt: now.toISOString() } : row.state;
+    await deps.ledger.writeCheckpoint({ ...row, state, lastSuccessAt: now });
+    if (removed > 0) deps.logger.info(`ledger: ${removed} delivered alert(s) older than ${cutoff.toISOString()} removed`);
+  } catch (err) {
+    if (err instanceof CheckpointConflictError) return; // the other monitor pruned at the same moment
+    deps.logger.warn("ledger: delivered alerts past their retention could not be removed now; tried again next cycle", { error: describe(err) });
   }
 }
 

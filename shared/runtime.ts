@@ -185,6 +185,8 @@ export function formatSummary(s: CycleSummary): string {
   if (d.failed > 0) parts.push(`${d.failed} pending after failed delivery`);
   if (d.skipped > 0) parts.push(`${d.skipped} held by another run`);
   if (d.deferred > 0) parts.push(`${d.deferred} pending, retried next cycle`);
+  if (d.overtaken > 0) parts.push(`${d.overtaken} sent after another run took them over (possible duplicates)`);
+  if (d.setAside.length > 0) parts.push(`${d.setAside.length} set aside (quarantined: unreadable or not renderable)`);
   if (s.window) parts.push(`window ${s.window.start.toISOString()} .. ${s.window.end.toISOString()}`);
   if (s.error) parts.push(`read error: ${s.error}`);
   if (d.errors.length > 0) parts.push(`delivery error: ${d.errors[0]}`);

@@ -10,7 +10,7 @@ import { SERVICES, type ServiceId } from "./avepoint/model.js";
 import { describeServiceReading, readServiceReading, type ServiceReading } from "./avepoint/service-reading.js";
 import { parseSchedule } from "./config/ncrontab.js";
 import type { Settings } from "./config/settings.js";
-import type { AlertLedger, DeliveryRecord } from "./ledger/index.js";
+import type { AlertLedger, DeliveryRecord, UnreadableRow } from "./ledger/index.js";
 import { readOpenFailures, type MonitorName } from "./pipeline.js";
 import { alertSummary } from "./render/index.js";
 
@@ -52,8 +52,8 @@ export interface DeliveryStatus {
   fingerprint: string;
   kind: string;
   severity: string;
-  /** `pending` (never tried), `failing` (tried, waiting for the next cycle), `sending` (a run holds it). */
-  state: "pending" | "failing" | "sending";
+  /** `pending` (never tried), `failing` (tried, waiting for the next cycle), `sending` (a run holds it), `quarantined` (set aside: cannot be read or rendered; lastError says why). */
+  state: "pending" | "failing" | "sending" | "quarantined";
   attempts: number;
   lastError: string | null;
   eventTime: string;
@@ -74,6 +74,8 @@ export interface StatusReport {
     pending: number;
     failing: number;
     sending: number;
+    /** Set aside (cannot be read or rendered); never sent until someone looks. */
+    quarantined: number;
     /** Oldest first, at most MAX_LISTED_DELIVERIES. */
     items: DeliveryStatus[];
   };
@@ -81,7 +83,7 @@ export interface StatusReport {
 
 export interface StatusOptions {
   settings: Settings;
-  ledger: Pick<AlertLedger, "readCheckpoint" | "openDeliveries">;
+  ledger: Pick<AlertLedger, "readCheckpoint" | "openWork">;
   now: Date;
 }
 
@@ -151,7 +153,7 @@ async function monitorStatus(options: StatusOptions, monitor: MonitorName, sched
 }
 
 function deliveryStatus(record: DeliveryRecord, settings: Settings): DeliveryStatus {
-  const state = record.state === "sending" ? "sending" : record.attempts > 0 ? "failing" : "pending";
+  const state = record.state === "sending" || record.state === "quarantined" ? record.state : record.attempts > 0 ? "failing" : "pending";
   return {
     receiver: record.receiver,
     fingerprint: record.fingerprint,
@@ -166,15 +168,31 @@ function deliveryStatus(record: DeliveryRecord, settings: Settings): DeliverySta
   };
 }
 
+/** A row this build cannot decode: what its plain columns say. Not yet quarantined ones are set aside by the next cycle. */
+function unreadableStatus(row: UnreadableRow): DeliveryStatus {
+  return {
+    receiver: row.receiver ?? "?",
+    fingerprint: row.fingerprint ?? row.rowKey,
+    kind: "?",
+    severity: "?",
+    state: "quarantined",
+    attempts: 0,
+    lastError: row.reason,
+    eventTime: "",
+    createdAt: "",
+    summary: `(cannot be read by this version) ${row.rowKey}`,
+  };
+}
+
 export async function buildStatus(options: StatusOptions): Promise<StatusReport> {
   const { settings, ledger, now } = options;
   const tenant = settings.alerts.tenantName;
   const [jobs, license, open] = await Promise.all([
     monitorStatus(options, "jobs", settings.jobs.schedule),
     monitorStatus(options, "license", settings.license.schedule),
-    ledger.openDeliveries(tenant),
+    ledger.openWork(tenant),
   ]);
-  const items = open.map((r) => deliveryStatus(r, settings));
+  const items = [...open.records.map((r) => deliveryStatus(r, settings)), ...open.unreadable.map(unreadableStatus)];
   const monitors = [jobs, license];
   // Each monitor keeps the whole reading; the one written last knows most, the other fills its gaps.
   const [jobsCp, licenseCp] = await Promise.all([ledger.readCheckpoint(tenant, "jobs"), ledger.readCheckpoint(tenant, "license")]);
@@ -189,6 +207,7 @@ export async function buildStatus(options: StatusOptions): Promise<StatusReport>
       pending: items.filter((d) => d.state === "pending").length,
       failing: items.filter((d) => d.state === "failing").length,
       sending: items.filter((d) => d.state === "sending").length,
+      quarantined: items.filter((d) => d.state === "quarantined").length,
       items: items.slice(0, MAX_LISTED_DELIVERIES),
     },
   };
@@ -245,7 +264,7 @@ export function formatStatusText(report: StatusReport): string {
   }
   out.push("", `AvePoint (AVEPOINT_API_PROFILE=${report.avepoint.profile}): ${report.avepoint.description}`);
   const d = report.deliveries;
-  out.push("", `Deliveries not made yet: ${d.pending} pending, ${d.failing} failing, ${d.sending} sending`);
+  out.push("", `Deliveries not made yet: ${d.pending} pending, ${d.failing} failing, ${d.sending} sending, ${d.quarantined} quarantined`);
   if (d.items.length > 0) {
     out.push(
       ...table(
@@ -253,7 +272,7 @@ export function formatStatusText(report: StatusReport): string {
         d.items.map((i) => [i.receiver, i.state, String(i.attempts), when(i.eventTime), oneLine(i.summary, 70), oneLine(i.lastError, 80)]),
       ),
     );
-    const total = d.pending + d.failing + d.sending;
+    const total = d.pending + d.failing + d.sending + d.quarantined;
     if (total > d.items.length) out.push(`and ${total - d.items.length} more`);
   }
   return `${out.join("\n")}\n`;

@@ -65,8 +65,10 @@ interface MonitoringAlertBase extends AlertBase {
 /** A monitor failed MONITOR_FAILURE_THRESHOLD cycles in a row (firing), or succeeded again (resolved). */
 export interface MonitoringDegradedAlert extends MonitoringAlertBase {
   subject: "degraded";
-  /** The monitor that failed: `jobs`, `license`. */
+  /** The monitor that failed: `jobs`, `license` (with several: the first, which raised it). */
   monitor: string;
+  /** Every monitor the same cause affected, when more than one (one alert per cause). */
+  monitors?: string[];
   problem: MonitoringProblem;
   /** Consecutive failed cycles when the notice was made (on resolve: of the episode). */
   failures: number;
@@ -85,12 +87,27 @@ export interface CredentialExpiryAlert extends MonitoringAlertBase {
   thresholdDays: number;
 }
 
+/**
+ * An alert could not be read (a ledger row from another version, or damaged)
+ * or rendered, so it was set aside (quarantined) and the rest of the queue
+ * went on. Raised once per row.
+ */
+export interface SetAsideAlert extends MonitoringAlertBase {
+  subject: "set-aside";
+  /** The receiver whose queue held it. */
+  receiver: string;
+  /** The ledger row (RowKey) that was set aside. */
+  row: string;
+  /** Why (redacted, short). */
+  reason: string;
+}
+
 /** `npm run send-test-alert`: proves a receiver works; never stored in the ledger. */
 export interface TestAlert extends MonitoringAlertBase {
   subject: "test";
 }
 
-export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | TestAlert;
+export type MonitoringAlert = MonitoringDegradedAlert | CredentialExpiryAlert | SetAsideAlert | TestAlert;
 
 /**
  * After a silence window ends: the alerts it held back, listed once (sent to

@@ -12,7 +12,7 @@ import { NetworkError } from "../http/request.js";
 import { redact } from "../security/secret.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { InvalidLicenseUsageError } from "./license-rules.js";
-import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem } from "./model.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem, SetAsideAlert } from "./model.js";
 
 /**
  * Rules about the monitor itself: "Monitoring degraded" when a monitor fails
@@ -181,8 +181,6 @@ export function parseMonitorHealthState(json: unknown): MonitorHealthState {
 export interface MonitorHealthInput {
   tenant: string;
   monitor: string;
-  /** The stored state (`parseMonitorHealthState(...)`). */
-  state: MonitorHealthState;
   /** This cycle's failure; null when the cycle's read succeeded. */
   failure: MonitorErrorClass | null;
   /** Consecutive failed cycles including this one (0 after a success). */
@@ -195,31 +193,93 @@ export interface MonitorHealthInput {
   now: Date;
 }
 
-export interface MonitorHealthEvaluation {
+// --- One alert per cause, across monitors -------------------------------------------
+
+/**
+ * The monitors' health seen together (one row shared by both monitors), so
+ * one cause that breaks both (a refused credential, a missing permission, an
+ * API outage) raises one "Monitoring degraded" alert, not one per monitor.
+ */
+export interface SharedHealthState {
+  version: 2;
+  /** As MonitorHealthState.generation: when this lineage of notices began (epoch ms). */
+  generation: number | null;
+  /** Each monitor's last cycle: failures in a row (0 = its last cycle succeeded) and why. */
+  monitors: Record<string, { failures: number; problem: MonitoringProblem | null }>;
+  /** The open episode of each cause. */
+  episodes: Partial<Record<MonitoringProblem, DegradedEpisode>>;
+  /** Episodes so far per cause (their numbers make the alerts' identities). */
+  counts: Partial<Record<MonitoringProblem, number>>;
+}
+
+export interface DegradedEpisode {
+  /** Identity of its alerts without the `:degraded` / `:resolved` ending. */
+  identity: string;
+  /** The monitor that raised it (the cards' incident key). */
+  monitor: string;
+  /** Every monitor it affected so far. */
+  monitors: string[];
+  failures: number;
+  error: string;
+  lastSuccessAt: string | null;
+}
+
+export function freshSharedHealthState(): SharedHealthState {
+  return { version: 2, generation: null, monitors: {}, episodes: {}, counts: {} };
+}
+
+/** Reads the shared state; anything unreadable gives a fresh one (never throws). */
+export function parseSharedHealthState(json: unknown): SharedHealthState {
+  if (typeof json !== "object" || json === null) return freshSharedHealthState();
+  const v = json as Partial<SharedHealthState>;
+  if (v.version !== 2 || typeof v.monitors !== "object" || typeof v.episodes !== "object" || typeof v.counts !== "object" || v.monitors === null || v.episodes === null || v.counts === null) {
+    return freshSharedHealthState();
+  }
+  const episodes: SharedHealthState["episodes"] = {};
+  for (const problem of PROBLEMS) {
+    const e = v.episodes[problem];
+    if (e && typeof e.identity === "string" && typeof e.monitor === "string" && Array.isArray(e.monitors) && typeof e.failures === "number") episodes[problem] = e;
+  }
+  return { version: 2, generation: typeof v.generation === "number" ? v.generation : null, monitors: v.monitors, episodes, counts: v.counts };
+}
+
+export interface SharedHealthInput extends MonitorHealthInput {
+  shared: SharedHealthState;
+  /** This monitor's own stored state (MonitorHealthState), read once to carry an episode open before this rule existed. */
+  own: MonitorHealthState;
+}
+
+export interface SharedHealthEvaluation {
   alerts: MonitoringDegradedAlert[];
-  state: MonitorHealthState;
+  shared: SharedHealthState;
+  /** This monitor's view, kept in its checkpoint for status tooling. */
+  own: MonitorHealthState;
 }
 
 /**
- * One notice per degraded episode, and one when it ends:
+ * One notice per cause and episode, whichever monitors it hits:
  *
- * | state   | this cycle                                | notice            | next state |
- * | ------- | ----------------------------------------- | ----------------- | ---------- |
- * | closed  | failed, consecutive failures ≥ threshold  | degraded (firing) | open       |
- * | closed  | failed, below threshold; or succeeded     | none              | closed     |
- * | open    | failed                                    | none (no repeats) | open       |
- * | open    | succeeded                                 | resolved          | closed     |
+ * | this monitor's cycle                       | open episode of its cause | notice            |
+ * | ------------------------------------------ | ------------------------- | ----------------- |
+ * | failed, failures in a row ≥ threshold      | none                      | degraded (firing), naming every monitor failing for that cause |
+ * | failed                                     | yes                       | none; the monitor is added to it |
+ * | succeeded                                  | yes, it was in it         | resolved, once every monitor in it succeeded again |
  *
- * Identity: `monitoring:<tenant>:<monitor>:<generation>-<episode>:degraded|resolved`.
- * A cycle re-run before its checkpoint was written yields the same fingerprint.
+ * Identity: `monitoring:<tenant>:<generation>-<cause>-<n>:degraded|resolved`.
+ * Two runs deciding from the same state reach the same identity, so the
+ * ledger admits the notice once.
  */
-export function evaluateMonitorHealth(input: MonitorHealthInput): MonitorHealthEvaluation {
+export function evaluateSharedHealth(input: SharedHealthInput): SharedHealthEvaluation {
   const { tenant, monitor, failure, now } = input;
-  const prior = input.state;
-  const generation = prior.generation ?? now.getTime();
+  const prior = adoptOpenEpisode(input.shared, input.own, tenant, monitor);
+  const generation = prior.generation ?? input.own.generation ?? now.getTime();
   const threshold = Math.max(1, input.threshold);
-  const alert = (status: "firing" | "resolved", episode: number, problem: MonitoringProblem, failures: number, error: string): MonitoringDegradedAlert => {
-    const identity = `monitoring:${tenant}:${monitor}:${generation}-${episode}:${status === "firing" ? "degraded" : "resolved"}`;
+  const monitors = { ...prior.monitors, [monitor]: failure ? { failures: input.consecutiveFailures, problem: failure.problem } : { failures: 0, problem: null } };
+  const episodes = { ...prior.episodes };
+  const counts = { ...prior.counts };
+  const alerts: MonitoringDegradedAlert[] = [];
+  const notice = (status: "firing" | "resolved", problem: MonitoringProblem, e: DegradedEpisode): MonitoringDegradedAlert => {
+    const identity = `${e.identity}:${status === "firing" ? "degraded" : "resolved"}`;
     return {
       kind: "monitoring",
       subject: "degraded",
@@ -229,27 +289,87 @@ export function evaluateMonitorHealth(input: MonitorHealthInput): MonitorHealthE
       severity: status === "firing" ? "critical" : "info",
       status,
       detectedAt: now,
-      monitor,
+      monitor: e.monitor,
+      ...(e.monitors.length > 1 ? { monitors: e.monitors } : {}),
       problem,
-      failures,
-      error,
-      lastSuccessAt: input.lastSuccessAt,
+      failures: e.failures,
+      error: status === "firing" ? e.error : "",
+      lastSuccessAt: e.lastSuccessAt ? new Date(e.lastSuccessAt) : null,
     };
   };
 
   if (failure) {
-    if (prior.open || input.consecutiveFailures < threshold) return { alerts: [], state: { ...prior, generation } };
-    const episode = prior.episode + 1;
-    return {
-      alerts: [alert("firing", episode, failure.problem, input.consecutiveFailures, failure.text)],
-      state: { version: 1, generation, episode, open: true, problem: failure.problem, failures: input.consecutiveFailures },
-    };
+    const open = episodes[failure.problem];
+    if (open) {
+      if (!open.monitors.includes(monitor)) episodes[failure.problem] = { ...open, monitors: [...open.monitors, monitor] };
+    } else if (input.consecutiveFailures >= threshold) {
+      const n = (counts[failure.problem] ?? 0) + 1;
+      counts[failure.problem] = n;
+      // Every monitor failing for the same cause right now is named, not only the one that crossed the threshold.
+      const affected = [monitor, ...Object.keys(monitors).filter((m) => m !== monitor && monitors[m]!.problem === failure.problem && monitors[m]!.failures > 0)];
+      const episode: DegradedEpisode = {
+        identity: `monitoring:${tenant}:${generation}-${failure.problem}-${n}`,
+        monitor,
+        monitors: affected,
+        failures: input.consecutiveFailures,
+        error: failure.text,
+        lastSuccessAt: input.lastSuccessAt ? input.lastSuccessAt.toISOString() : null,
+      };
+      episodes[failure.problem] = episode;
+      alerts.push(notice("firing", failure.problem, episode));
+    }
+  } else {
+    for (const problem of PROBLEMS) {
+      const open = episodes[problem];
+      if (!open || !open.monitors.includes(monitor)) continue;
+      if (open.monitors.every((m) => (monitors[m]?.failures ?? 0) === 0)) {
+        alerts.push(notice("resolved", problem, open));
+        delete episodes[problem];
+      }
+    }
   }
-  if (!prior.open) return { alerts: [], state: { ...prior, generation } };
-  return {
-    alerts: [alert("resolved", prior.episode, prior.problem ?? "unexpected", prior.failures, "")],
-    state: { ...prior, generation, open: false },
-  };
+
+  const shared: SharedHealthState = { version: 2, generation, monitors, episodes, counts };
+  // Open for this monitor while it is still failing within an open episode (a monitor that recovered waits for the others, but is not degraded itself).
+  const mine = failure ? PROBLEMS.map((p) => [p, episodes[p]] as const).find(([, e]) => e?.monitors.includes(monitor)) : undefined;
+  const episodeCount = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  const own: MonitorHealthState = mine
+    ? { version: 1, generation, episode: episodeCount, open: true, problem: mine[0], failures: mine[1]!.failures }
+    : { version: 1, generation, episode: episodeCount, open: false, problem: null, failures: 0 };
+  return { alerts, shared, own };
+}
+
+/** An episode this monitor opened before notices were shared keeps its identity, so its resolve matches the card already out. */
+function adoptOpenEpisode(shared: SharedHealthState, own: MonitorHealthState, tenant: string, monitor: string): SharedHealthState {
+  if (shared.monitors[monitor] !== undefined || !own.open || own.problem === null || shared.episodes[own.problem]) return shared;
+  const generation = own.generation ?? 0;
+  const episode: DegradedEpisode = { identity: `monitoring:${tenant}:${monitor}:${generation}-${own.episode}`, monitor, monitors: [monitor], failures: own.failures, error: "", lastSuccessAt: null };
+  return { ...shared, monitors: { ...shared.monitors, [monitor]: { failures: own.failures, problem: own.problem } }, episodes: { ...shared.episodes, [own.problem]: episode } };
+}
+
+// --- Rows set aside ----------------------------------------------------------------
+
+/**
+ * One "set aside" alert per quarantined row. Identity: `set-aside:<tenant>:<row>`,
+ * so the ledger's insert-if-absent admits it once whatever run sees it.
+ */
+export function setAsideAlerts(tenant: string, rows: readonly { receiver: string; row: string; reason: string }[], now: Date): SetAsideAlert[] {
+  return rows.map(({ receiver, row, reason }) => {
+    const identity = `set-aside:${tenant}:${row}`;
+    return {
+      kind: "monitoring",
+      subject: "set-aside",
+      fingerprint: fingerprintOf(identity),
+      identity,
+      tenant,
+      severity: "warning",
+      status: "firing",
+      detectedAt: now,
+      receiver,
+      row,
+      reason: reason.length <= MONITORING_ERROR_CHARS ? reason : `${reason.slice(0, MONITORING_ERROR_CHARS - 1)}\u2026`,
+    };
+  });
 }
 
 // --- Credential expiry -------------------------------------------------------------

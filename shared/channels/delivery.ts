@@ -19,9 +19,18 @@ export interface DeliveryResult {
   messageId?: string;
 }
 
+/**
+ * Channels that fan one message out (the Teams bot to its conversations,
+ * email to its recipients) report which destinations took it, so a retry
+ * goes only to those that did not (DeliveryError.accepted, SendOptions.skipDestinations).
+ */
+export type Destination = string;
+
 export interface SendOptions {
   /** Stops pacing waits, retry waits and the request in flight; `send` then rejects with the signal's reason. */
   abortSignal?: AbortSignal;
+  /** Destinations that accepted this message in an earlier try (fan-out channels): not sent to again. */
+  skipDestinations?: ReadonlySet<Destination>;
 }
 
 export interface Channel {
@@ -78,6 +87,8 @@ export interface DeliveryErrorOptions {
   retryable: boolean;
   attempts: number;
   cause?: unknown;
+  /** Fan-out channels: the destinations that did accept the message before it failed for the others. */
+  accepted?: readonly Destination[];
 }
 
 /**
@@ -90,6 +101,8 @@ export class DeliveryError extends Error {
   readonly status?: number;
   readonly retryable: boolean;
   readonly attempts: number;
+  /** Destinations that accepted the message although the send as a whole failed (empty: none, or not a fan-out channel). */
+  readonly accepted: readonly Destination[];
 
   constructor(message: string, options: DeliveryErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -97,6 +110,7 @@ export class DeliveryError extends Error {
     if (options.status !== undefined) this.status = options.status;
     this.retryable = options.retryable;
     this.attempts = options.attempts;
+    this.accepted = [...(options.accepted ?? [])];
   }
 }
 

@@ -19,6 +19,10 @@ import { checkRecipients, emailMessageOf } from "./email-receiver.js";
  *   a 5xx reply (permanent)   DeliveryError, not retried: the server refused sender, recipients or message
  *   connection refused/reset, timeouts, DNS, 4xx replies
  *                             retried by the shared retrier, then DeliveryError(retryable)
+ *   some recipients refused   (the server took the message for the others) DeliveryError
+ *                             naming them, with `accepted` = the others: the outbox keeps
+ *                             the alert pending and the next try goes to the refused ones
+ *                             only; retryable when every refusal was a 4xx
  *
  * The password is kept in a Secret and handed to nodemailer only; errors and
  * logs name the server and the user, never the password.
@@ -151,15 +155,19 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
     abortSignal?.throwIfAborted();
     const message = emailMessageOf(this.name, payload);
     const started = this.#now();
+    // Recipients that took this message in an earlier try are not sent it again.
+    const recipients = this.#recipients.filter((r) => !options.skipDestinations?.has(r));
+    if (recipients.length === 0) return { status: 250, attempts: 0, elapsedInMs: 0 };
     let attempts = 0;
+    let info: { response?: string; messageId?: string; accepted?: unknown[]; rejected?: unknown[]; rejectedErrors?: unknown[] };
     try {
-      const info = await withRetry(
+      info = await withRetry(
         async (attempt) => {
           attempts = attempt;
           const transport = await this.#transportOnce();
           return await transport.sendMail({
             from: this.#from,
-            to: [...this.#recipients],
+            to: recipients,
             subject: message.subject,
             text: message.text,
             html: message.html,
@@ -184,15 +192,37 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
           },
         },
       );
-      const status = Number(/^\d{3}/.exec(info.response ?? "")?.[0] ?? 250);
-      const result: DeliveryResult = { status, attempts, elapsedInMs: this.#now() - started };
-      if (info.messageId) result.messageId = info.messageId;
-      this.#logger.debug(`Email receiver "${this.name}": ${this.#server} accepted the message`, { receiver: this.name, attempts });
-      return result;
     } catch (error) {
       if (abortSignal?.aborted) throw abortSignal.reason ?? error;
+      const everyoneRefused = (error as { rejected?: unknown }).rejected;
+      if (Array.isArray(everyoneRefused) && everyoneRefused.length > 0) {
+        throw this.#refusedRecipients(everyoneRefused.map(String), (error as { rejectedErrors?: unknown[] }).rejectedErrors ?? [], recipients, attempts);
+      }
       throw this.#toDeliveryError(failureOf(error), attempts, this.#now() - started);
     }
+    // nodemailer resolves when at least one recipient was accepted: the refused ones are not delivered.
+    const refused = (info.rejected ?? []).map(String);
+    if (refused.length > 0) throw this.#refusedRecipients(refused, info.rejectedErrors ?? [], recipients, attempts);
+    const status = Number(/^\d{3}/.exec(info.response ?? "")?.[0] ?? 250);
+    const result: DeliveryResult = { status, attempts, elapsedInMs: this.#now() - started };
+    if (info.messageId) result.messageId = info.messageId;
+    this.#logger.debug(`Email receiver "${this.name}": ${this.#server} accepted the message`, { receiver: this.name, attempts });
+    return result;
+  }
+
+  /** The server took the message for some recipients and refused others: a failure for those, naming each with the server's reply. */
+  #refusedRecipients(refused: string[], errors: unknown[], sentTo: string[], attempts: number): DeliveryError {
+    const failures = errors.map(failureOf);
+    const permanent = failures.some((f) => !isRetryable(f));
+    const accepted = sentTo.filter((r) => !refused.includes(r));
+    const replies = failures.map((f) => this.#describe(f)).join("; ");
+    const what = permanent
+      ? "A permanent refusal (5xx) will not pass by itself: check EMAIL_TO and the server's policy for these addresses."
+      : "A temporary refusal (4xx, e.g. greylisting): the next cycle sends it to them again.";
+    const others = accepted.length > 0 ? "The others have the alert and do not get it again; it stays pending for the refused ones." : "It stays pending.";
+    const message = `Email receiver "${this.name}" (SMTP ${this.#server}) refused ${refused.length} of ${sentTo.length} recipient(s): ${refused.join(", ")} (${replies}). ${others} ${what}`;
+    const status = failures.find((f) => f.responseCode !== undefined)?.responseCode;
+    return new DeliveryError(message, { receiver: this.name, retryable: !permanent, attempts, accepted, ...(status !== undefined ? { status } : {}) });
   }
 
   /** Releases pooled sockets (none are kept between sends; safe to call any time). */

@@ -28,8 +28,11 @@ import { processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-ra
  *   other                     failure naming the status and code (not retryable)
  *
  * One delivery fans out to several conversations. A conversation that already
- * has the alert's card (an earlier, partly failed try) is skipped, so a retry
- * of the delivery does not post twice where it already arrived.
+ * has the message (an earlier, partly failed try: the alert's card in the card
+ * store, or for digests and notices the outbox's record of the conversations
+ * that accepted it, SendOptions.skipDestinations) is skipped, so a retry of the
+ * delivery does not post twice where it already arrived. A failure names the
+ * conversations that did accept (DeliveryError.accepted) for that record.
  */
 
 export interface TeamsBotChannelOptions {
@@ -113,11 +116,11 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
         return { status: 204, attempts: 0, elapsedInMs: this.#o.now() - started, messageId: "snoozed" };
       }
     }
-    return this.#post(payload, now, started, options.abortSignal);
+    return this.#post(payload, now, started, options.abortSignal, options.skipDestinations);
   }
 
   /** Posts to every installation. */
-  async #post(message: TeamsBotMessage, now: Date, started: number, abortSignal?: AbortSignal): Promise<DeliveryResult> {
+  async #post(message: TeamsBotMessage, now: Date, started: number, abortSignal?: AbortSignal, skip?: ReadonlySet<string>): Promise<DeliveryResult> {
     const installations = await this.#o.installations.list(this.#o.tenant);
     if (installations.length === 0) {
       throw new DeliveryError(
@@ -130,6 +133,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     const tracked = message.single && alert !== undefined && alert.status !== "resolved";
     const outcomes = await Promise.all(
       installations.map(async (installation): Promise<Outcome> => {
+        if (skip?.has(installation.conversationId)) return { kind: "skipped", activityId: "" };
         if (tracked) {
           const existing = await this.#o.cards.get(alert.tenant, alert.fingerprint, installation.conversationId);
           if (existing) return { kind: "skipped", activityId: existing.activityId };
@@ -141,7 +145,8 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
         return outcome;
       }),
     );
-    return this.#result(outcomes, started);
+    const accepted = installations.filter((_, i) => outcomes[i]?.kind === "posted" || outcomes[i]?.kind === "skipped").map((i) => i.conversationId);
+    return this.#result(outcomes, started, accepted);
   }
 
   /** The incident's open cards, updated to resolved (green). Undefined when there were none: post instead. */
@@ -238,10 +243,10 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     }
   }
 
-  #result(outcomes: Outcome[], started: number): DeliveryResult {
+  #result(outcomes: Outcome[], started: number, accepted: readonly string[] = []): DeliveryResult {
     const failures = outcomes.filter((o): o is Extract<Outcome, { kind: "failed" }> => o.kind === "failed");
     const first = failures[0];
-    if (first) throw this.#deliveryError(first.error, Math.max(...failures.map((f) => f.attempts)), failures.length, outcomes.length);
+    if (first) throw this.#deliveryError(first.error, Math.max(...failures.map((f) => f.attempts)), failures.length, outcomes.length, accepted);
     const delivered = outcomes.filter((o): o is Extract<Outcome, { kind: "posted" | "skipped" }> => o.kind === "posted" || o.kind === "skipped");
     if (delivered.length === 0) {
       throw new DeliveryError(
@@ -251,12 +256,12 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     }
     const attempts = Math.max(1, ...outcomes.map((o) => ("attempts" in o ? o.attempts : 0)));
     const result: DeliveryResult = { status: 201, attempts, elapsedInMs: this.#o.now() - started };
-    const firstId = delivered[0]?.activityId;
+    const firstId = delivered.find((o) => o.activityId !== "")?.activityId;
     if (firstId) result.messageId = firstId;
     return result;
   }
 
-  #deliveryError(error: ConnectorError, attempts: number, failed = 1, total = 1): DeliveryError {
+  #deliveryError(error: ConnectorError, attempts: number, failed = 1, total = 1, accepted: readonly string[] = []): DeliveryError {
     const retryable = isRetryableConnectorError(error);
     const scope = total > 1 ? ` in ${failed} of ${total} conversations` : "";
     const advice = retryable
@@ -270,6 +275,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
       receiver: this.name,
       retryable,
       attempts,
+      accepted,
       ...(error.status !== undefined ? { status: error.status } : {}),
     });
   }

@@ -97,6 +97,7 @@ export const SETTINGS: readonly SettingInfo[] = [
   { name: "ALERTS_STORAGE_ACCOUNT_URL", description: "Table endpoint of the ledger's storage account, reached with a managed identity (e.g. `https://acct.table.core.windows.net`)", scope: "infra" },
   { name: "AZURE_CLIENT_ID", description: "Client id of the user-assigned managed identity used for storage", scope: "infra" },
   { name: "ALERTS_TABLE_PREFIX", description: "Prefix of the ledger's table names", default: "cba", scope: "infra" },
+  { name: "LEDGER_RETENTION_DAYS", description: "Days a delivered alert is kept in the ledger beyond `JOBS_LOOKBACK_HOURS` (1-3650); older delivered rows are removed, open ones never", default: "30", scope: "infra" },
 ];
 
 export function settingInfo(name: string): SettingInfo | undefined {

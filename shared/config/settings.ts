@@ -92,6 +92,8 @@ export interface Settings {
   bot?: BotSettings;
   storage?: StorageSettings;
   tablePrefix: string;
+  /** Days delivered ledger rows are kept beyond the jobs lookback (LEDGER_RETENTION_DAYS). */
+  ledgerRetentionDays: number;
   /** Watching the monitor itself: degraded alerts, credential expiry, heartbeat. */
   monitoring: MonitoringSettings;
 }
@@ -215,6 +217,7 @@ const rawSchema = z.object({
   ALERTS_STORAGE_ACCOUNT_URL: optionalText,
   AZURE_CLIENT_ID: optionalText,
   ALERTS_TABLE_PREFIX: optionalText,
+  LEDGER_RETENTION_DAYS: optionalText,
   MONITOR_FAILURE_THRESHOLD: optionalText,
   CREDENTIAL_WARN_DAYS: optionalText,
   AVEPOINT_CLIENT_SECRET_EXPIRES: optionalText,
@@ -539,6 +542,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
   if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
     problem("ALERTS_TABLE_PREFIX", "must start with a letter and hold only letters and digits, at most 30");
   }
+  const ledgerRetentionDays = integer("LEDGER_RETENTION_DAYS", 30, 1, 3650);
 
   if (requireAvePoint && !storage && !problems.some((p) => /STORAGE/i.test(p.variable))) {
     problem(
@@ -584,6 +588,7 @@ export function parseSettings(values: Record<string, string | undefined>, option
     routing,
     ...(storage ? { storage } : {}),
     tablePrefix,
+    ledgerRetentionDays,
     monitoring,
   };
 }

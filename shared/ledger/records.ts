@@ -25,7 +25,8 @@ export interface Checkpoint {
   etag?: string;
 }
 
-export type DeliveryState = "pending" | "sending" | "delivered";
+/** `quarantined`: set aside because it could not be read or rendered (lastError says why); never sent, listed by status. */
+export type DeliveryState = "pending" | "sending" | "delivered" | "quarantined";
 
 /** One alert for one receiver. */
 export interface DeliveryRecord {
@@ -47,14 +48,46 @@ export interface DeliveryRecord {
   owner: string | null;
   /** The receiver's message id, when the channel reported one. */
   messageId?: string;
+  /**
+   * Fan-out receivers (bot conversations, email recipients): destinations that
+   * already accepted this alert in a try that failed for others; a retry skips them.
+   */
+  acceptedBy: string[];
   etag: string;
 }
 
-const DELIVERY_STATES: readonly DeliveryState[] = ["pending", "sending", "delivered"];
+const DELIVERY_STATES: readonly DeliveryState[] = ["pending", "sending", "delivered", "quarantined"];
 /** lastError is kept short: it is for a status page, not a log. */
 export const MAX_ERROR_CHARS = 1024;
 
 export type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
+
+/** A ledger row this build cannot decode (another version wrote it, or it is damaged): what is known of it without decoding. */
+export interface UnreadableRow {
+  partitionKey: string;
+  rowKey: string;
+  /** From the row's plain columns, when they are there. */
+  receiver: string | null;
+  fingerprint: string | null;
+  state: string | null;
+  /** Why it cannot be read (LedgerDataError message: names no secret). */
+  reason: string;
+  etag: string;
+}
+
+/** What decoding left over, for quarantine; `entity` is the raw row. */
+export function unreadableRowOf(entity: Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag: string }, reason: string): UnreadableRow {
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  return {
+    partitionKey: entity.partitionKey ?? "",
+    rowKey: entity.rowKey ?? "",
+    receiver: text(entity.receiver),
+    fingerprint: text(entity.fingerprint),
+    state: text(entity.state),
+    reason,
+    etag: entity.etag,
+  };
+}
 
 export function emptyCheckpoint(tenant: string, monitor: string): Checkpoint {
   return { tenant, monitor, watermark: null, openJobs: [], state: {}, lastSuccessAt: null, lastError: null, consecutiveFailures: 0 };
@@ -127,6 +160,7 @@ export function deliveryToEntity(record: DeliveryRecord, alertJson: string = enc
   setDate(entity, "leaseUntil", record.leaseUntil);
   if (record.owner !== null) entity.owner = record.owner;
   if (record.messageId !== undefined) entity.messageId = record.messageId;
+  if (record.acceptedBy.length > 0) entity.acceptedByJson = truncateList(record.acceptedBy);
   assertEntityFits(entity, `Alert ${record.fingerprint} for receiver ${record.receiver}`);
   return entity;
 }
@@ -154,6 +188,7 @@ export function deliveryFromEntity(entity: Record<string, unknown>, etag: string
     deliveredAt: dateOrNull(entity.deliveredAt, label, "deliveredAt"),
     leaseUntil: dateOrNull(entity.leaseUntil, label, "leaseUntil"),
     owner: typeof entity.owner === "string" ? entity.owner : null,
+    acceptedBy: typeof entity.acceptedByJson === "string" ? stringList(parseJson(entity.acceptedByJson, label, "acceptedByJson"), label) : [],
     etag,
   };
   if (typeof entity.messageId === "string") record.messageId = entity.messageId;
@@ -193,6 +228,21 @@ function dateOrNull(value: unknown, label: string, field: string): Date | null {
   if (value === undefined || value === null) return null;
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
   throw new LedgerDataError(`${label}: ${field} is not a date; the row is damaged.`);
+}
+
+/** The accepted destinations as stored: JSON, kept well inside one property (32K characters). */
+function truncateList(list: string[]): string {
+  const kept: string[] = [];
+  for (const item of list) {
+    if (JSON.stringify([...kept, item]).length > 30_000) break;
+    kept.push(item);
+  }
+  return JSON.stringify(kept);
+}
+
+function stringList(value: unknown, label: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new LedgerDataError(`${label}: acceptedByJson is not a list of text; the row is damaged.`);
+  return value as string[];
 }
 
 function parseJson(text: string, label: string, field: string): unknown {

@@ -28,8 +28,11 @@ export function monitoringProblemLabel(problem: MonitoringProblem): string {
   return PROBLEM_LABELS[problem];
 }
 
+/** "Jobs monitor", or with one cause on several: "Jobs and license monitors". */
 function monitorName(alert: MonitoringDegradedAlert): string {
-  return `${alert.monitor.charAt(0).toUpperCase()}${alert.monitor.slice(1)} monitor`;
+  const names = alert.monitors && alert.monitors.length > 1 ? alert.monitors : [alert.monitor];
+  const listed = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]!}`;
+  return `${listed.charAt(0).toUpperCase()}${listed.slice(1)} monitor${names.length > 1 ? "s" : ""}`;
 }
 
 function credentialName(alert: CredentialExpiryAlert): string {
@@ -46,13 +49,15 @@ export function monitoringHeadline(alert: MonitoringAlert): string {
   switch (alert.subject) {
     case "degraded":
       return alert.status === "resolved"
-        ? `${monitorName(alert)} works again`
+        ? `${monitorName(alert)} ${alert.monitors && alert.monitors.length > 1 ? "work" : "works"} again`
         : `Monitoring degraded: ${monitorName(alert).toLowerCase()} failed ${plural(alert.failures, "cycle")} in a row`;
     case "credential-expiry": {
       if (alert.status === "resolved") return `${credentialName(alert)} renewed (now expires ${formatDate(alert.expiresAt)})`;
       if (alert.expiresAt.getTime() <= alert.detectedAt.getTime()) return `${credentialName(alert)} expired on ${formatDate(alert.expiresAt)}`;
       return `${credentialName(alert)} expires in ${plural(daysLeft(alert), "day")} (${formatDate(alert.expiresAt)})`;
     }
+    case "set-aside":
+      return `An alert for ${alert.receiver} was set aside: it could not be read or rendered`;
     case "test":
       return TEST_ALERT_TITLE;
   }
@@ -102,7 +107,7 @@ export function monitoringView(
   switch (alert.subject) {
     case "degraded": {
       const facts = [
-        { label: "Monitor", value: alert.monitor },
+        alert.monitors && alert.monitors.length > 1 ? { label: "Monitors", value: alert.monitors.join(", ") } : { label: "Monitor", value: alert.monitor },
         { label: alert.status === "resolved" ? "Was" : "Problem", value: monitoringProblemLabel(alert.problem) },
         { label: "Failed cycles", value: String(alert.failures) },
         { label: "Last success", value: alert.lastSuccessAt ? formatUtc(alert.lastSuccessAt) : "never" },
@@ -120,7 +125,9 @@ export function monitoringView(
       const advice = monitoringAdvice(alert.problem);
       return {
         facts,
-        lead: `${advice.what} Until this is fixed, backup failures are not seen. This alert is sent once; a "Resolved" notice follows when a cycle succeeds again.`,
+        lead: `${advice.what} Until this is fixed, backup failures are not seen. This alert is sent once; a "Resolved" notice follows when ${
+          alert.monitors && alert.monitors.length > 1 ? "each of these monitors has succeeded again" : "a cycle succeeds again"
+        }.`,
         checks: advice.check,
       };
     }
@@ -142,6 +149,19 @@ export function monitoringView(
         checks: [],
       };
     }
+    case "set-aside":
+      return {
+        facts: [
+          { label: "Receiver", value: apiText(alert.receiver, 80) },
+          { label: "Ledger row", value: apiText(alert.row, 300) },
+          { label: "Reason", value: apiText(alert.reason, 400) },
+          { label: "Tenant", value: tenant },
+        ],
+        lead:
+          "The other alerts go on. This one stays in the ledger, marked quarantined with its reason, and npm run status lists it. " +
+          "If another version of this app wrote it, that version sends it once the row's state is set back to pending; otherwise the function's logs say why it could not be rendered.",
+        checks: [],
+      };
     case "test":
       return {
         facts: [

@@ -25,6 +25,10 @@ export interface CycleLogRecord {
   failed: number;
   deferred: number;
   skipped: number;
+  /** Sent, but another run had taken the claim over before it was recorded (a possible duplicate; not counted as delivered). */
+  overtaken: number;
+  /** Rows set aside this cycle: unreadable, or their card could not be rendered. */
+  setAside: number;
   apiRequests?: number;
   apiLatencyInMs?: { total: number; max: number };
   tableRoundTrips?: number;
@@ -57,6 +61,8 @@ export function cycleLogRecord(summary: CycleSummary): CycleLogRecord {
     failed: d.failed,
     deferred: d.deferred,
     skipped: d.skipped,
+    overtaken: d.overtaken,
+    setAside: d.setAside.length,
     ...(u ? { apiRequests: u.apiRequests, apiLatencyInMs: u.apiLatencyInMs, tableRoundTrips: u.tableRoundTrips } : {}),
     checkpointWritten: summary.checkpointWritten,
     ...(summary.window ? { windowStart: summary.window.start.toISOString(), windowEnd: summary.window.end.toISOString() } : {}),

@@ -35,6 +35,10 @@ export interface ProxiedExchange {
   answeredSeq: number;
   /** The answer reached the client's socket. */
   delivered: boolean;
+  /** Real time from the request's arrival to the answer being ready (ms). */
+  answeredAfterMs: number;
+  /** The client had already given up (its timeout) when the upstream's answer was ready: accepted, but the client never heard it. */
+  clientGone: boolean;
   /** What the harness was doing (a run and cycle or child process). */
   tag: string;
 }
@@ -113,6 +117,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const arrived = Date.now();
     const body = await readAll(req);
     const exchange: ProxiedExchange = {
       seq: options.events.next(),
@@ -123,6 +128,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       injected: false,
       answeredSeq: 0,
       delivered: false,
+      clientGone: false,
+      answeredAfterMs: 0,
       tag: proxy.tag,
     };
     if (record) exchanges.push(exchange);
@@ -169,6 +176,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     exchange.status = answer.statusCode ?? 0;
     exchange.answeredSeq = options.events.next();
+    exchange.clientGone = res.destroyed || req.socket.destroyed;
+    exchange.answeredAfterMs = Date.now() - arrived;
     const then = (await proxy.hooks.response?.(exchange)) ?? "forward";
     if (then === "reset" || res.destroyed || req.socket.destroyed) {
       req.socket.destroy();

@@ -1,7 +1,7 @@
 /**
  * `npm run chaos`: the fault-injection suite at full size.
  *
- *   node dist/test/chaos/run.js [--runs 200] [--crash-every 5] [--seed abc] [--only 9,12] [--trace]
+ *   node dist/test/chaos/run.js [--runs 500] [--crash-every 5] [--seed abc] [--only 9,12] [--trace]
  *
  * --only reruns single runs of a seed (each run draws from SEED#run alone);
  * --trace prints every cycle's faults and summaries.
@@ -19,7 +19,7 @@ function option(argv: string[], name: string): string | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   const seed = option(argv, "seed") ?? process.env["SEED"] ?? freshSeed();
-  const runs = Number(option(argv, "runs") ?? 200);
+  const runs = Number(option(argv, "runs") ?? 500);
   const crashEvery = Number(option(argv, "crash-every") ?? 5);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1 (got ${runs})`);
   if (!Number.isSafeInteger(crashEvery) || crashEvery < 0) throw new Error(`--crash-every must be a whole number, 0 for none (got ${crashEvery})`);

@@ -99,7 +99,37 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     expect(posted).not.toContain("not-the-secret");
   });
 
-  it("a new episode after a resolve alerts again; the license monitor has episodes of its own", async () => {
+  it("a refused credential on both monitors (overlapping cycles): exactly one degraded card naming both, then one Resolved", async () => {
+    const w = await start();
+    // The token endpoint refuses the credential (401 invalid_client) until it is fixed.
+    w.simulator.injectFault({ target: "token", kind: "status", status: 401, body: '{"error":"invalid_client"}', times: MANY });
+    // Each timer with its own runtime (different functions), their cycles at the same moments.
+    const jobs = w.newRuntime();
+    const license = w.newRuntime();
+    for (let i = 0; i < 5; i++) {
+      w.clock.now = at(minutes(5 * i));
+      await Promise.all([w.cycle("jobs", jobs), w.cycle("license", license)]);
+    }
+    expect(summaries(w)).toEqual(["[CRITICAL] Monitoring degraded: jobs and license monitors failed 3 cycles in a row \u2014 Contoso"]);
+    expect(w.posted()[0]).toContain("jobs, license");
+
+    // The credential is fixed: the jobs monitor succeeds first, the notice waits for the license monitor.
+    w.simulator.clearFaults();
+    w.clock.now = at(minutes(30));
+    expect((await w.cycle("jobs", jobs)).ok).toBe(true);
+    expect(summaries(w)).toHaveLength(1);
+    w.clock.now = at(minutes(35));
+    await Promise.all([w.cycle("jobs", jobs), w.cycle("license", license)]);
+    w.clock.now = at(minutes(40));
+    await Promise.all([w.cycle("jobs", jobs), w.cycle("license", license)]);
+    expect(summaries(w)).toEqual([
+      "[CRITICAL] Monitoring degraded: jobs and license monitors failed 3 cycles in a row \u2014 Contoso",
+      "[RESOLVED] Jobs and license monitors work again \u2014 Contoso",
+    ]);
+    expectValidCards(w);
+  });
+
+  it("a new episode after a resolve alerts again; a cause the license monitor shares joins the open alert", async () => {
     const w = await start();
     const fail = () => w.simulator.injectFault({ target: "any", kind: "status", status: 403, times: MANY });
     let t = 0;
@@ -109,18 +139,22 @@ describe("Monitoring degraded: after N failed cycles in a row, once, then resolv
     };
     fail();
     for (let i = 0; i < 3; i++) await cycle("jobs");
+    // The license monitor fails for the same cause: no second alert, it joins the open one.
     await cycle("license");
     w.simulator.clearFaults();
     await cycle("jobs");
+    // Resolved only once the license monitor succeeded too.
+    expect(summaries(w)).toHaveLength(1);
+    await cycle("license");
     fail();
     for (let i = 0; i < 3; i++) await cycle("jobs");
     expect(summaries(w)).toEqual([
       "[CRITICAL] Monitoring degraded: jobs monitor failed 3 cycles in a row \u2014 Contoso",
-      "[RESOLVED] Jobs monitor works again \u2014 Contoso",
+      "[RESOLVED] Jobs and license monitors work again \u2014 Contoso",
       "[CRITICAL] Monitoring degraded: jobs monitor failed 3 cycles in a row \u2014 Contoso",
     ]);
     const cp = await w.ledger.readCheckpoint("Contoso", "license");
-    expect(cp.consecutiveFailures).toBe(1);
+    expect(cp.consecutiveFailures).toBe(0);
   });
 
   it("is delivered later when the receiver is down at the time, without a second alert", async () => {

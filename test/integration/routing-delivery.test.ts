@@ -95,6 +95,7 @@ async function startWorld(hookNames: string[], routes: (urlFrom: (name: string) 
     async allRows() {
       const rows: string[] = [];
       for await (const e of tables.alerts.listEntities<{ receiver: string; state: string; alertJson?: string }>()) {
+        if (e.rowKey?.startsWith("!")) continue; // the ledger's open-work markers
         rows.push(`${/"id":"([^"]+)"/.exec(e.alertJson ?? "")?.[1]}→${e.receiver}:${e.state}`);
       }
       return rows.sort();

@@ -165,6 +165,7 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
     async rows() {
       const rows: string[] = [];
       for await (const e of tables.alerts.listEntities<{ receiver: string; state: string; fingerprint: string }>()) {
+        if (e.rowKey?.startsWith("!")) continue; // the ledger's open-work markers
         rows.push(`${e.fingerprint.startsWith(ESCALATION_FINGERPRINT_PREFIX) ? "escalation" : "alert"}→${e.receiver}:${e.state}`);
       }
       return rows.sort();

@@ -17,7 +17,7 @@ import type { Logger } from "../../shared/logging.js";
 import { BOT_VERBS, buildTeamsBotMessages, type BotVerb } from "../../shared/render/bot-card.js";
 import { incidentKeyOf } from "../../shared/bot/incident.js";
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
-import { ALERT_FIXTURES, exchangeRecovery, failedExchangeJob, makeLicenseAlert, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
+import { ALERT_FIXTURES, exchangeRecovery, failedExchangeJob, makeLicenseAlert, manyJobAlerts, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
 import { certificateExpiring7, certificateRenewed, degradedCredential, degradedResolved, testMessage } from "../support/monitoring-fixtures.js";
 import { APP_REMOVED, cardIn, MESSAGE_DELETED, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
@@ -404,6 +404,44 @@ describe("through the outbox", () => {
     expect(row.state).toBe("delivered");
     expect(row.messageId).toBe("activity-1");
     expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.activityId).toBe("activity-1");
+  });
+});
+
+describe("a digest to several conversations (review D2)", () => {
+  it("goes to 3 conversations where one fails twice: each conversation gets it exactly once", async () => {
+    const GROUP = "19:group-chat-with-ops@unq.gbl.spaces";
+    for (const id of [CHANNEL, PERSONAL, GROUP]) await install(id);
+    const clients = createTableClients(settings.storage!, settings.tablePrefix, { retryOptions: { maxRetries: 0 } });
+    const ledger = new AlertLedger(clients, { now: () => clock });
+    await ledger.ensureTables();
+    await ledger.admit(manyJobAlerts(3), [TEAMS_BOT_RECEIVER]);
+    // Two deliveries' worth of 504s (each delivery retries its budget) for the group chat only.
+    connector.script(GROUP, ...Array.from({ length: 10 }, () => ({ status: 504 })));
+    const results = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      clock = minutes(5);
+      results.push(
+        await deliverPending({
+          ledger,
+          receivers: [{ channel: service.channel(recordingLogger()) }],
+          tenant: TENANT,
+          render: RENDER_CONTEXT,
+          groupThreshold: 2, // 3 alerts: one digest
+          owner: `run-${cycle}`,
+          now: () => clock,
+          unavailableSince: new Map(),
+          logger: recordingLogger(),
+        }),
+      );
+    }
+    expect(results.map((r) => [r.messages, r.delivered])).toEqual([[0, 0], [0, 0], [1, 3]]);
+    const posts = (id: string) => connector.posts().filter((p) => p.conversationId === id);
+    expect(posts(CHANNEL)).toHaveLength(1);
+    expect(posts(PERSONAL)).toHaveLength(1);
+    // 10 refused attempts, then the one that arrived.
+    expect(posts(GROUP)).toHaveLength(11);
+    expect(JSON.stringify(posts(CHANNEL)[0]!.body)).toContain(manyJobAlerts(3)[2]!.job.id);
+    expect(await ledger.pending(TENANT)).toEqual([]);
   });
 });
 

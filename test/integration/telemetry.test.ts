@@ -111,6 +111,8 @@ describe("the structured cycle line", () => {
       failed: 0,
       deferred: 0,
       skipped: 0,
+      overtaken: 0,
+      setAside: 0,
       apiRequests: apiRequestsSeen(w),
       apiLatencyInMs: summary.usage!.apiLatencyInMs,
       tableRoundTrips: summary.usage!.tableRoundTrips,
@@ -258,7 +260,7 @@ describe("the cycle metrics", () => {
       ok: true,
       read: 1,
       newAlerts: 2,
-      delivery: { delivered: 1, failed: 0, skipped: 1, deferred: 0, messages: 1, errors: [], oldestUndelivered: null },
+      delivery: { delivered: 1, failed: 0, skipped: 1, deferred: 0, overtaken: 0, setAside: [], messages: 1, errors: [], oldestUndelivered: null },
       checkpointWritten: true,
     };
     recordCycleMetrics(summary, provider);

@@ -1,5 +1,6 @@
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
-import type { CredentialExpiryAlert, MonitoringDegradedAlert, TestAlert } from "../../shared/alerts/model.js";
+import type { CredentialExpiryAlert, MonitoringDegradedAlert, SetAsideAlert, TestAlert } from "../../shared/alerts/model.js";
+import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
 import { DETECTED_AT, TENANT } from "./alert-fixtures.js";
 
 /**
@@ -39,6 +40,9 @@ export const degradedRenamed = degraded(
   "AvePointPathNotFoundError: AvePoint API /cloudbackup/jobs answered HTTP 404: the jobs endpoint answered 404 on every known path (/backup/m365/cloudbackupjobs, /backup/m365/jobs, /backup/m365/cloudbackup/getjobs, /cloudbackup/getjobs, /cloudbackup/jobs); the vendor may have renamed it. Check AvePoint's API change log and AVEPOINT_API_PROFILE",
 );
 export const degradedResolved = degraded("credential", "", "resolved");
+/** One cause (a refused credential) on both monitors: one alert naming both. */
+export const degradedBoth: MonitoringDegradedAlert = { ...degradedCredential, monitors: ["jobs", "license"] };
+export const degradedBothResolved: MonitoringDegradedAlert = { ...degradedResolved, monitors: ["jobs", "license"] };
 
 function credential(thresholdDays: number, daysLeft: number, status: "firing" | "resolved" = "firing"): CredentialExpiryAlert {
   const expiresAt = new Date(DETECTED_AT.getTime() + daysLeft * DAY_IN_MS);
@@ -74,15 +78,24 @@ export const testMessage: TestAlert = {
   detectedAt: DETECTED_AT,
 };
 
+export const setAsideUnreadable: SetAsideAlert = setAsideAlerts(
+  TENANT,
+  [{ receiver: "teams-ops", row: "4f1c9a0e7b2d3c5a~teams-ops", reason: 'could not be read: A stored alert has an unknown format (expected {"v":1,"alert":{...}}); it was written by another version.' }],
+  DETECTED_AT,
+)[0]!;
+
 export const MONITORING_FIXTURES = {
   "monitoring-degraded-credential": degradedCredential,
   "monitoring-degraded-unreachable": degradedUnreachable,
   "monitoring-degraded-malformed": degradedMalformed,
   "monitoring-degraded-renamed": degradedRenamed,
   "monitoring-resolved": degradedResolved,
+  "monitoring-degraded-both-monitors": degradedBoth,
+  "monitoring-resolved-both-monitors": degradedBothResolved,
   "monitoring-credential-expiring-30": certificateExpiring30,
   "monitoring-credential-expiring-7": certificateExpiring7,
   "monitoring-credential-expired": certificateExpired,
   "monitoring-credential-renewed": certificateRenewed,
   "monitoring-test": testMessage,
+  "monitoring-set-aside": setAsideUnreadable,
 } as const;

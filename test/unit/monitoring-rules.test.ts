@@ -3,7 +3,10 @@ import {
   classifyMonitorError,
   crossedThreshold,
   evaluateCredentialExpiry,
-  evaluateMonitorHealth,
+  evaluateSharedHealth,
+  freshSharedHealthState,
+  parseSharedHealthState,
+  type SharedHealthState,
   expiryThresholds,
   freshMonitorHealthState,
   parseCredentialNoticeState,
@@ -64,45 +67,96 @@ describe("classifyMonitorError", () => {
   });
 });
 
-describe("evaluateMonitorHealth (one notice per degraded episode, one when it ends)", () => {
-  const failure = { problem: "credential" as const, text: "AvePointAuthError: refused" };
-  const step = (state: MonitorHealthState, failed: boolean, consecutiveFailures: number, now = T0) =>
-    evaluateMonitorHealth({ tenant: "Contoso", monitor: "jobs", state, failure: failed ? failure : null, consecutiveFailures, threshold: 3, lastSuccessAt: T0, now });
+describe("evaluateSharedHealth (one notice per cause and episode, across monitors, one when it ends)", () => {
+  const credential = { problem: "credential" as const, text: "AvePointAuthError: refused" };
+  const outage = { problem: "unreachable" as const, text: "NetworkError: ECONNRESET" };
+  type Failure = typeof credential | typeof outage;
+  /** One cycle of `monitor`; returns the next shared state and the notices as `status:problem:monitors`. */
+  const step = (shared: SharedHealthState, monitor: string, failure: Failure | null, consecutiveFailures: number, now = T0, threshold = 3) => {
+    const r = evaluateSharedHealth({ tenant: "Contoso", monitor, shared, own: freshMonitorHealthState(), failure, consecutiveFailures, threshold, lastSuccessAt: T0, now });
+    return { ...r, notices: r.alerts.map((a) => `${a.status}:${a.problem}:${(a.monitors ?? [a.monitor]).join("+")}:${a.failures}:${a.severity}`) };
+  };
 
-  it("fires at the threshold, once, and resolves on the next success", () => {
-    let state = freshMonitorHealthState();
+  it("one monitor: fires at the threshold, once, and resolves on the next success", () => {
+    let shared = freshSharedHealthState();
     const notices: string[] = [];
     const timeline: [boolean, number][] = [[true, 1], [true, 2], [true, 3], [true, 4], [true, 5], [false, 0], [false, 0], [true, 1]];
     for (const [i, [failed, n]] of timeline.entries()) {
-      const r = step(state, failed, n, new Date(T0.getTime() + i * 300_000));
-      notices.push(...r.alerts.map((a) => `${i}:${a.status}:${a.problem}:${a.failures}:${a.severity}`));
-      state = r.state;
+      const r = step(shared, "jobs", failed ? credential : null, n, new Date(T0.getTime() + i * 300_000));
+      notices.push(...r.notices.map((x) => `${i}:${x}`));
+      shared = r.shared;
     }
-    expect(notices).toEqual(["2:firing:credential:3:critical", "5:resolved:credential:3:info"]);
+    expect(notices).toEqual(["2:firing:credential:jobs:3:critical", "5:resolved:credential:jobs:3:info"]);
   });
 
-  it("gives each episode its own fingerprints, and the same fingerprint when a cycle is re-run", () => {
-    const first = step(freshMonitorHealthState(), true, 3);
-    expect(step(freshMonitorHealthState(), true, 3).alerts[0]?.fingerprint).toBe(first.alerts[0]?.fingerprint);
-    const resolved = step(first.state, false, 0);
-    const second = step(resolved.state, true, 3);
+  it("one cause on both monitors: one notice naming both, resolved once both succeed again", () => {
+    let shared = freshSharedHealthState();
+    const notices: string[] = [];
+    const run = (monitor: string, failure: Failure | null, n: number) => {
+      const r = step(shared, monitor, failure, n);
+      notices.push(...r.notices);
+      shared = r.shared;
+      return r;
+    };
+    run("license", credential, 1);
+    run("jobs", credential, 1);
+    run("jobs", credential, 2);
+    run("jobs", credential, 3);
+    run("license", credential, 2);
+    run("license", credential, 3);
+    expect(run("jobs", null, 0).own.open).toBe(false);
+    expect(notices).toEqual(["firing:credential:jobs+license:3:critical"]);
+    run("license", null, 0);
+    expect(notices).toEqual(["firing:credential:jobs+license:3:critical", "resolved:credential:jobs+license:3:info"]);
+  });
+
+  it("a monitor failing for the cause later joins the open episode without a second notice", () => {
+    let { shared } = step(freshSharedHealthState(), "jobs", credential, 3);
+    const joined = step(shared, "license", credential, 1);
+    expect(joined.notices).toEqual([]);
+    expect(joined.own).toMatchObject({ open: true, problem: "credential" });
+    shared = step(joined.shared, "jobs", null, 0).shared;
+    expect(step(shared, "license", null, 0).notices).toEqual(["resolved:credential:jobs+license:3:info"]);
+  });
+
+  it("two causes are two notices", () => {
+    const first = step(freshSharedHealthState(), "jobs", credential, 3);
+    const second = step(first.shared, "license", outage, 3);
+    expect([...first.notices, ...second.notices]).toEqual(["firing:credential:jobs:3:critical", "firing:unreachable:license:3:critical"]);
+  });
+
+  it("gives each episode its own fingerprints, and the same fingerprint when a cycle is decided again from the same state", () => {
+    const first = step(freshSharedHealthState(), "jobs", credential, 3);
+    expect(step(freshSharedHealthState(), "jobs", credential, 3).alerts[0]?.fingerprint).toBe(first.alerts[0]?.fingerprint);
+    // The other monitor deciding from the same state raises the same notice (the ledger admits it once).
+    expect(step(freshSharedHealthState(), "license", credential, 3).alerts[0]?.fingerprint).toBe(first.alerts[0]?.fingerprint);
+    const resolved = step(first.shared, "jobs", null, 0);
+    const second = step(resolved.shared, "jobs", credential, 3);
     const fingerprints = new Set([first.alerts[0]?.fingerprint, resolved.alerts[0]?.fingerprint, second.alerts[0]?.fingerprint]);
     expect(fingerprints.size).toBe(3);
-    expect(second.alerts[0]?.identity).toMatch(/^monitoring:Contoso:jobs:\d+-2:degraded$/);
+    expect(second.alerts[0]?.identity).toMatch(/^monitoring:Contoso:\d+-credential-2:degraded$/);
+  });
+
+  it("an episode a monitor opened before notices were shared resolves with its own identity", () => {
+    const own: MonitorHealthState = { version: 1, generation: 1764403200000, episode: 4, open: true, problem: "credential", failures: 3 };
+    const r = evaluateSharedHealth({ tenant: "Contoso", monitor: "jobs", shared: freshSharedHealthState(), own, failure: null, consecutiveFailures: 0, threshold: 3, lastSuccessAt: T0, now: T0 });
+    expect(r.alerts.map((a) => a.identity)).toEqual(["monitoring:Contoso:jobs:1764403200000-4:resolved"]);
   });
 
   it("a threshold of 1 fires on the first failure", () => {
-    const r = evaluateMonitorHealth({ tenant: "C", monitor: "license", state: freshMonitorHealthState(), failure, consecutiveFailures: 1, threshold: 1, lastSuccessAt: null, now: T0 });
+    const r = evaluateSharedHealth({ tenant: "C", monitor: "license", shared: freshSharedHealthState(), own: freshMonitorHealthState(), failure: credential, consecutiveFailures: 1, threshold: 1, lastSuccessAt: null, now: T0 });
     expect(r.alerts).toHaveLength(1);
     expect(r.alerts[0]?.lastSuccessAt).toBeNull();
   });
 
   it("reads back what it wrote, and a damaged state as fresh", () => {
-    const { state } = step(freshMonitorHealthState(), true, 3);
-    expect(parseMonitorHealthState(JSON.parse(JSON.stringify(state)))).toEqual(state);
+    const { shared, own } = step(freshSharedHealthState(), "jobs", credential, 3);
+    expect(parseSharedHealthState(JSON.parse(JSON.stringify(shared)))).toEqual(shared);
+    expect(parseSharedHealthState({ version: 1 })).toEqual(freshSharedHealthState());
+    expect(parseSharedHealthState(undefined)).toEqual(freshSharedHealthState());
+    expect(parseMonitorHealthState(JSON.parse(JSON.stringify(own)))).toEqual(own);
     expect(parseMonitorHealthState({ version: 1, episode: -1 })).toEqual(freshMonitorHealthState());
-    expect(parseMonitorHealthState({ ...state, problem: "nonsense" })).toEqual(freshMonitorHealthState());
-    expect(parseMonitorHealthState(undefined)).toEqual(freshMonitorHealthState());
+    expect(parseMonitorHealthState({ ...own, problem: "nonsense" })).toEqual(freshMonitorHealthState());
   });
 });
 
