@@ -20,7 +20,7 @@ export interface Receiver {
 }
 
 export interface OutboxOptions {
-  ledger: Pick<AlertLedger, "pendingWork" | "claim" | "markDelivered" | "release" | "admit" | "quarantine">;
+  ledger: Pick<AlertLedger, "pendingWork" | "claim" | "markAllDelivered" | "release" | "admit" | "quarantine">;
   receivers: readonly Receiver[];
   tenant: string;
   render: RenderContext;
@@ -321,7 +321,7 @@ async function send(run: ReceiverRun, message: ComposedMessage, held: DeliveryRe
   options.unavailableSince.delete(receiverName);
   // The duplicate window: a crash (or a ledger outage) between the 2xx above and this
   // write leaves the records claimed; once the lease expires the next run sends again.
-  const recorded = await mapWithConcurrency(held, LEDGER_CONCURRENCY, (r) => options.ledger.markDelivered(r, sent.messageId ? { messageId: sent.messageId } : undefined));
+  const recorded = await options.ledger.markAllDelivered(held, sent.messageId ? { messageId: sent.messageId } : undefined);
   const mine = recorded.filter(Boolean).length;
   result.delivered += mine;
   result.overtaken += held.length - mine;
@@ -350,7 +350,7 @@ async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[],
   const claims = await mapWithConcurrency(records, LEDGER_CONCURRENCY, (r) => options.ledger.claim(r, options.owner));
   const claimed = claims.filter((c): c is DeliveryRecord => c !== null);
   noteUndelivered(result, records.filter((_, i) => claims[i] === null));
-  await mapWithConcurrency(claimed, LEDGER_CONCURRENCY, (r) => options.ledger.markDelivered(r));
+  await options.ledger.markAllDelivered(claimed);
 }
 
 /**

@@ -347,11 +347,25 @@ export class AlertLedger {
    * and false is returned: the caller must not count it as its delivery.
    */
   async markDelivered(record: DeliveryRecord, info: { messageId?: string } = {}): Promise<boolean> {
-    assertClaimed(record, "markDelivered");
-    const next: DeliveryRecord = { ...record, state: "delivered", deliveredAt: this.#now(), leaseUntil: null, lastError: null };
-    if (info.messageId !== undefined) next.messageId = info.messageId;
-    const etag = await this.#replaceIfMatch(record, next, "recording a delivery");
-    if (etag === null) {
+    const [marked] = await this.markAllDelivered([record], info);
+    return marked === true;
+  }
+
+  /**
+   * markDelivered for the rows of one message: true per row recorded by this
+   * call, false per row another run took over (see markDelivered). Each mark
+   * stays a conditional write of its own (a transaction would not keep
+   * If-Match on Azurite, and one lost row would fail the others); only the
+   * open-work markers of rows recorded here are dropped together, one
+   * transaction per partition: dropping a delivered row's marker is
+   * harmless whenever it happens, and one left behind is dropped by the next read.
+   */
+  async markAllDelivered(records: readonly DeliveryRecord[], info: { messageId?: string } = {}): Promise<boolean[]> {
+    records.forEach((record) => assertClaimed(record, "markDelivered"));
+    const marked = await mapWithConcurrency(records, this.#concurrency * 2, async (record) => {
+      const next: DeliveryRecord = { ...record, state: "delivered", deliveredAt: this.#now(), leaseUntil: null, lastError: null };
+      if (info.messageId !== undefined) next.messageId = info.messageId;
+      if ((await this.#replaceIfMatch(record, next, "recording a delivery")) !== null) return true;
       this.#logger.warn("ledger: delivered, but the claim had expired and another run took the alert over; it may be delivered twice", {
         tenant: record.tenant,
         fingerprint: record.fingerprint,
@@ -359,9 +373,9 @@ export class AlertLedger {
         owner: record.owner,
       });
       return false;
-    }
-    await this.#dropMarker(partitionKeyOf(record), deliveryRowKey(record.fingerprint, record.receiver));
-    return true;
+    });
+    await this.#dropMarkers(records.filter((_, i) => marked[i]));
+    return marked;
   }
 
   /**
@@ -521,6 +535,30 @@ export class AlertLedger {
       if (open.length > 0) this.#logger.info(`ledger: ${open.length} open row(s) admitted by an earlier version now have open-work markers`);
     }
     this.#indexed.add(partitionKey);
+  }
+
+  /** Removes the open-work markers of delivered rows, up to 100 per transaction; a transaction that fails (a marker gone already) is redone marker by marker. */
+  async #dropMarkers(records: readonly DeliveryRecord[]): Promise<void> {
+    const byPartition = new Map<string, string[]>();
+    for (const record of records) {
+      const partitionKey = partitionKeyOf(record);
+      byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), deliveryRowKey(record.fingerprint, record.receiver)]);
+    }
+    const batches: { partitionKey: string; rowKeys: string[] }[] = [];
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let i = 0; i < rowKeys.length; i += MAX_BATCH_ENTITIES) batches.push({ partitionKey, rowKeys: rowKeys.slice(i, i + MAX_BATCH_ENTITIES) });
+    }
+    await mapWithConcurrency(batches, this.#concurrency, async ({ partitionKey, rowKeys }) => {
+      if (rowKeys.length > 1) {
+        try {
+          await this.#alerts.submitTransaction(rowKeys.map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey: `${OPEN_MARKER_PREFIX}${rowKey}` }]));
+          return;
+        } catch {
+          // One by one below; each failure is only a marker left for the next read.
+        }
+      }
+      await mapWithConcurrency(rowKeys, this.#concurrency * 2, (rowKey) => this.#dropMarker(partitionKey, rowKey));
+    });
   }
 
   /** Removes a row's open-work marker; a failure only leaves it for the next read to drop. */

@@ -438,6 +438,55 @@ describe("claim", () => {
     expect(await laterRun.pending("contoso")).toEqual([]);
   });
 
+  it("markAllDelivered: each mark a conditional write of its own, the open-work markers dropped in one transaction per partition; a lost claim is neither marked nor unmarked", async () => {
+    let now = T0;
+    const clock = () => now;
+    const { run } = await tablesForRuns();
+    const logger = recordingLogger();
+    const a = run({ now: clock, leaseInMs: 5 * MINUTE, logger });
+    const b = run({ now: clock, leaseInMs: 5 * MINUTE });
+    await a.ledger.admit(
+      Array.from({ length: 30 }, (_, i) => jobAlert(`IB${i}`)),
+      ["teams-ops"],
+    );
+    const rows = await a.ledger.pending("contoso");
+    const held = await Promise.all(rows.map(async (r) => (await a.ledger.claim(r, "run-a"))!));
+    // The lease of one row lapses and another run takes it over before run A records its send.
+    now = new Date(T0.getTime() + 6 * MINUTE);
+    const [lapsed] = (await b.ledger.pending("contoso")).filter((r) => r.fingerprint === held[0]!.fingerprint);
+    const takenOver = await b.ledger.claim(lapsed!, "run-b");
+    expect(takenOver).not.toBeNull();
+
+    const requests = countRequests(a.clients.alerts);
+    const marked = await a.ledger.markAllDelivered(held, { messageId: "msg-7" });
+    expect(marked).toEqual(held.map((_, i) => i !== 0));
+    expect(logger.warnings).toHaveLength(1);
+    // 30 conditional writes (never batched: a transaction would not keep If-Match on Azurite) + 1 transaction for 29 markers.
+    expect(requests.methods.filter((m) => m.startsWith("PUT"))).toHaveLength(30);
+    expect(requests.methods.filter((m) => m.startsWith("POST") && m.endsWith("/$batch"))).toHaveLength(1);
+    expect(requests.count).toBe(31);
+
+    // The row run B holds keeps its claim and its marker: it is still open work, and only it.
+    const open = await b.ledger.openDeliveries("contoso");
+    expect(open).toEqual([expect.objectContaining({ fingerprint: held[0]!.fingerprint, state: "sending", owner: "run-b" })]);
+    const markers: string[] = [];
+    for await (const e of a.clients.alerts.listEntities()) if (e.rowKey!.startsWith("!")) markers.push(e.rowKey!);
+    expect(markers).toEqual([`!${held[0]!.fingerprint}~teams-ops`]);
+    const delivered = await a.clients.alerts.getEntity<Record<string, unknown>>("contoso", `${held[1]!.fingerprint}~teams-ops`);
+    expect(delivered).toMatchObject({ state: "delivered", messageId: "msg-7" });
+  });
+
+  it("markAllDelivered: a marker already gone (a reader dropped it) does not keep the others", async () => {
+    const { first } = await tablesForRuns({ now: () => T0 });
+    await first.ledger.admit([jobAlert("IB1"), jobAlert("IB2"), jobAlert("IB3")], ["teams-ops"]);
+    const held = await Promise.all((await first.ledger.pending("contoso")).map(async (r) => (await first.ledger.claim(r, "run-a"))!));
+    await first.clients.alerts.deleteEntity("contoso", `!${held[1]!.fingerprint}~teams-ops`);
+    expect(await first.ledger.markAllDelivered(held)).toEqual([true, true, true]);
+    const markers: string[] = [];
+    for await (const e of first.clients.alerts.listEntities()) if (e.rowKey!.startsWith("!")) markers.push(e.rowKey!);
+    expect(markers).toEqual([]);
+  });
+
   it("markDelivered records delivery time and message id; a delivered record is never claimed again", async () => {
     let now = T0;
     const { first } = await tablesForRuns({ now: () => now });
