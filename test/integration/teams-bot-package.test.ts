@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { AppPackageError, buildAppPackage, fillManifest } from "../../shared/bot/app-package.js";
+import { AppPackageError, buildAppPackage, fillManifest } from "../../cli/teams-app.js";
 import { unzip } from "../support/unzip.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -70,7 +70,7 @@ describe("Teams app package", () => {
     // The compiled entry point, as `npm run teams-app` runs it (npm test builds first).
     const out = join(mkdtempSync(join(tmpdir(), "teams-app-")), "app.zip");
     const run = (publisher: string) =>
-      spawnSync(process.execPath, [join(ROOT, "dist", "shared", "bot", "app-package.js"), "--app-id", VALUES.appId, "--host", VALUES.functionAppHost, "--publisher", publisher, "--out", out], { encoding: "utf8" });
+      spawnSync(process.execPath, [join(ROOT, "dist", "cli", "teams-app.js"), "--app-id", VALUES.appId, "--host", VALUES.functionAppHost, "--publisher", publisher, "--out", out], { encoding: "utf8" });
     const refused = run("Contoso Information Technology Department");
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("developer.name is 41 characters (at most 32)");

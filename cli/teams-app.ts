@@ -159,6 +159,6 @@ export function main(args: string[], projectRoot: string): number {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  // dist/shared/bot/app-package.js → the project root is three folders up.
-  process.exitCode = main(process.argv.slice(2), resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", ".."));
+  // dist/cli/teams-app.js → the project root is two folders up.
+  process.exitCode = main(process.argv.slice(2), resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."));
 }
