@@ -180,12 +180,19 @@ function smtpTransport(
     h.problem("SMTP_REQUIRE_TLS", "must stay true when SMTP_PASSWORD is set (or use SMTP_SECURE=true): the password would otherwise be sent unencrypted to a server that offers no STARTTLS");
   }
   return {
-    kind: "smtp",
+    ...smtpConnection(host, read),
+    ...(user !== undefined && password !== undefined ? { auth: { user, password: new Secret(password) } } : {}),
+  };
+}
+
+/** Where and how an SMTP transport connects, whichever way it signs in. */
+function smtpConnection(host: string, read: { port: number | undefined; secure: boolean; requireTls: boolean }) {
+  return {
+    kind: "smtp" as const,
     host,
     port: read.port ?? (read.secure ? DEFAULT_SMTPS_PORT : DEFAULT_SMTP_PORT),
     secure: read.secure,
     requireTls: read.requireTls,
-    ...(user !== undefined && password !== undefined ? { auth: { user, password: new Secret(password) } } : {}),
   };
 }
 
@@ -199,12 +206,5 @@ function smtpOAuth2Transport(raw: EmailRaw, h: EmailParseHelpers, host: string, 
   if (raw.SMTP_PASSWORD !== undefined) h.problem("SMTP_PASSWORD", "must be unset with SMTP_AUTH=oauth2: the login uses a token from the app's credential");
   if (!read.secure && !read.requireTls) h.problem("SMTP_REQUIRE_TLS", "must stay true with SMTP_AUTH=oauth2 (or use SMTP_SECURE=true): the token is a credential");
   const user = raw.SMTP_USER ?? raw.EMAIL_FROM ?? "";
-  return {
-    kind: "smtp",
-    host,
-    port: read.port ?? (read.secure ? DEFAULT_SMTPS_PORT : DEFAULT_SMTP_PORT),
-    secure: read.secure,
-    requireTls: read.requireTls,
-    oauth2: { user, credential: graphCredential(raw, h) },
-  };
+  return { ...smtpConnection(host, read), oauth2: { user, credential: graphCredential(raw, h) } };
 }
