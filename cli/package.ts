@@ -82,7 +82,7 @@ export async function main(_argv: string[], projectRoot = join(dirname(fileURLTo
   }
   const archive = Buffer.from(zipSync(Object.fromEntries(files.map((f) => [f.name, f.data]))));
   writeFileSync(join(projectRoot, "dist", "package.zip"), archive);
-  const entries = files.filter((f) => /^dist\/bundle\/functions\/[^/]+\.js$/.test(f.name)).length;
+  const entries = files.filter((f) => f.name.startsWith(`${BUNDLE_DIR}/functions/`) && !f.name.slice(BUNDLE_DIR.length + 11).includes("/") && f.name.endsWith(".js")).length;
   const unpacked = files.reduce((sum, f) => sum + f.data.length, 0);
   const within = archive.length <= PACKAGE_BUDGET_BYTES;
   const routing = files.filter((f) => ROUTING_FILES.includes(f.name)).map((f) => f.name);

@@ -9,7 +9,7 @@
  *   the same registered handlers through the same runner.
  */
 import { readSettingValues } from "../shared/config/index.js";
-import { describeFailure } from "./operator-io.js";
+import { runAsScript } from "./operator-io.js";
 import { main as poll } from "./poll.js";
 
 const DEMO_CLIENT_ID = "demo-client";
@@ -93,12 +93,4 @@ export async function main(): Promise<number> {
   return poll([]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${describeFailure(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, () => main());

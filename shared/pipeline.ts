@@ -368,7 +368,9 @@ async function admitMonitorHealth(
 
 /** Checkpoint row that says when the tenant's ledger was last pruned. */
 export const RETENTION_ROW = "retention";
-const PRUNE_EVERY_IN_MS = 24 * 3_600_000;
+const HOUR_IN_MS = 3_600_000;
+const DAY_IN_MS = 24 * HOUR_IN_MS;
+const PRUNE_EVERY_IN_MS = DAY_IN_MS;
 const pruneCheckedAt = new WeakMap<object, number>();
 
 /**
@@ -381,13 +383,13 @@ async function pruneLedger(deps: MonitorDeps, now: Date): Promise<void> {
   const tenant = deps.settings.alerts.tenantName;
   // Asked of the checkpoint at most hourly per process: most cycles cost no round trip for it.
   const checked = pruneCheckedAt.get(deps.ledger);
-  if (checked !== undefined && now.getTime() - checked >= 0 && now.getTime() - checked < 3_600_000) return;
+  if (checked !== undefined && now.getTime() - checked >= 0 && now.getTime() - checked < HOUR_IN_MS) return;
   pruneCheckedAt.set(deps.ledger, now.getTime());
   try {
     const row = await deps.ledger.readCheckpoint(tenant, RETENTION_ROW);
     const last = typeof row.state["prunedAt"] === "string" ? Date.parse(row.state["prunedAt"]) : Number.NaN;
     if (now.getTime() - last < PRUNE_EVERY_IN_MS) return;
-    const cutoff = new Date(now.getTime() - deps.settings.jobs.lookbackHours * 3_600_000 - deps.settings.ledgerRetentionDays * PRUNE_EVERY_IN_MS);
+    const cutoff = new Date(now.getTime() - deps.settings.jobs.lookbackHours * HOUR_IN_MS - deps.settings.ledgerRetentionDays * DAY_IN_MS);
     const limit = 1_000;
     const removed = await deps.ledger.prune(tenant, cutoff, limit);
     const state = removed < limit ? { prunedAt: now.toISOString() } : row.state;

@@ -10,7 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RenderContext } from "../alerts/model.js";
 import type { Settings } from "../config/settings.js";
 import { TeamsBotChannel, type TeamsBotChannelOptions } from "../channels/teams-bot.js";
-import { processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../channels/teams-rate-limit.js";
+import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../channels/teams-rate-limit.js";
 import { sleep as timerSleep } from "../http/retry.js";
 import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
@@ -106,7 +106,7 @@ export function createBotService(options: BotServiceOptions): BotService {
         async redraw(card) {
           const installation = await installations.get(tenant, card.conversationId);
           if (!installation) return;
-          await limiter.waitForSlot(`teams-bot|${card.conversationId}`, limiterClock);
+          await limiter.waitForSlot(conversationKey(card.conversationId), limiterClock);
           await bot.connector.update(installation.reference, card.activityId, renderBotAlertCard(card.alert, render, card.status));
         },
       });

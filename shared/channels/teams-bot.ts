@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from "../logging.js";
 import { alertSummary } from "../render/alert-summary.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
 import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./delivery.js";
-import { processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
+import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
 
 /**
  * Delivers alerts through the Teams bot: a proactive message with the 1.5
@@ -188,7 +188,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
   /** One send or update to one conversation: rate-limited, retried; see the decision table for 403/404. */
   async #attempt(method: "post" | "update", installation: Installation, abortSignal: AbortSignal | undefined, op: (connector: BotConnector) => Promise<string>): Promise<Outcome> {
     let attempts = 0;
-    const key = `teams-bot|${installation.conversationId}`;
+    const key = conversationKey(installation.conversationId);
     try {
       const activityId = await withRetry(
         async (attempt) => {

@@ -114,3 +114,8 @@ function fits(times: readonly number[], at: number, w: RateWindow): boolean {
 
 /** The limiter all Teams bot traffic of this process shares unless a test passes its own. */
 export const processWideTeamsBotLimiter = new TeamsBotRateLimiter();
+
+/** The limiter's key for one conversation: posts and card updates to it share its windows. */
+export function conversationKey(conversationId: string): string {
+  return `teams-bot|${conversationId}`;
+}

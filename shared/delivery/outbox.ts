@@ -273,7 +273,7 @@ async function claimAndSend(run: ReceiverRun, message: ComposedMessage, own: Del
   const claims = await mapWithConcurrency(own, LEDGER_CONCURRENCY, (r) => options.ledger.claim(r, options.owner));
   const held = claims.filter((c): c is DeliveryRecord => c !== null);
   const lost = own.filter((_, i) => claims[i] === null);
-  // Rows we held before (a renewal) and lost now were taken over after our lease lapsed; others were never ours.
+  // Rows another run holds, or took over after our lease lapsed, are its to send: skipped here, never counted as ours.
   result.skipped += lost.length;
   noteUndelivered(result, lost);
   if (held.length === 0) return;

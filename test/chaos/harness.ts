@@ -767,6 +767,8 @@ async function checkRun(world: World, run: number, scripted: ScriptedTenant, rep
     // A copy whose 2xx came after the client's timeout was sent again by the retry; that retry can be answered first.
     let lateAnswers = ordered.filter(answeredAfterTimeout).length;
     for (const earlier of ordered.slice(0, -1)) {
+      // A late copy explains its own resend, not a second one as well.
+      if (answeredAfterTimeout(earlier)) lateAnswers--;
       let cause = duplicateCause(world, earlier);
       if (cause === "unexplained" && lateAnswers > 0) {
         cause = "timeout-after-accept";

@@ -101,4 +101,12 @@ describe("the review's Bicep findings", () => {
       expect(existsSync(join(REPO_ROOT, path!)), `azure.yaml names ${path}`).toBe(true);
     }
   });
+
+  it("documents a CLI publish that works on a fresh clone: from dist/package, with --javascript (review D3)", () => {
+    const deploy = readFileSync(join(REPO_ROOT, "docs", "DEPLOY.md"), "utf8");
+    // Without a language flag Core Tools looks for local.settings.json, which a fresh clone does not have.
+    for (const publish of deploy.match(/func azure functionapp publish[^\n]*/g) ?? []) expect(publish).toContain("--javascript");
+    expect(deploy).toMatch(/cd dist\/package[\s\S]{0,200}func azure functionapp publish/);
+    expect(deploy).toContain("npm run package");
+  });
 });

@@ -446,7 +446,7 @@ describe("a digest to several conversations (review D2)", () => {
 });
 
 describe("delivery to the Bot Connector", () => {
-  it("prunes a conversation the connector answers 403 for, and still delivers to the others", async () => {
+  it("prunes a conversation the connector answers 403 BotNotInConversationRoster for, and still delivers to the others", async () => {
     await install(CHANNEL);
     await install(PERSONAL);
     connector.script(PERSONAL, APP_REMOVED);
