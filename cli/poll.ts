@@ -4,7 +4,8 @@
  * monitor on stdout; logs on stderr.
  * Exit codes: 0 everything found was delivered; 1 something could not be read
  * or delivered (it stays pending for the next run); 2 configuration error.
- * Without --once: the monitors on their schedules until Ctrl+C.
+ * Without --once: the monitors on their schedules until Ctrl+C; with --now
+ * also once right away (as the host's runOnStartup would).
  */
 import { ConfigError, loadSettings, readSettingValues, type Settings } from "../shared/config/index.js";
 import { runAsScript } from "./operator-io.js";
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stderr.write(`running ${registrations.map((r) => `${r.name} (${resolveSchedule(String(r.options.schedule), values)})`).join(", ")}; Ctrl+C stops\n`);
   await runOnSchedules(registrations, values, {
     signal: controller.signal,
+    runAtStart: argv.includes("--now"),
     log,
     onOutcome: (o) => process.stdout.write(`${new Date().toISOString()} ${outcomeLine(o)}\n`),
   });

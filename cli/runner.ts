@@ -95,12 +95,17 @@ export function outcomeLine(outcome: InvocationOutcome): string {
 /**
  * Runs every registration on its schedule until the signal aborts. A cycle
  * still running when its next time comes is not started twice (the host's
- * singleton timer behaves the same).
+ * singleton timer behaves the same). With `runAtStart` each also runs once
+ * right away (the host's runOnStartup), so the demo does not wait a whole
+ * period for its first license cycle.
  */
+/** setTimeout takes at most 2^31-1 ms (~24.8 days); a longer delay fires after 1 ms instead. */
+const MAX_TIMEOUT_IN_MS = 2 ** 31 - 1;
+
 export async function runOnSchedules(
   registrations: readonly TimerRegistration[],
   values: Record<string, string | undefined>,
-  options: { signal: AbortSignal; log: (level: string, line: string) => void; onOutcome: (o: InvocationOutcome) => void },
+  options: { signal: AbortSignal; log: (level: string, line: string) => void; onOutcome: (o: InvocationOutcome) => void; runAtStart?: boolean },
 ): Promise<void> {
   const plans = registrations.map((r) => ({
     r,
@@ -108,19 +113,24 @@ export async function runOnSchedules(
     running: undefined as Promise<void> | undefined,
   }));
   const timers = new Set<NodeJS.Timeout>();
+  const run = (plan: (typeof plans)[number]) => {
+    if (plan.running || options.signal.aborted) return;
+    plan.running = invokeTimer(plan.r, options.log)
+      .then(options.onOutcome)
+      .finally(() => (plan.running = undefined));
+  };
   const arm = (plan: (typeof plans)[number]) => {
     if (options.signal.aborted) return;
     const next = plan.schedule.next(new Date());
     const t = setTimeout(() => {
       timers.delete(t);
+      const due = Date.now() >= next.getTime();
       arm(plan);
-      if (plan.running || options.signal.aborted) return;
-      plan.running = invokeTimer(plan.r, options.log)
-        .then(options.onOutcome)
-        .finally(() => (plan.running = undefined));
-    }, Math.max(0, next.getTime() - Date.now()));
+      if (due) run(plan);
+    }, Math.min(MAX_TIMEOUT_IN_MS, Math.max(0, next.getTime() - Date.now())));
     timers.add(t);
   };
+  if (options.runAtStart) plans.forEach(run);
   plans.forEach(arm);
   await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
   for (const t of timers) clearTimeout(t);

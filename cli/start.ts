@@ -48,7 +48,8 @@ async function demo(): Promise<number> {
   });
   process.stdout.write(demoGuide({ inboxUrl: inbox.url, azuriteEndpoint: azurite.tableEndpoint, simulatorUrl: simulator.url, settings }));
   try {
-    return await poll([]);
+    // Every monitor once right away: `status` is healthy as soon as the first cycles are done.
+    return await poll(["--now"]);
   } finally {
     clearInterval(ticker);
     await inbox.stop();

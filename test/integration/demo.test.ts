@@ -98,6 +98,12 @@ describe("npm start (the demo)", () => {
     // Neither a digest of old news nor a recovery comes first.
     expect(firstTwo.filter((s) => /^\[RESOLVED\]|backup alerts:/.test(s))).toEqual([]);
 
+    // The demo runs both monitors once at start; status is healthy once both first cycles are done.
+    await until(
+      "the first jobs and license cycles",
+      () => (/^\S+ jobs monitor \[Contoso \(demo\)\]: ok/m.test(output.output()) && /^\S+ license monitor \[Contoso \(demo\)\]: ok/m.test(output.output()) ? true : undefined),
+      30_000,
+    );
     const [status, pollOnce, testAlert] = commands as [string, string, string];
     const statusRun = await runPrinted(status);
     expect(statusRun.code, statusRun.stderr).toBe(0);

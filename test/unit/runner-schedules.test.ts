@@ -36,4 +36,25 @@ describe("the local runner's schedules", () => {
     expect(outcomes).toHaveLength(finished);
     expect(outcomes.every((o) => o.name === "slowMonitor" && o.ok)).toBe(true);
   });
+
+  it("with runAtStart runs each timer once right away, not only when its schedule first comes", async () => {
+    const started: number[] = [];
+    const t0 = Date.now();
+    const registration: TimerRegistration = {
+      name: "yearlyMonitor",
+      options: { schedule: "0 0 0 1 1 *", handler: async () => void started.push(Date.now() - t0) },
+    };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const outcomes: InvocationOutcome[] = [];
+    await runOnSchedules([registration], {}, { signal: controller.signal, log: () => {}, onOutcome: (o) => outcomes.push(o), runAtStart: true });
+    expect(started).toHaveLength(1);
+    expect(started[0]).toBeLessThan(300);
+    expect(outcomes.map((o) => o.name)).toEqual(["yearlyMonitor"]);
+
+    const without = new AbortController();
+    setTimeout(() => without.abort(), 300);
+    await runOnSchedules([registration], {}, { signal: without.signal, log: () => {}, onOutcome: () => {} });
+    expect(started).toHaveLength(1); // without it, nothing runs before New Year
+  });
 });
