@@ -33,7 +33,7 @@ import {
 } from "../shared/avepoint/index.js";
 import { ConfigError, type Settings, type SettingProblem } from "../shared/config/index.js";
 import { formatUtc } from "../shared/render/format.js";
-import { silenceWindowText } from "../shared/render/silence-summary-text.js";
+import { silenceWindowText } from "../shared/render/kinds/silence-summary.js";
 import { redact } from "../shared/security/secret.js";
 import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 

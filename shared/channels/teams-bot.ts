@@ -6,7 +6,7 @@ import type { Installation, InstallationStore } from "../bot/installations.js";
 import type { SnoozeStore } from "../bot/snoozes.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { alertSummary } from "../render/alert-summary.js";
+import { alertSummary } from "../render/kinds/index.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
 import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./delivery.js";
 import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";

@@ -1,6 +1,10 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
-import { alertDocument, digestDocument, type EmailDocument } from "./email-document.js";
+import { digestOrder, digestTone } from "./digest-layout.js";
+import { EMAIL_DIGEST_DETAIL, TENANT_CHARS, type EmailDocument } from "./email-document.js";
+import { plainApiText } from "./escape.js";
 import { withEscalationNotice } from "./escalation.js";
+import { digestWhenText, plural } from "./format.js";
+import { alertDocument, digestBreakdown, emailDigestEntry } from "./kinds/index.js";
 import { renderEmailHtml } from "./email-html.js";
 import { renderEmailText } from "./email-text.js";
 
@@ -27,6 +31,31 @@ function message(doc: EmailDocument): EmailMessage {
 export function renderAlertEmail(alert: Alert, ctx: RenderContext): EmailMessage {
   const doc = alertDocument(alert, ctx);
   return message(alert.escalation ? withEscalationNotice(doc, alert.escalation) : doc);
+}
+
+/**
+ * One email for a whole cycle: every alert listed, firing before resolved and
+ * most severe first. Unlike a Teams post, an email has no size budget that
+ * would force a split, so there is exactly one.
+ */
+function digestDocument(alerts: readonly Alert[], ctx: RenderContext): EmailDocument {
+  const ordered = digestOrder(alerts);
+  const { tag } = digestTone(ordered);
+  const firing = ordered.filter((a) => a.status !== "resolved");
+  const worst = firing.length === 0 ? null : (firing.find((a) => a.severity === "critical") ?? firing.find((a) => a.severity === "warning") ?? firing[0]);
+  const tenant = plainApiText(ctx.tenantName, TENANT_CHARS);
+  const subject = `${tag} ${plural(ordered.length, "backup alert")} \u2014 ${tenant}`;
+  return {
+    subject,
+    preview: `${subject}: ${digestBreakdown(ordered)}`,
+    tone: worst ? worst.severity : "good",
+    label: tag.slice(1, -1),
+    title: plural(ordered.length, "backup alert"),
+    subtitle: `${tenant} \u00B7 ${digestBreakdown(ordered)} \u00B7 ${digestWhenText(ordered)}`,
+    blocks: [{ type: "entries", entries: ordered.map((a) => emailDigestEntry(a, EMAIL_DIGEST_DETAIL)) }],
+    tenant,
+    portalUrl: ctx.portalUrl,
+  };
 }
 
 /** One email listing every alert of a cycle, most severe first. */

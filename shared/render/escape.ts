@@ -101,6 +101,9 @@ export function escapeMarkdown(line: string): string {
   );
 }
 
+/** Encodes one untrusted API text for its destination: card markdown (`escapeApiText`) or plain text (`plainApiText`). */
+export type Encode = (raw: string, maxChars: number) => string;
+
 /** API text → safe text for a TextBlock or Fact (markdown is rendered there). */
 export function escapeApiText(raw: string, maxChars = Number.POSITIVE_INFINITY): string {
   return escapeMarkdown(defangLinks(truncateText(normalizeApiText(raw), maxChars)));

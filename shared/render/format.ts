@@ -1,4 +1,4 @@
-import { SERVICES, type BackupJob, type ServiceId } from "../avepoint/model.js";
+import { SERVICES, type BackupJob, type JobCounts, type ServiceId } from "../avepoint/model.js";
 import type { Alert, RenderContext, Severity } from "../alerts/model.js";
 import { plainApiText } from "./escape.js";
 
@@ -104,10 +104,21 @@ export function severityLabel(severity: Severity): string {
   return severity.toUpperCase();
 }
 
+/** "CRITICAL", or "RESOLVED" once resolved. */
+export function alertLabel(alert: Alert): string {
+  return alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
+}
+
 /** The bracketed tag that starts every summary line: "[CRITICAL]", "[RESOLVED]". */
 export function alertTag(alert: Alert): string {
-  if (alert.status === "resolved") return "[RESOLVED]";
-  return `[${severityLabel(alert.severity)}]`;
+  return `[${alertLabel(alert)}]`;
+}
+
+/** "1,234 total, 12 failed, 1,200 successful, 22 skipped"; a counter the API left out is named as not reported. */
+export function jobObjectsText(counts: JobCounts): string {
+  const missing = counts.missing ?? [];
+  const shown = (["total", "failed", "successful", "skipped"] as const).filter((c) => !missing.includes(c)).map((c) => `${formatNumber(counts[c])} ${c}`);
+  return missing.length === 0 ? shown.join(", ") : [...shown, `${missing.join(" and ")} not reported`].join(", ");
 }
 
 /** "1 alert", "3 alerts". */

@@ -15,9 +15,9 @@ export {
   type FactSet,
   type TextBlock,
 } from "./adaptive-card.js";
-export { renderAlertCard } from "./alert-card.js";
-export { alertSummary } from "./alert-summary.js";
-export { DIGEST_DETAIL, digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+export { alertSummary, renderAlertCard } from "./kinds/index.js";
+export { digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+export { DIGEST_DETAIL, digestOrder } from "./digest-layout.js";
 export { defangLinks, escapeApiText, escapeMarkdown, normalizeApiText, plainApiText, truncateText } from "./escape.js";
 export {
   formatDate,
@@ -30,16 +30,6 @@ export {
   summaryLine,
   tenantLabel,
 } from "./format.js";
-export { jobAlertSummary, jobHeadline, jobRecoverySummary, renderJobAlertCard, renderJobRecoveryCard } from "./job-card.js";
-export {
-  licenseAlertSummary,
-  licenseChangeText,
-  licenseForecastText,
-  licenseHeadline,
-  licenseTitle,
-  licenseUsageText,
-  renderLicenseCard,
-} from "./license-card.js";
 export {
   ADAPTIVE_CARD_CONTENT_TYPE,
   CardTooLargeError,

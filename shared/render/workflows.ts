@@ -1,9 +1,9 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { jsonBytes, SHRINK_STEPS, type AdaptiveCard } from "./adaptive-card.js";
-import { renderAlertCard } from "./alert-card.js";
-import { alertSummary } from "./alert-summary.js";
-import { digestOrder, digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+import { digestSummary, renderDigestCard, type DigestPart } from "./digest-card.js";
+import { digestOrder } from "./digest-layout.js";
 import { ESCALATED_PREFIX, withEscalationBanner } from "./escalation.js";
+import { alertSummary, renderAlertCard } from "./kinds/index.js";
 
 /**
  * Teams Workflows ("When a Teams webhook request is received" → "Post card in

@@ -7,7 +7,7 @@ import { buildSilenceSummary, SILENCE_SUMMARY_MAX_LISTED } from "../../shared/ro
 import { nextSilenceWindow, silenceWindowAt } from "../../shared/routing/silence-window.js";
 import { toBotCard } from "../../shared/render/bot-card.js";
 import { alertSummary, buildAlertMessage, buildWorkflowsMessages, renderAlertCard, renderAlertEmail, renderDigestEmail } from "../../shared/render/index.js";
-import { silenceWindowText } from "../../shared/render/silence-summary-text.js";
+import { silenceWindowText } from "../../shared/render/kinds/silence-summary.js";
 import { failedExchangeJob, makeJob, makeJobAlert, partiallyFinishedOneDriveJob, RENDER_CONTEXT, seatsWarning, TENANT } from "../support/alert-fixtures.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";
 

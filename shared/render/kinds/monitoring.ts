@@ -1,20 +1,23 @@
-import { monitoringAdvice } from "../alerts/monitoring-rules.js";
-import type { CredentialExpiryAlert, MonitoringAlert, MonitoringDegradedAlert, MonitoringProblem, RenderContext } from "../alerts/model.js";
-import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone } from "./adaptive-card.js";
-import { AVEPOINT_REGIONS, apiUrlFor, TOKEN_URLS } from "../config/environment.js";
-import { escapeApiText, escapeErrorText, escapeMarkdown } from "./escape.js";
-import { alertTag, formatDate, formatUtc, plural, severityLabel, summaryLine, tenantLabel, whenText } from "./format.js";
+import { monitoringAdvice } from "../../alerts/monitoring-rules.js";
+import type { CredentialExpiryAlert, MonitoringAlert, MonitoringDegradedAlert, MonitoringProblem, RenderContext } from "../../alerts/model.js";
+import { AVEPOINT_REGIONS, apiUrlFor, TOKEN_URLS } from "../../config/environment.js";
+import { adaptiveCard, factSet, headerBand, textBlock, type CardElement, type CardTone } from "../adaptive-card.js";
+import type { AlertKindView, EntryLines } from "../alert-kind.js";
+import { cardSubtitle } from "../card-parts.js";
+import { alertEmail, emailTone, type EmailBlock } from "../email-document.js";
+import { escapeApiText, escapeErrorText, escapeMarkdown, plainApiText, plainErrorText } from "../escape.js";
+import { alertLabel, alertTag, formatDate, formatUtc, plural, summaryLine, tenantLabel } from "../format.js";
 
 /**
  * Alerts about the monitor itself (kind `monitoring`): "Monitoring degraded"
- * and its resolve, the credential expiry warning, and the test message of
- * `npm run send-test-alert`. `monitoringView` says what they show, for the
- * card here and the email (email-document.ts) alike.
+ * and its resolve, the credential expiry warning, the notice of an alert set
+ * aside, and the test message of `npm run send-test-alert`. `monitoringView`
+ * says what they show, for the card and the email alike.
  */
 
 const DAY_IN_MS = 24 * 60 * 60 * 1000;
 
-export const TEST_ALERT_TITLE = "Test alert from Cloud Backup Alerts \u2014 no action needed";
+const TEST_ALERT_TITLE = "Test alert from Cloud Backup Alerts \u2014 no action needed";
 
 const PROBLEM_LABELS: Record<MonitoringProblem, string> = {
   credential: "Credential or permission refused",
@@ -24,7 +27,7 @@ const PROBLEM_LABELS: Record<MonitoringProblem, string> = {
   unexpected: "Unexpected error",
 };
 
-export function monitoringProblemLabel(problem: MonitoringProblem): string {
+function monitoringProblemLabel(problem: MonitoringProblem): string {
   return PROBLEM_LABELS[problem];
 }
 
@@ -40,12 +43,12 @@ function credentialName(alert: CredentialExpiryAlert): string {
 }
 
 /** Whole days from detection to expiry, rounded up ("expires in 1 day" until the last moment); 0 once expired. */
-export function daysLeft(alert: CredentialExpiryAlert): number {
+function daysLeft(alert: CredentialExpiryAlert): number {
   return Math.max(0, Math.ceil((alert.expiresAt.getTime() - alert.detectedAt.getTime()) / DAY_IN_MS));
 }
 
 /** The headline without a "Resolved:" prefix. */
-export function monitoringHeadline(alert: MonitoringAlert): string {
+function monitoringHeadline(alert: MonitoringAlert): string {
   switch (alert.subject) {
     case "degraded":
       return alert.status === "resolved"
@@ -63,23 +66,18 @@ export function monitoringHeadline(alert: MonitoringAlert): string {
   }
 }
 
-export function monitoringTitle(alert: MonitoringAlert): string {
+function monitoringTitle(alert: MonitoringAlert): string {
   return alert.status === "resolved" ? `Resolved: ${monitoringHeadline(alert)}` : monitoringHeadline(alert);
 }
 
-export function monitoringAlertSummary(alert: MonitoringAlert, ctx: RenderContext): string {
-  const tag = alert.subject === "test" ? "[TEST]" : alertTag(alert);
-  return summaryLine({ tag, headline: monitoringHeadline(alert), tenant: tenantLabel(alert, ctx) });
-}
-
-export function monitoringTone(alert: MonitoringAlert): CardTone {
+function monitoringTone(alert: MonitoringAlert): CardTone {
   if (alert.subject === "test") return "default";
   if (alert.status === "resolved") return "good";
   return alert.severity === "critical" ? "attention" : alert.severity === "warning" ? "warning" : "default";
 }
 
 /** What a monitoring alert shows, independent of the format. Texts are plain; `apiText` makes untrusted text safe for the format. */
-export interface MonitoringView {
+interface MonitoringView {
   facts: { label: string; value: string }[];
   /** What happened, in a sentence or two. */
   lead: string | null;
@@ -88,7 +86,7 @@ export interface MonitoringView {
 }
 
 /** The AvePoint endpoints our error messages name (every environment and data center). */
-export const AVEPOINT_ORIGINS: readonly string[] = [
+const AVEPOINT_ORIGINS: readonly string[] = [
   ...Object.values(TOKEN_URLS).map((u) => new URL(u).origin),
   ...AVEPOINT_REGIONS.map((r) => new URL(apiUrlFor(r)).origin),
 ];
@@ -97,7 +95,7 @@ export const AVEPOINT_ORIGINS: readonly string[] = [
  * `errorText` encodes the last error, a message of ours that quotes API text
  * (default `apiText`); the card and email keep the AvePoint endpoint it names copyable.
  */
-export function monitoringView(
+function monitoringView(
   alert: MonitoringAlert,
   ctx: RenderContext,
   apiText: (raw: string, maxChars?: number) => string,
@@ -175,25 +173,54 @@ export function monitoringView(
 }
 
 /** Headline and one line of details for a digest entry (card or email). */
-export function monitoringDigestEntry(alert: MonitoringAlert, apiText: (raw: string, maxChars?: number) => string): [string, string] {
+function entryLines(alert: MonitoringAlert, apiText: (raw: string, maxChars?: number) => string): EntryLines {
   const view = monitoringView(alert, { tenantName: alert.tenant, portalUrl: "" }, apiText);
   const details = view.facts.filter((f) => f.label !== "Tenant" && f.label !== "Last error").map((f) => `${f.label}: ${f.value}`);
   return [monitoringTitle(alert), details.join(" \u00B7 ")];
 }
 
-export function renderMonitoringCard(alert: MonitoringAlert, ctx: RenderContext): AdaptiveCard {
-  const tenant = escapeApiText(tenantLabel(alert, ctx), 80);
-  const label = alert.subject === "test" ? "TEST" : alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
-  const subtitle = `${tenant} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
-  const view = monitoringView(alert, ctx, escapeApiText, (raw, max) => escapeErrorText(raw, AVEPOINT_ORIGINS, max));
-  const body: CardElement[] = [
-    headerBand(monitoringTone(alert), escapeMarkdown(monitoringTitle(alert)), subtitle),
-    factSet(view.facts.map((f) => ({ title: f.label, value: f.value })), { spacing: "medium" }),
-  ];
-  if (view.lead) body.push(textBlock(escapeMarkdown(view.lead), { spacing: "medium" }));
-  if (view.checks.length > 0) {
-    body.push(textBlock("What to check", { weight: "bolder", spacing: "medium" }));
-    for (const check of view.checks) body.push(textBlock(`\u2022 ${escapeMarkdown(check)}`, { spacing: "small" }));
-  }
-  return adaptiveCard({ fallbackText: monitoringAlertSummary(alert, ctx), body, portalUrl: ctx.portalUrl });
+/** The status label: a test message says TEST whatever its severity. */
+function monitoringLabel(alert: MonitoringAlert): string {
+  return alert.subject === "test" ? "TEST" : alertLabel(alert);
 }
+
+export const monitoring: AlertKindView<MonitoringAlert> = {
+  noun: ["monitoring notice", "monitoring notices"],
+
+  summary: (alert, ctx) =>
+    summaryLine({ tag: alert.subject === "test" ? "[TEST]" : alertTag(alert), headline: monitoringHeadline(alert), tenant: tenantLabel(alert, ctx) }),
+
+  card(alert, ctx, _detail, held) {
+    const view = monitoringView(alert, ctx, escapeApiText, (raw, max) => escapeErrorText(raw, AVEPOINT_ORIGINS, max));
+    const body: CardElement[] = [
+      headerBand(monitoringTone(alert), escapeMarkdown(monitoringTitle(alert)), cardSubtitle(alert, tenantLabel(alert, ctx), monitoringLabel(alert))),
+      factSet(view.facts.map((f) => ({ title: f.label, value: f.value })), { spacing: "medium" }),
+    ];
+    if (view.lead) body.push(textBlock(escapeMarkdown(view.lead), { spacing: "medium" }));
+    if (view.checks.length > 0) {
+      body.push(textBlock("What to check", { weight: "bolder", spacing: "medium" }));
+      for (const check of view.checks) body.push(textBlock(`\u2022 ${escapeMarkdown(check)}`, { spacing: "small" }));
+    }
+    return adaptiveCard({ fallbackText: monitoring.summary(alert, ctx, held), body, portalUrl: ctx.portalUrl });
+  },
+
+  digestEntry: (alert) => entryLines(alert, escapeApiText),
+
+  email(alert, ctx) {
+    const view = monitoringView(alert, ctx, plainApiText, (raw, max) => plainErrorText(raw, AVEPOINT_ORIGINS, max));
+    const blocks: EmailBlock[] = [{ type: "facts", facts: view.facts }];
+    if (view.lead) blocks.push({ type: "paragraph", text: view.lead });
+    if (view.checks.length > 0) blocks.push({ type: "list", heading: "What to check", items: view.checks.map((text) => ({ text })) });
+    const test = alert.subject === "test";
+    const doc = alertEmail(alert, ctx, {
+      subject: `${test ? "[TEST]" : alertTag(alert)} ${monitoringHeadline(alert)}`,
+      title: alert.status === "resolved" ? monitoringHeadline(alert) : monitoringTitle(alert),
+      blocks,
+      tone: test ? "info" : emailTone(alert),
+      label: monitoringLabel(alert),
+    });
+    return test ? { ...doc, subtitle: doc.subtitle.replace(/ \u00B7 [A-Z]+ \u00B7 /, " \u00B7 TEST \u00B7 ") } : doc;
+  },
+
+  emailDigestEntry: (alert) => entryLines(alert, plainApiText),
+};

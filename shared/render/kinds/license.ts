@@ -1,7 +1,10 @@
-import type { LicenseAlert, RenderContext } from "../alerts/model.js";
-import { adaptiveCard, factSet, headerBand, textBlock, type AdaptiveCard, type CardElement, type CardTone, type Fact } from "./adaptive-card.js";
-import { escapeApiText } from "./escape.js";
-import { alertTag, formatDate, formatNumber, formatPercent, severityLabel, summaryLine, tenantLabel, whenText } from "./format.js";
+import type { LicenseAlert } from "../../alerts/model.js";
+import { adaptiveCard, factSet, headerBand, textBlock, type CardElement, type CardTone } from "../adaptive-card.js";
+import type { AlertKindView, EntryLines } from "../alert-kind.js";
+import { cardSubtitle } from "../card-parts.js";
+import { alertEmail, tenantText, type EmailBlock } from "../email-document.js";
+import { escapeApiText } from "../escape.js";
+import { alertLabel, alertTag, formatDate, formatNumber, formatPercent, summaryLine, tenantLabel } from "../format.js";
 
 /**
  * License notices: seats and storage show numbers and percent, the change
@@ -50,7 +53,7 @@ function percentOf(alert: LicenseAlert, words: MetricWords): number | null {
 }
 
 /** "95 of 100 seats assigned (95%)", "1,900 of 2,000 GB protected (95%)". */
-export function licenseUsageText(alert: LicenseAlert): string {
+function licenseUsageText(alert: LicenseAlert): string {
   const words = metricWords(alert);
   if (!words) {
     const since = alert.usage.outOfPolicySince;
@@ -74,7 +77,7 @@ export function licenseUsageText(alert: LicenseAlert): string {
  * The headline without the "Resolved:"/"Reminder:" prefix:
  * "Backup seats running low (95% assigned)".
  */
-export function licenseHeadline(alert: LicenseAlert): string {
+function licenseHeadline(alert: LicenseAlert): string {
   const words = metricWords(alert);
   if (!words) {
     return alert.status === "resolved" || alert.level === "ok" ? "Subscription back in policy" : "Subscription out of policy";
@@ -88,22 +91,17 @@ export function licenseHeadline(alert: LicenseAlert): string {
   return percent !== null && percent >= 100 ? `${what} ${still}used up${pct}` : `${what} ${still}almost used up${pct}`;
 }
 
-export function licenseTitle(alert: LicenseAlert): string {
+function licenseTitle(alert: LicenseAlert): string {
   if (alert.status === "resolved" || alert.reason === "resolved") return `Resolved: ${licenseHeadline(alert)}`;
   if (alert.reason === "reminder") return `Reminder: ${licenseHeadline(alert)}`;
   return licenseHeadline(alert);
-}
-
-export function licenseAlertSummary(alert: LicenseAlert, ctx: RenderContext): string {
-  const headline = alert.status === "resolved" ? licenseHeadline(alert) : licenseTitle(alert);
-  return summaryLine({ tag: alertTag(alert), headline, tenant: tenantLabel(alert, ctx) });
 }
 
 /**
  * What changed, in words: "Now at warning: 91% of seats assigned",
  * "Back to normal: 75% of storage used".
  */
-export function noticeText(alert: LicenseAlert): string {
+function noticeText(alert: LicenseAlert): string {
   if (alert.metric === "policy") return alert.reason === "resolved" ? "Back in policy" : alert.reason === "reminder" ? "Still out of policy" : "Now out of policy";
   const words = metricWords(alert);
   const percent = words ? percentOf(alert, words) : null;
@@ -128,7 +126,7 @@ function licenseTone(alert: LicenseAlert): CardTone {
 }
 
 /** "+5 seats since the last notice"; "No change since the last notice". */
-export function licenseChangeText(alert: LicenseAlert): string | null {
+function licenseChangeText(alert: LicenseAlert): string | null {
   const words = metricWords(alert);
   if (!words || alert.previousUsed === undefined) return null;
   const delta = words.used - alert.previousUsed;
@@ -142,7 +140,7 @@ export function licenseChangeText(alert: LicenseAlert): string | null {
  * "Not rising"; "Rising by 2 GB per day" when rising without an end date
  * (for example already at or past 100%).
  */
-export function licenseForecastText(alert: LicenseAlert): string | null {
+function licenseForecastText(alert: LicenseAlert): string | null {
   const words = metricWords(alert);
   if (!words || !alert.forecast) return null;
   const { exhaustedAt, ratePerDay } = alert.forecast;
@@ -153,28 +151,65 @@ export function licenseForecastText(alert: LicenseAlert): string | null {
   return `At the recent rate, ${words.subject} ${verb} on ${formatDate(exhaustedAt)} (${rate})`;
 }
 
-export function renderLicenseCard(alert: LicenseAlert, ctx: RenderContext): AdaptiveCard {
-  const tenant = tenantLabel(alert, ctx);
-  const label = alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
-  const subtitle = `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
-
-  const facts: Fact[] = [{ title: alert.metric === "policy" ? "Policy" : "Usage", value: licenseUsageText(alert) }];
+/** The facts, in display order, with the tenant (already encoded) last. */
+function licenseFacts(alert: LicenseAlert, tenant: string): { label: string; value: string }[] {
+  const facts = [{ label: alert.metric === "policy" ? "Policy" : "Usage", value: licenseUsageText(alert) }];
   const change = licenseChangeText(alert);
-  if (change) facts.push({ title: "Change", value: change });
+  if (change) facts.push({ label: "Change", value: change });
   const forecast = licenseForecastText(alert);
-  if (forecast) facts.push({ title: "Forecast", value: forecast });
+  if (forecast) facts.push({ label: "Forecast", value: forecast });
   if (alert.metric !== "policy" && alert.usage.outOfPolicySince) {
-    facts.push({ title: "Policy", value: `Subscription out of policy since ${formatDate(alert.usage.outOfPolicySince)}` });
+    facts.push({ label: "Policy", value: `Subscription out of policy since ${formatDate(alert.usage.outOfPolicySince)}` });
   }
-  facts.push({ title: "Notice", value: noticeText(alert) }, { title: "Tenant", value: escapeApiText(tenant, 80) });
-
-  const body: CardElement[] = [headerBand(licenseTone(alert), licenseTitle(alert), subtitle), factSet(facts, { spacing: "medium" })];
-  if (alert.metric === "policy" && alert.status !== "resolved" && alert.level !== "ok") {
-    body.push(
-      textBlock("Backups may stop or be restricted while the subscription is out of policy. Review the subscription in AvePoint Online Services.", {
-        spacing: "medium",
-      }),
-    );
-  }
-  return adaptiveCard({ fallbackText: licenseAlertSummary(alert, ctx), body, portalUrl: ctx.portalUrl });
+  facts.push({ label: "Notice", value: noticeText(alert) }, { label: "Tenant", value: tenant });
+  return facts;
 }
+
+/** A policy notice that still fires says what it means for backups. */
+function policyWarning(alert: LicenseAlert): string | null {
+  return alert.metric === "policy" && alert.status !== "resolved" && alert.level !== "ok"
+    ? "Backups may stop or be restricted while the subscription is out of policy. Review the subscription in AvePoint Online Services."
+    : null;
+}
+
+/** Usage, change and forecast on one line. */
+function entryDetails(alert: LicenseAlert): string {
+  return [licenseUsageText(alert), licenseChangeText(alert), licenseForecastText(alert)].filter((d): d is string => d !== null).join(" \u00B7 ");
+}
+
+/** "[RESOLVED] Resolved: ..." would say it twice: a resolved notice's plain texts use the bare headline. */
+function plainTitle(alert: LicenseAlert): string {
+  return alert.status === "resolved" ? licenseHeadline(alert) : licenseTitle(alert);
+}
+
+export const license: AlertKindView<LicenseAlert> = {
+  noun: ["license notice", "license notices"],
+
+  summary: (alert, ctx) => summaryLine({ tag: alertTag(alert), headline: plainTitle(alert), tenant: tenantLabel(alert, ctx) }),
+
+  card(alert, ctx, _detail, held) {
+    const tenant = tenantLabel(alert, ctx);
+    const facts = licenseFacts(alert, escapeApiText(tenant, 80)).map((f) => ({ title: f.label, value: f.value }));
+    const body: CardElement[] = [headerBand(licenseTone(alert), licenseTitle(alert), cardSubtitle(alert, tenant, alertLabel(alert))), factSet(facts, { spacing: "medium" })];
+    const warning = policyWarning(alert);
+    if (warning) body.push(textBlock(warning, { spacing: "medium" }));
+    return adaptiveCard({ fallbackText: license.summary(alert, ctx, held), body, portalUrl: ctx.portalUrl });
+  },
+
+  digestEntry: (alert): EntryLines => [licenseTitle(alert), entryDetails(alert)],
+
+  email(alert, ctx) {
+    const blocks: EmailBlock[] = [{ type: "facts", facts: licenseFacts(alert, tenantText(alert, ctx)) }];
+    const warning = policyWarning(alert);
+    if (warning) blocks.push({ type: "paragraph", text: warning });
+    const firing = alert.status !== "resolved" && alert.level !== "ok";
+    return alertEmail(alert, ctx, {
+      subject: `${alertTag(alert)} ${plainTitle(alert)}`,
+      title: plainTitle(alert),
+      blocks,
+      tone: firing ? (alert.level === "critical" ? "critical" : "warning") : "good",
+    });
+  },
+
+  emailDigestEntry: (alert): EntryLines => [plainTitle(alert), entryDetails(alert)],
+};
