@@ -84,5 +84,3 @@ export interface UnusualActivityAlert extends AlertBase {
 }
 
 export type HealthAlert = MissedBackupAlert | StuckJobAlert | FailureRatioAlert | UnusualActivityAlert;
-export type HealthAlertKind = HealthAlert["kind"];
-export const HEALTH_ALERT_KINDS = ["missed-backup", "stuck-job", "failure-ratio", "unusual-activity"] as const satisfies readonly HealthAlertKind[];

@@ -128,6 +128,24 @@ export type { AlertBase, AlertEscalation, AlertStatus, Severity, SilenceRef } fr
 export type { FailureRatioAlert, HealthAlert, MissedBackupAlert, SkippedRun, StuckJobAlert, UnusualActivityAlert } from "./health-model.js";
 export type AlertKind = Alert["kind"];
 
+/**
+ * Every kind of the union, once (the ledger refuses a stored alert of any
+ * other). Written as a record so that a kind added to the union and left out
+ * here, or one named here that the union lacks, does not compile.
+ */
+const EVERY_KIND: Record<AlertKind, true> = {
+  job: true,
+  "job-recovery": true,
+  license: true,
+  monitoring: true,
+  "missed-backup": true,
+  "stuck-job": true,
+  "failure-ratio": true,
+  "unusual-activity": true,
+  "silence-summary": true,
+};
+export const ALERT_KINDS = Object.keys(EVERY_KIND) as readonly AlertKind[];
+
 /** What renderers need besides the alert itself. */
 export interface RenderContext {
   tenantName: string;

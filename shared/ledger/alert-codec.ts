@@ -1,4 +1,4 @@
-import type { Alert, AlertKind } from "../alerts/model.js";
+import { ALERT_KINDS, type Alert } from "../alerts/model.js";
 import { LedgerDataError } from "./errors.js";
 
 /**
@@ -13,7 +13,6 @@ import { LedgerDataError } from "./errors.js";
  */
 
 const FORMAT_VERSION = 1;
-const ALERT_KINDS: readonly AlertKind[] = ["job", "job-recovery", "license", "monitoring", "missed-backup", "stuck-job", "failure-ratio", "unusual-activity", "silence-summary"];
 
 interface Envelope {
   v: number;

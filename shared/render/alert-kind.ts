@@ -1,4 +1,4 @@
-import type { Alert, RenderContext } from "../alerts/model.js";
+import type { Alert, AlertBase, RenderContext } from "../alerts/model.js";
 import type { AdaptiveCard, CardDetail, CardElement } from "./adaptive-card.js";
 import type { EmailDetail, EmailDigestEntry, EmailDocument } from "./email-document.js";
 
@@ -8,7 +8,7 @@ import type { EmailDetail, EmailDigestEntry, EmailDocument } from "./email-docum
  * maps every alert kind to its module: a new kind is a new module and one line
  * there (the map's type makes a missing kind a compile error), never a switch.
  */
-export interface AlertKindView<A extends Alert> {
+export interface AlertKindView<A extends AlertBase> {
   /** How a digest counts alerts of this kind ("3 job alerts"); kinds with the same noun are counted together. */
   noun: readonly [one: string, many: string];
   /** The one-line preview: "[CRITICAL] Backup job failed: Exchange Online (IB…) — Contoso". Plain text. */

@@ -1,4 +1,4 @@
-import type { Alert, Severity } from "../alerts/model.js";
+import type { AlertBase, Severity } from "../alerts/model.js";
 import { textBlock, type CardDetail, type CardElement, type CardTone } from "./adaptive-card.js";
 import { escapeApiText } from "./escape.js";
 import { whenText } from "./format.js";
@@ -12,7 +12,7 @@ export function severityTone(severity: Severity): CardTone {
 }
 
 /** The header band's second line: "Contoso · CRITICAL · detected 2026-11-29 08:15 UTC". `tenant` is untrusted. */
-export function cardSubtitle(alert: Pick<Alert, "status" | "detectedAt">, tenant: string, label: string): string {
+export function cardSubtitle(alert: Pick<AlertBase, "status" | "detectedAt">, tenant: string, label: string): string {
   return `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
 }
 

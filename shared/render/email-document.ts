@@ -1,4 +1,4 @@
-import type { Alert, RenderContext } from "../alerts/model.js";
+import type { AlertBase, RenderContext } from "../alerts/model.js";
 import { plainApiText } from "./escape.js";
 import { alertLabel, tenantLabel, whenText } from "./format.js";
 
@@ -80,15 +80,15 @@ export const TENANT_CHARS = 80;
 export const SUBJECT_ID_CHARS = 64;
 
 /** Colour of an alert's band: its severity, green once resolved. */
-export function emailTone(alert: Alert): EmailTone {
+export function emailTone(alert: AlertBase): EmailTone {
   return alert.status === "resolved" ? "good" : alert.severity;
 }
 
-export function tenantText(alert: Alert, ctx: RenderContext): string {
+export function tenantText(alert: AlertBase, ctx: RenderContext): string {
   return plainApiText(tenantLabel(alert, ctx), TENANT_CHARS);
 }
 
-function subtitleOf(alert: Alert, ctx: RenderContext): string {
+function subtitleOf(alert: AlertBase, ctx: RenderContext): string {
   return `${tenantText(alert, ctx)} \u00B7 ${alertLabel(alert)} \u00B7 ${whenText(alert)}`;
 }
 
@@ -98,7 +98,7 @@ function subtitleOf(alert: Alert, ctx: RenderContext): string {
  * tone, label and subtitle follow the alert's status) around the kind's own.
  */
 export function alertEmail(
-  alert: Alert,
+  alert: AlertBase,
   ctx: RenderContext,
   parts: { subject: string; title: string; blocks: EmailBlock[]; tone?: EmailTone; label?: string; subtitle?: string },
 ): EmailDocument {

@@ -1,5 +1,5 @@
 import { SERVICES, type BackupJob, type JobCounts, type ServiceId } from "../avepoint/model.js";
-import type { Alert, RenderContext, Severity } from "../alerts/model.js";
+import type { Alert, AlertBase, RenderContext, Severity } from "../alerts/model.js";
 import { plainApiText } from "./escape.js";
 
 /**
@@ -105,12 +105,12 @@ export function severityLabel(severity: Severity): string {
 }
 
 /** "CRITICAL", or "RESOLVED" once resolved. */
-export function alertLabel(alert: Alert): string {
+export function alertLabel(alert: AlertBase): string {
   return alert.status === "resolved" ? "RESOLVED" : severityLabel(alert.severity);
 }
 
 /** The bracketed tag that starts every summary line: "[CRITICAL]", "[RESOLVED]". */
-export function alertTag(alert: Alert): string {
+export function alertTag(alert: AlertBase): string {
   return `[${alertLabel(alert)}]`;
 }
 
@@ -127,7 +127,7 @@ export function plural(count: number, singular: string, pluralForm = `${singular
 }
 
 /** The tenant label shown on cards: the alert's own, else the deployment's. */
-export function tenantLabel(alert: Alert, ctx: RenderContext): string {
+export function tenantLabel(alert: AlertBase, ctx: RenderContext): string {
   return alert.tenant.trim() !== "" ? alert.tenant : ctx.tenantName;
 }
 
