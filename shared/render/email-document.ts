@@ -96,6 +96,8 @@ function subtitleOf(alert: AlertBase, ctx: RenderContext): string {
  * One alert's email document: the parts every kind draws the same way (the
  * preview is the subject with the tenant, as the cards' summary line has it;
  * tone, label and subtitle follow the alert's status) around the kind's own.
+ * The subject is one header line: `plainApiText` has already removed every
+ * line break and control character from API text, so nothing can inject a header.
  */
 export function alertEmail(
   alert: AlertBase,

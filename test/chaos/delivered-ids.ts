@@ -3,7 +3,7 @@
  * way a person reads it: the job ids of job alerts and of recoveries, on
  * single cards ("Job ID" / "Successful job ID" above the id) and in digests
  * ("Job ID <id> · ..." under each entry's headline; recoveries' headlines
- * start with RESOLVED). See shared/render/job-card.ts and digest-card.ts.
+ * start with RESOLVED). See shared/render/kinds/job.ts, kinds/job-recovery.ts and digest-card.ts.
  */
 
 export interface CarriedAlerts {
