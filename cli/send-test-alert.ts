@@ -13,9 +13,9 @@
 import { randomUUID } from "node:crypto";
 import { fingerprintOf } from "../shared/alerts/fingerprint.js";
 import type { TestAlert } from "../shared/alerts/model.js";
-import { DeliveryError, type Channel } from "../shared/channels/delivery.js";
+import { DeliveryError, type Channel } from "../shared/receivers/channel.js";
 import type { Settings } from "../shared/config/index.js";
-import { compose } from "../shared/delivery/outbox.js";
+import { compose } from "../shared/receivers/outbox.js";
 import { createLogger } from "../shared/logging.js";
 import { buildReceiver } from "../shared/runtime.js";
 import { redact } from "../shared/security/secret.js";

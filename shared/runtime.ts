@@ -10,12 +10,12 @@ import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "./avepoint/index.js";
 import { EXCHANGE_SMTP_SCOPE, type GraphCredentialSettings } from "./config/email.js";
 import { ConfigError, type Settings } from "./config/settings.js";
-import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
-import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
-import { SmtpMailChannel } from "./channels/email-smtp.js";
+import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./receivers/teams-workflows.js";
+import { createGraphCredential, GraphMailChannel } from "./receivers/email-graph.js";
+import { SmtpMailChannel } from "./receivers/email-smtp.js";
 // Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
 import { escalationStep, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
-import type { Receiver } from "./delivery/outbox.js";
+import type { Receiver } from "./receivers/outbox.js";
 import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";

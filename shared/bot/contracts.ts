@@ -4,7 +4,7 @@
  * @microsoft/teams-ai; this file imports no SDK, so the timer path can use it.
  */
 import type { BotActivity, BotActionData, BotAdaptiveCard, BotVerb } from "../render/bot-card.js";
-import type { StoredConversationReference } from "./installations.js";
+import type { StoredConversationReference } from "../ledger/installations.js";
 
 /** A Teams user who pressed a button. The name is display text from Teams (untrusted). */
 export interface TeamsActor {

@@ -2,8 +2,8 @@ import type { Alert } from "../alerts/model.js";
 import type { EscalationSettings } from "../config/settings.js";
 import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import type { CardStore, PostedCard } from "./cards.js";
-import type { SnoozeStore } from "./snoozes.js";
+import type { CardStore, PostedCard } from "../ledger/bot-cards.js";
+import type { SnoozeStore } from "../ledger/snoozes.js";
 
 /**
  * Escalation (ESCALATE_AFTER_MINUTES, default 30; 0 = off): a critical alert

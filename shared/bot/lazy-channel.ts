@@ -1,11 +1,11 @@
-import type { Channel, DeliveryResult, SendOptions } from "../channels/delivery.js";
+import type { Channel, DeliveryResult, SendOptions } from "../receivers/channel.js";
 import type { Settings } from "../config/settings.js";
 import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { CardStore } from "./cards.js";
+import { CardStore } from "../ledger/bot-cards.js";
 import { admitEscalations } from "./escalation.js";
-import { SnoozeStore } from "./snoozes.js";
-import { createBotTables, type BotTables } from "./tables.js";
+import { SnoozeStore } from "../ledger/snoozes.js";
+import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
 
 /**
  * The `teams-bot` receiver as the runtime builds it: a Channel that loads the

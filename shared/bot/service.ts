@@ -9,19 +9,19 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RenderContext } from "../alerts/model.js";
 import type { Settings } from "../config/settings.js";
-import { TeamsBotChannel, type TeamsBotChannelOptions } from "../channels/teams-bot.js";
-import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../channels/teams-rate-limit.js";
+import { TeamsBotChannel, type TeamsBotChannelOptions } from "../receivers/teams-bot.js";
+import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../receivers/teams-rate-limit.js";
 import { sleep as timerSleep } from "../http/retry.js";
 import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { handleCardAction } from "./actions.js";
-import { CardStore } from "./cards.js";
+import { CardStore } from "../ledger/bot-cards.js";
 import type { BotConnector, BotHandlers } from "./contracts.js";
 import { BotRequestError, toBotRequest, toHttpResponseInit, type IncomingHttpRequest } from "./http-bridge.js";
-import { InstallationStore, type StoredConversationReference } from "./installations.js";
-import { SnoozeStore } from "./snoozes.js";
-import { createBotTables, type BotTables } from "./tables.js";
+import { InstallationStore, type StoredConversationReference } from "../ledger/installations.js";
+import { SnoozeStore } from "../ledger/snoozes.js";
+import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
 import { createTeamsBot, type BotAuthentication } from "./teams-app.js";
 
 /** Receiver name of the Teams bot when TEAMS_BOT_APP_ID is set; permanent (the ledger keys deliveries by it). */

@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { JSDOM } from "jsdom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startInbox, InboxStartError, type Inbox } from "../../cli/inbox-server.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
 import { Secret } from "../../shared/security/secret.js";
 
 const RECEIVED_AT = Date.UTC(2025, 0, 6, 9, 30, 0);

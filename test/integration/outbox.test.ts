@@ -8,13 +8,13 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { SmtpMailChannel } from "../../shared/channels/email-smtp.js";
+import { SmtpMailChannel } from "../../shared/receivers/email-smtp.js";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { SendPacer } from "../../shared/channels/pacing.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
-import type { Channel, DeliveryResult, SendOptions } from "../../shared/channels/delivery.js";
+import { SendPacer } from "../../shared/receivers/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
+import type { Channel, DeliveryResult, SendOptions } from "../../shared/receivers/channel.js";
 import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
-import { deliverPending, type OutboxOptions, type OutboxResult, type Receiver } from "../../shared/delivery/outbox.js";
+import { deliverPending, type OutboxOptions, type OutboxResult, type Receiver } from "../../shared/receivers/outbox.js";
 import { AlertLedger, createTableClients, type LedgerTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
 import { createAvePointClient } from "../../shared/avepoint/index.js";

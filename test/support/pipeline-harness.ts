@@ -6,8 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
-import { SendPacer } from "../../shared/channels/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
+import { SendPacer } from "../../shared/receivers/pacing.js";
 import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import type { CycleSummary } from "../../shared/pipeline.js";

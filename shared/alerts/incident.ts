@@ -1,4 +1,4 @@
-import type { Alert } from "../alerts/model.js";
+import type { Alert } from "./model.js";
 
 /**
  * An incident: what a resolved notice resolves and what a snooze silences,

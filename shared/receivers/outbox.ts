@@ -1,7 +1,7 @@
 import { mapWithConcurrency } from "../concurrency.js";
 import type { Alert, RenderContext } from "../alerts/model.js";
-import type { Channel, SendOptions } from "../channels/delivery.js";
-import { DeliveryError } from "../channels/delivery.js";
+import type { Channel, SendOptions } from "./channel.js";
+import { DeliveryError } from "./channel.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
 import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";

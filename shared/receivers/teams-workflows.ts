@@ -1,6 +1,6 @@
 import { describeWebhookUrlProblem } from "../config/settings.js";
 import { redact, type Secret } from "../security/secret.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./channel.js";
 import { httpSendSettings, sendWithRetry, type HttpSendOptions, type HttpSendSettings } from "./http-send.js";
 
 /**

@@ -1,7 +1,7 @@
 import { DEFAULT_TIMEOUT_IN_MS, httpRequest, NetworkError, type HttpResponse } from "../http/request.js";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { attemptsIn, DeliveryError, type DeliveryResult } from "./delivery.js";
+import { attemptsIn, DeliveryError, type DeliveryResult } from "./channel.js";
 import { processWidePacer, type SendPacer } from "./pacing.js";
 
 /**
