@@ -3,8 +3,7 @@ import type { Alert, Severity } from "../alerts/model.js";
 import { decodeAlert, encodeAlert } from "./alert-codec.js";
 import { tenantPartitionKey } from "./keys.js";
 import { assertEntityFits, joinLongText, splitLongText } from "./long-text.js";
-import type { BotCardStatus } from "../render/bot-card.js";
-import { incidentKeyOf } from "../alerts/incident.js";
+import { incidentKeyOf, type BotCardStatus } from "../alerts/incident.js";
 import { conversationKey, isWriteConflict, orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
 
 /**

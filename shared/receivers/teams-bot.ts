@@ -1,5 +1,5 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
-import { ConnectorError, type BotConnector } from "../bot/contracts.js";
+import { ConnectorError, type BotConnector } from "./bot-connector.js";
 import type { CardStore, PostedCard } from "../ledger/bot-cards.js";
 import { incidentKeyOf } from "../alerts/incident.js";
 import type { Installation, InstallationStore } from "../ledger/installations.js";
