@@ -56,7 +56,7 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   let reader = options.reader;
   // Like the AvePoint client, the Graph credential lives as long as the process: it caches its token.
   let graphCredential: TokenCredential | undefined;
-  // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
+  // Channels are cheap and take the run's logger; pacing is process-wide, keyed by destination.
   const receiversFor = (logger: Logger): Receiver[] => {
     if (options.receivers) return options.receivers;
     const graphCredentialFor = (credential: GraphCredentialSettings): TokenCredential => (graphCredential ??= createGraphCredential(credential));

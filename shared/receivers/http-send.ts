@@ -84,7 +84,7 @@ export interface HttpSend {
   /** The channel's name: `receiver` of errors and log fields. */
   receiver: string;
   /**
-   * The destination whose limit sends share (a webhook URL, a mailbox): requests
+   * The destination whose limit sends share (a workflow, a mailbox): requests
    * to it keep minIntervalInMs apart, and a Retry-After holds every sender to it.
    * It stays in the pacer and is never logged.
    */
