@@ -45,18 +45,23 @@ interface ReceiverKind<K extends ReceiverType> {
   /** The channel of one receiver of this kind. @throws ConfigError for a receiver this build cannot deliver to. */
   build(spec: Extract<ReceiverSpec, { type: K }>, context: ReceiverContext): Channel;
   /** A cycle's alerts for this kind of receiver, as its messages. */
-  compose(alerts: Alert[], options: ComposeOptions): ComposedMessage[];
+  compose(alerts: readonly Alert[], render: RenderContext, options: { groupThreshold: number }): ComposedMessage[];
+  /** Where a receiver of this kind sends, for `npm run check-config` (no credential). */
+  target(spec: Extract<ReceiverSpec, { type: K }>): string;
 }
 
 const RECEIVER_KINDS: { readonly [K in ReceiverType]: ReceiverKind<K> } = {
   "teams-workflows": {
     build: (spec, { logger, workflows }) => new WorkflowsWebhookChannel({ logger, ...workflows, name: spec.name, url: spec.url }),
-    compose: (alerts, { render, groupThreshold }) => buildWorkflowsMessages(alerts, render, { groupThreshold }),
+    compose: buildWorkflowsMessages,
+    // Only the host: the rest of the URL is its credential.
+    target: (spec) => `webhook host ${new URL(spec.url.reveal()).host}${spec.urlFrom ? ` (URL from ${spec.urlFrom})` : ""}`,
   },
   // Email receivers send through the email transport of the settings (Graph or SMTP) to their own list.
   email: {
     build: buildMailChannel,
-    compose: (alerts, { render, groupThreshold }) => buildEmailMessages(alerts, render, { groupThreshold }).map(({ message, fingerprints }) => ({ payload: message, fingerprints })),
+    compose: (alerts, render, options) => buildEmailMessages(alerts, render, options).map(({ message, fingerprints }) => ({ payload: message, fingerprints })),
+    target: (spec) => spec.to.join(", "),
   },
   "teams-bot": {
     build: (spec, { settings, logger }) => {
@@ -64,7 +69,8 @@ const RECEIVER_KINDS: { readonly [K in ReceiverType]: ReceiverKind<K> } = {
       if (!settings.bot) throw new ConfigError([{ variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name} posts through the Teams bot, but the bot is not configured` }]);
       return new LazyTeamsBotChannel(spec.name, settings, logger);
     },
-    compose: (alerts, { render, groupThreshold }) => buildTeamsBotMessages(alerts, render, { groupThreshold }),
+    compose: buildTeamsBotMessages,
+    target: () => "the Teams bot (TEAMS_BOT_APP_ID)",
   },
 };
 
@@ -74,8 +80,7 @@ const RECEIVER_KINDS: { readonly [K in ReceiverType]: ReceiverKind<K> } = {
  * @throws ConfigError for a receiver this build cannot deliver to.
  */
 export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Receiver {
-  const kind = RECEIVER_KINDS[spec.type] as ReceiverKind<ReceiverType>;
-  const channel = kind.build(spec as never, context);
+  const channel = (RECEIVER_KINDS[spec.type] as ReceiverKind<ReceiverType>).build(spec as never, context);
   return { channel, ...(spec.fallback !== undefined ? { fallback: spec.fallback } : {}) };
 }
 
@@ -88,7 +93,12 @@ export function buildReceivers(context: ReceiverContext): Receiver[] {
 export function compose(channel: Channel, alerts: Alert[], options: ComposeOptions): ComposedMessage[] {
   const kind = RECEIVER_KINDS[channel.kind] as ReceiverKind<ReceiverType> | undefined;
   if (!kind) throw new Error(`no composer for receiver kind ${channel.kind}`);
-  return kind.compose(alerts, { render: options.render, groupThreshold: options.groupThreshold });
+  return kind.compose(alerts, options.render, { groupThreshold: options.groupThreshold });
+}
+
+/** Where a receiver sends (a webhook's host, the recipients, the bot), never a credential. */
+export function receiverTarget(spec: ReceiverSpec): string {
+  return (RECEIVER_KINDS[spec.type] as ReceiverKind<ReceiverType>).target(spec as never);
 }
 
 function buildMailChannel(spec: Extract<ReceiverSpec, { type: "email" }>, context: ReceiverContext): Channel {
