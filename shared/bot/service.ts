@@ -15,6 +15,7 @@ import { sleep as timerSleep } from "../http/retry.js";
 import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
 import { silentLogger, type Logger } from "../logging.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../routing/config.js";
 import { handleCardAction } from "./actions.js";
 import { CardStore } from "../ledger/bot-cards.js";
 import type { BotConnector } from "../receivers/bot-connector.js";
@@ -24,9 +25,6 @@ import { InstallationStore, type StoredConversationReference } from "../ledger/i
 import { SnoozeStore } from "../ledger/snoozes.js";
 import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
 import { createTeamsBot, type BotAuthentication } from "./teams-app.js";
-
-/** Receiver name of the Teams bot when TEAMS_BOT_APP_ID is set; permanent (the ledger keys deliveries by it). */
-export const TEAMS_BOT_RECEIVER = "teams-bot";
 
 export interface BotServiceOptions {
   settings: Settings;
@@ -48,7 +46,7 @@ export interface BotService {
   readonly connector: BotConnector;
   /** POST /api/messages: a Functions v4 request in, a Functions v4 response init out. */
   handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
-  /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to TEAMS_BOT_RECEIVER. */
+  /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to the default route's bot receiver. */
   channel(logger: Logger, name?: string): TeamsBotChannel;
   /** Resolves when the work started after answers (redrawing other cards after a press) is done. */
   settled(): Promise<void>;
@@ -147,7 +145,7 @@ export function createBotService(options: BotServiceOptions): BotService {
         return toHttpResponseInit(await bot.handle(botRequest));
       });
     },
-    channel(logger, name = TEAMS_BOT_RECEIVER) {
+    channel(logger, name = DEFAULT_TEAMS_BOT_RECEIVER) {
       return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, limiter, ...options.channelOptions });
     },
     async settled() {
