@@ -1,10 +1,12 @@
 /**
  * The receiver kinds, one entry each: how the sender of a routing receiver
- * is built (from its spec, which config/ has parsed and checked) and how a
- * cycle's alerts are composed into that kind's messages. The runtime, the
- * outbox and `npm run send-test-alert` all go through here, so a kind is
- * wired in one place: its spec in the routing file, its channel module in
- * this folder, and its entry below (a kind without one does not compile).
+ * is built (from its spec, which config/ has parsed and checked), how a
+ * cycle's alerts are composed into that kind's messages, and how it is named
+ * to an operator. The runtime, the outbox, `npm run send-test-alert` and
+ * `npm run check-config` all go through here, so a kind is wired in one
+ * place: its spec in the routing file (config/ reads it, below this folder),
+ * its channel module in this folder, and its entry below (a kind without one
+ * does not compile).
  */
 import type { TokenCredential } from "@azure/identity";
 import type { Alert, RenderContext } from "../alerts/model.js";
