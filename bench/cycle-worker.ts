@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { odata } from "@azure/data-tables";
 import type { Alert } from "../shared/alerts/model.js";
-import { WorkflowsWebhookChannel } from "../shared/channels/teams-workflows.js";
+import { WorkflowsWebhookChannel } from "../shared/receivers/teams-workflows.js";
 import { parseSettings, type Settings, type StorageSettings } from "../shared/config/settings.js";
 import { AlertLedger, createTableClients } from "../shared/ledger/index.js";
 import { deliveryFromEntity } from "../shared/ledger/records.js";

@@ -19,6 +19,7 @@
 import { ROUTABLE_KINDS, SEVERITIES, type Routing, type Silence } from "../shared/routing/config.js";
 import { isSilenced, matches, routeAlert, type RoutableAlert } from "../shared/routing/route.js";
 import { nextSilenceWindow } from "../shared/routing/silence-window.js";
+import { receiverTarget } from "../shared/receivers/registry.js";
 import {
   AvePointTokenProvider,
   createAvePointClient,
@@ -132,15 +133,7 @@ function webhookHost(url: string): string {
 
 function receiverLines(routing: Routing): string[] {
   const width = Math.max(...routing.receivers.map((r) => r.name.length), 4);
-  return routing.receivers.map((r) => {
-    const target =
-      r.type === "teams-workflows"
-        ? `webhook host ${webhookHost(r.url.reveal())}${r.urlFrom ? ` (URL from ${r.urlFrom})` : ""}`
-        : r.type === "email"
-          ? r.to.join(", ")
-          : "the Teams bot (TEAMS_BOT_APP_ID)";
-    return `    ${r.name.padEnd(width)}  ${r.type.padEnd(15)}  ${target}${r.fallback ? `; fallback: ${r.fallback}` : ""}`;
-  });
+  return routing.receivers.map((r) => `    ${r.name.padEnd(width)}  ${r.type.padEnd(15)}  ${receiverTarget(r)}${r.fallback ? `; fallback: ${r.fallback}` : ""}`);
 }
 
 function silenceLines(silence: Silence, now: Date): string[] {

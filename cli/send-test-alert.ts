@@ -13,11 +13,10 @@
 import { randomUUID } from "node:crypto";
 import { fingerprintOf } from "../shared/alerts/fingerprint.js";
 import type { TestAlert } from "../shared/alerts/model.js";
-import { DeliveryError, type Channel } from "../shared/channels/delivery.js";
+import { DeliveryError, type Channel } from "../shared/receivers/channel.js";
 import type { Settings } from "../shared/config/index.js";
-import { compose } from "../shared/delivery/outbox.js";
+import { buildReceivers, compose } from "../shared/receivers/registry.js";
 import { createLogger } from "../shared/logging.js";
-import { buildReceiver } from "../shared/runtime.js";
 import { redact } from "../shared/security/secret.js";
 import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
@@ -85,7 +84,7 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
   const logger = createLogger({ error: (l) => io.stderr(`[error] ${l}\n`), warn: (l) => io.stderr(`[warn] ${l}\n`), info: () => {} }, "warn", () =>
     secrets.map((s) => s.reveal()),
   );
-  const all = settings.routing.receivers.map((spec) => buildReceiver(spec, { settings, logger }));
+  const all = buildReceivers({ settings, logger });
   const receivers = only === undefined ? all : all.filter((r) => r.channel.name === only);
   if (receivers.length === 0) {
     io.stderr(

@@ -29,7 +29,8 @@ import {
 import { readCredentialExpiries } from "./monitors/credentials.js";
 import type { Alert, JobAlert, JobRecoveryAlert } from "./alerts/model.js";
 import type { Settings } from "./config/settings.js";
-import { deliverPending, emptyOutboxResult, type OutboxResult, type Receiver } from "./delivery/outbox.js";
+import type { Receiver } from "./receivers/channel.js";
+import { deliverPending, emptyOutboxResult, type OutboxResult } from "./receivers/outbox.js";
 import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "./ledger/index.js";
 import type { Logger } from "./logging.js";
 import type { CycleUsage } from "./telemetry/cycle-usage.js";

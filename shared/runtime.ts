@@ -8,15 +8,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "./avepoint/index.js";
-import { EXCHANGE_SMTP_SCOPE, type GraphCredentialSettings } from "./config/email.js";
-import { ConfigError, type Settings } from "./config/settings.js";
-import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
-import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
-import { SmtpMailChannel } from "./channels/email-smtp.js";
-// Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
-import { escalationStep, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
-import type { Receiver } from "./delivery/outbox.js";
-import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
+import type { GraphCredentialSettings } from "./config/email.js";
+import type { Settings } from "./config/settings.js";
+import { createGraphCredential } from "./receivers/email-graph.js";
+import { escalationStep } from "./bot/escalation.js";
+import type { Receiver } from "./receivers/channel.js";
+import { buildReceivers } from "./receivers/registry.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER } from "./routing/config.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";
 import { pingHeartbeat } from "./monitors/heartbeat.js";
@@ -48,65 +46,6 @@ export const TEAMS_RECEIVER = DEFAULT_TEAMS_RECEIVER;
 /** Receiver name of the email list from EMAIL_TO; permanent like TEAMS_RECEIVER. */
 export const EMAIL_RECEIVER = DEFAULT_EMAIL_RECEIVER;
 
-export interface ReceiverContext {
-  settings: Settings;
-  logger: Logger;
-  /** The Graph credential for email receivers; one per process, since it caches its token. Default: a new one. */
-  graphCredential?: (settings: GraphCredentialSettings) => TokenCredential;
-  /** Options for Teams Workflows channels (tests: no waits, a private pacer). */
-  workflows?: Partial<Omit<WorkflowsWebhookChannelOptions, "name" | "url">>;
-}
-
-/**
- * One receiver of the routing (settings.routing): its channel, named by the
- * receiver's permanent name, and its fallback. Email receivers send through
- * the email transport of the settings (Graph or SMTP) to their own list.
- * @throws ConfigError for a receiver this build cannot deliver to.
- */
-export function buildReceiver(spec: ReceiverSpec, context: ReceiverContext): Receiver {
-  const { settings, logger } = context;
-  const fallback = spec.fallback !== undefined ? { fallback: spec.fallback } : {};
-  switch (spec.type) {
-    case "teams-workflows":
-      return { channel: new WorkflowsWebhookChannel({ logger, ...context.workflows, name: spec.name, url: spec.url }), ...fallback };
-    case "email": {
-      const email = settings.email;
-      // The settings parser refuses email receivers without email settings; this guards other callers.
-      if (!email) throw new ConfigError([{ variable: "EMAIL_FROM, EMAIL_TO", message: `receiver ${spec.name} sends email, but email is not configured` }]);
-      const { transport } = email;
-      if (transport.kind === "graph") {
-        const credential = (context.graphCredential ?? createGraphCredential)(transport.credential);
-        return {
-          channel: new GraphMailChannel({ name: spec.name, sender: email.from, recipients: spec.to, credential, graphBaseUrl: transport.baseUrl, logger }),
-          ...fallback,
-        };
-      }
-      const { host, port, secure, requireTls, auth } = transport;
-      const oauth2 = transport.oauth2 ? smtpOAuth2(transport.oauth2.user, (context.graphCredential ?? createGraphCredential)(transport.oauth2.credential)) : undefined;
-      return {
-        channel: new SmtpMailChannel({ name: spec.name, host, port, secure, requireTls, from: email.from, recipients: spec.to, logger, ...(auth ? { auth } : {}), ...(oauth2 ? { oauth2 } : {}) }),
-        ...fallback,
-      };
-    }
-    case "teams-bot":
-      // The settings parser refuses bot receivers without TEAMS_BOT_APP_ID; this guards other callers.
-      if (!settings.bot) throw new ConfigError([{ variable: "TEAMS_BOT_APP_ID", message: `receiver ${spec.name} posts through the Teams bot, but the bot is not configured` }]);
-      return { channel: new LazyTeamsBotChannel(spec.name, settings, logger), ...fallback };
-  }
-}
-
-/** XOAUTH2 for Exchange Online: a token for its SMTP service from the app's credential (cached and refreshed by @azure/identity). */
-function smtpOAuth2(user: string, credential: TokenCredential): { user: string; token: () => Promise<string> } {
-  return {
-    user,
-    async token() {
-      const access = await credential.getToken(EXCHANGE_SMTP_SCOPE);
-      if (!access?.token) throw new Error("the credential returned no token for Exchange Online SMTP");
-      return access.token;
-    },
-  };
-}
-
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;
   const now = options.now ?? (() => new Date());
@@ -117,11 +56,11 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   let reader = options.reader;
   // Like the AvePoint client, the Graph credential lives as long as the process: it caches its token.
   let graphCredential: TokenCredential | undefined;
-  // Channels are cheap and take the run's logger; pacing is process-wide, keyed by URL.
+  // Channels are cheap and take the run's logger; pacing is process-wide, keyed by destination.
   const receiversFor = (logger: Logger): Receiver[] => {
     if (options.receivers) return options.receivers;
     const graphCredentialFor = (credential: GraphCredentialSettings): TokenCredential => (graphCredential ??= createGraphCredential(credential));
-    return settings.routing.receivers.map((spec) => buildReceiver(spec, { settings, logger, graphCredential: graphCredentialFor }));
+    return buildReceivers({ settings, logger, graphCredential: graphCredentialFor });
   };
   // The client lives as long as the process (it caches its token) but logs to the
   // invocation that is running: each run's logger is found through async context.

@@ -1,10 +1,11 @@
 import type { RenderContext } from "../alerts/model.js";
 import type { Logger } from "../logging.js";
-import { BOT_VERBS, renderBotAlertCard, type BotAdaptiveCard, type BotCardStatus, type BotVerb } from "../render/bot-card.js";
-import type { CardStore, CardState, PostedCard } from "./cards.js";
+import type { BotCardStatus } from "../alerts/incident.js";
+import { BOT_VERBS, renderBotAlertCard, type BotAdaptiveCard, type BotVerb } from "../render/bot-card.js";
+import type { CardStore, CardState, PostedCard } from "../ledger/bot-cards.js";
 import type { CardActionRequest } from "./contracts.js";
 import { ESCALATION_FINGERPRINT_PREFIX } from "./escalation.js";
-import type { SnoozeStore } from "./snoozes.js";
+import type { SnoozeStore } from "../ledger/snoozes.js";
 
 /**
  * What the card buttons do. Each press is recorded in Table Storage (who,

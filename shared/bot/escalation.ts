@@ -1,9 +1,10 @@
 import type { Alert } from "../alerts/model.js";
-import type { EscalationSettings } from "../config/settings.js";
+import type { EscalationSettings, Settings } from "../config/settings.js";
 import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import type { CardStore, PostedCard } from "./cards.js";
-import type { SnoozeStore } from "./snoozes.js";
+import { CardStore, type PostedCard } from "../ledger/bot-cards.js";
+import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
+import { SnoozeStore } from "../ledger/snoozes.js";
 
 /**
  * Escalation (ESCALATE_AFTER_MINUTES, default 30; 0 = off): a critical alert
@@ -97,4 +98,29 @@ export async function admitEscalations(options: EscalationOptions): Promise<Esca
     });
   }
   return result;
+}
+
+/**
+ * The pipeline's escalation step when the bot is configured and
+ * ESCALATE_AFTER_MINUTES is not 0 (else undefined): admits escalations of
+ * overdue bot alerts (admitEscalations) before the cycle delivers. It reads the
+ * bot's tables only; the Teams SDK is not loaded. A failure is logged, not
+ * thrown: the cycle still delivers, and the next cycle looks again.
+ */
+export function escalationStep(settings: Settings, options: { tables?: BotTables } = {}): ((ledger: Pick<AlertLedger, "admit">, now: Date, logger: Logger) => Promise<void>) | undefined {
+  const escalation = settings.bot?.escalation;
+  if (!escalation || escalation.afterMinutes <= 0) return undefined;
+  let stores: { cards: CardStore; snoozes: SnoozeStore } | undefined;
+  return async (ledger, now, logger) => {
+    try {
+      if (!stores) {
+        const tables = options.tables ?? (settings.storage ? createBotTables(settings.storage, settings.tablePrefix) : undefined);
+        if (!tables) return;
+        stores = { cards: new CardStore(tables.cards), snoozes: new SnoozeStore(tables.snoozes) };
+      }
+      await admitEscalations({ tenant: settings.alerts.tenantName, settings: escalation, ...stores, ledger, now, logger });
+    } catch (error) {
+      logger.warn(`Teams bot: escalation check failed; it runs again next cycle: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  };
 }

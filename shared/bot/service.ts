@@ -9,23 +9,22 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RenderContext } from "../alerts/model.js";
 import type { Settings } from "../config/settings.js";
-import { TeamsBotChannel, type TeamsBotChannelOptions } from "../channels/teams-bot.js";
-import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../channels/teams-rate-limit.js";
+import { TeamsBotChannel, type TeamsBotChannelOptions } from "../receivers/teams-bot.js";
+import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "../receivers/teams-rate-limit.js";
 import { sleep as timerSleep } from "../http/retry.js";
 import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
 import { silentLogger, type Logger } from "../logging.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../routing/config.js";
 import { handleCardAction } from "./actions.js";
-import { CardStore } from "./cards.js";
-import type { BotConnector, BotHandlers } from "./contracts.js";
+import { CardStore } from "../ledger/bot-cards.js";
+import type { BotConnector } from "../receivers/bot-connector.js";
+import type { BotHandlers } from "./contracts.js";
 import { BotRequestError, toBotRequest, toHttpResponseInit, type IncomingHttpRequest } from "./http-bridge.js";
-import { InstallationStore, type StoredConversationReference } from "./installations.js";
-import { SnoozeStore } from "./snoozes.js";
-import { createBotTables, type BotTables } from "./tables.js";
+import { InstallationStore, type StoredConversationReference } from "../ledger/installations.js";
+import { SnoozeStore } from "../ledger/snoozes.js";
+import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
 import { createTeamsBot, type BotAuthentication } from "./teams-app.js";
-
-/** Receiver name of the Teams bot when TEAMS_BOT_APP_ID is set; permanent (the ledger keys deliveries by it). */
-export const TEAMS_BOT_RECEIVER = "teams-bot";
 
 export interface BotServiceOptions {
   settings: Settings;
@@ -47,7 +46,7 @@ export interface BotService {
   readonly connector: BotConnector;
   /** POST /api/messages: a Functions v4 request in, a Functions v4 response init out. */
   handle(request: IncomingHttpRequest, logger?: Logger): Promise<{ status: number; headers: Record<string, string>; body?: string; jsonBody?: unknown }>;
-  /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to TEAMS_BOT_RECEIVER. */
+  /** The `teams-bot` receiver's channel, logging to the run's logger. `name` defaults to the default route's bot receiver. */
   channel(logger: Logger, name?: string): TeamsBotChannel;
   /** Resolves when the work started after answers (redrawing other cards after a press) is done. */
   settled(): Promise<void>;
@@ -146,7 +145,7 @@ export function createBotService(options: BotServiceOptions): BotService {
         return toHttpResponseInit(await bot.handle(botRequest));
       });
     },
-    channel(logger, name = TEAMS_BOT_RECEIVER) {
+    channel(logger, name = DEFAULT_TEAMS_BOT_RECEIVER) {
       return new TeamsBotChannel({ name, connector: bot.connector, installations, cards, snoozes, tenant, logger, limiter, ...options.channelOptions });
     },
     async settled() {

@@ -15,8 +15,9 @@ import type { BotSettings } from "../config/settings.js";
 import { parseRetryAfter } from "../http/retry.js";
 import type { BotActivity, BotActionData, BotVerb } from "../render/bot-card.js";
 import { BOT_VERBS } from "../render/bot-card.js";
-import { ConnectorError, type BotConnector, type BotHandlers, type BotHttpRequest, type BotHttpResponse, type TeamsActor } from "./contracts.js";
-import { baseConversationId, type StoredConversationReference } from "./installations.js";
+import { ConnectorError, type BotConnector } from "../receivers/bot-connector.js";
+import type { BotHandlers, BotHttpRequest, BotHttpResponse, TeamsActor } from "./contracts.js";
+import { baseConversationId, type StoredConversationReference } from "../ledger/installations.js";
 import { BotResponseRecorder } from "./http-bridge.js";
 
 /**

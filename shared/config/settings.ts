@@ -3,7 +3,7 @@ import { Secret } from "../security/secret.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { parseEmailSettings, type EmailSettings } from "./email.js";
-import { describeWebhookUrlProblem } from "./webhook-url.js";
+import { checkWebhookUrl, type WebhookUrl } from "./webhook-url.js";
 import { ConfigError, type SettingProblem } from "./problems.js";
 import type { StorageSettings } from "./storage.js";
 import { parseRouting, type Routing } from "../routing/config.js";
@@ -21,7 +21,6 @@ import {
   type AvePointRegion,
 } from "./environment.js";
 
-export { describeWebhookUrlProblem };
 export { ConfigError, type SettingProblem };
 export type { StorageSettings };
 
@@ -83,7 +82,7 @@ export interface Settings {
     hysteresisPercent: number;
     remindHours: number;
   };
-  teams: { webhookUrl?: Secret };
+  teams: { webhookUrl?: WebhookUrl };
   /** Email delivery (receiver `email`); absent when EMAIL_TO is unset. */
   email?: EmailSettings;
   /** Receivers, routes and silences: from ALERT_ROUTES_FILE / ALERT_ROUTES, else the default route of the receivers above. */
@@ -441,9 +440,9 @@ export function parseSettings(values: Record<string, string | undefined>, option
   // --- Delivery ------------------------------------------------------------
   const teams: Settings["teams"] = {};
   if (raw.TEAMS_WEBHOOK_URL !== undefined) {
-    const webhookProblem = describeWebhookUrlProblem(raw.TEAMS_WEBHOOK_URL);
-    if (webhookProblem) problem("TEAMS_WEBHOOK_URL", webhookProblem);
-    else teams.webhookUrl = new Secret(raw.TEAMS_WEBHOOK_URL);
+    const webhook = checkWebhookUrl(raw.TEAMS_WEBHOOK_URL);
+    if ("problem" in webhook) problem("TEAMS_WEBHOOK_URL", webhook.problem);
+    else teams.webhookUrl = webhook.url;
   }
 
   // --- Teams bot -----------------------------------------------------------

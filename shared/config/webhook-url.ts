@@ -1,4 +1,19 @@
+import { Secret } from "../security/secret.js";
 import { isAllowedUrl } from "./environment.js";
+
+declare const checked: unique symbol;
+/**
+ * A Teams Workflows webhook URL that passed describeWebhookUrlProblem: made
+ * only by checkWebhookUrl, so what takes one (the routing, the channel) does
+ * not check it again.
+ */
+export type WebhookUrl = Secret & { readonly [checked]: true };
+
+/** The value as a WebhookUrl, or the problem with it (which never quotes the value). */
+export function checkWebhookUrl(value: string): { url: WebhookUrl } | { problem: string } {
+  const problem = describeWebhookUrlProblem(value);
+  return problem === undefined ? { url: new Secret(value) as WebhookUrl } : { problem };
+}
 
 /**
  * Workflows webhook URLs carry their own credential, so nothing of the URL is

@@ -1,3 +1,4 @@
+import type { BotCardStatus } from "../alerts/incident.js";
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { headerBand, textBlock, type AdaptiveCard, type CardElement, type Container, type OpenUrlAction } from "./adaptive-card.js";
 import { escapeMarkdown, truncateText } from "./escape.js";
@@ -10,7 +11,7 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, buildAlertMessage, buildWorkflowsMessages, 
  * raised to Adaptive Card 1.5 for Universal Actions (`Action.Execute`), with
  * Acknowledge / Snooze / Resolve buttons and a status line that the bot
  * rewrites in place when someone presses one or the monitor sees the problem
- * resolve. Pure: sending and state live in shared/bot and shared/channels.
+ * resolve. Pure: sending and state live in shared/bot and shared/receivers.
  */
 
 export const BOT_CARD_VERSION = "1.5";
@@ -41,16 +42,6 @@ export interface ExecuteAction {
 export interface BotAdaptiveCard extends Omit<AdaptiveCard, "version" | "actions"> {
   version: typeof BOT_CARD_VERSION;
   actions: (OpenUrlAction | ExecuteAction)[];
-}
-
-/** Where an alert card stands in Teams; every field is optional, an empty status is a fresh alert. */
-export interface BotCardStatus {
-  acknowledged?: { by: string; at: Date };
-  snoozed?: { by: string; until: Date };
-  /** `by` absent: the monitor saw it resolve (`summary` says how). */
-  resolved?: { at: Date; by?: string; summary?: string };
-  /** Re-posted because nobody acknowledged it in time. */
-  escalatedAfterMinutes?: number;
 }
 
 export interface BotActivity {

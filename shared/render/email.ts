@@ -10,7 +10,7 @@ import { renderEmailText } from "./email-text.js";
 
 /**
  * Email rendering: alerts → one message with a subject, an HTML body and a
- * plain-text alternative. Pure; sending lives in shared/channels (Graph or
+ * plain-text alternative. Pure; sending lives in shared/receivers (Graph or
  * SMTP). This is also the payload the outbox hands to an email channel.
  */
 export interface EmailMessage {

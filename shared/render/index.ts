@@ -1,6 +1,6 @@
 /**
  * Rendering: alerts → Adaptive Cards (1.4) and Teams Workflows payloads. Pure
- * functions, no I/O; sending lives in shared/channels.
+ * functions, no I/O; sending lives in shared/receivers.
  */
 export {
   CARD_VERSION,

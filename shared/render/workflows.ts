@@ -8,7 +8,7 @@ import { alertSummary, renderAlertCard } from "./kinds/index.js";
 /**
  * Teams Workflows ("When a Teams webhook request is received" → "Post card in
  * a chat or channel") payloads. Building them is pure; sending lives in
- * shared/channels.
+ * shared/receivers.
  *
  * `summary`: the Bot Framework activity property that Teams shows in
  * notifications and the chat list instead of "Sent a card" (desktop, web,

@@ -28,9 +28,8 @@ import { z } from "zod";
 import type { Severity } from "../alerts/model.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import type { SettingProblem } from "../config/problems.js";
-import { describeWebhookUrlProblem } from "../config/webhook-url.js";
+import { checkWebhookUrl, type WebhookUrl } from "../config/webhook-url.js";
 import { assertReceiverName } from "../ledger/keys.js";
-import { Secret } from "../security/secret.js";
 import { isKnownTimeZone, minutesOfClockTime, WEEKDAYS, type WeeklyWindow, type Weekday } from "./weekly-window.js";
 
 /** Receiver names used without a routing file (permanent: the ledger keys deliveries by them). */
@@ -68,7 +67,7 @@ interface ReceiverSpecBase {
 
 export interface TeamsWorkflowsReceiverSpec extends ReceiverSpecBase {
   type: "teams-workflows";
-  url: Secret;
+  url: WebhookUrl;
   /** The setting the URL was read from, when given by reference (Key Vault references land in settings). */
   urlFrom?: string;
 }
@@ -116,8 +115,8 @@ export interface Routing {
 export interface RoutingInput {
   /** Every setting (ALERT_ROUTES_FILE, ALERT_ROUTES, and the settings `urlFrom` names). */
   values: Record<string, string | undefined>;
-  /** The default route's Teams receiver, already validated by the settings parser. */
-  teamsWebhookUrl?: Secret;
+  /** The default route's Teams receiver, already checked by the settings parser. */
+  teamsWebhookUrl?: WebhookUrl;
   /** The default route's email recipients, already validated by the settings parser. */
   emailTo?: readonly string[];
   /** Whether the Teams bot is configured (TEAMS_BOT_APP_ID): it then joins the default route. */
@@ -480,7 +479,7 @@ function readWebhookUrl(
   values: RoutingInput["values"],
   path: readonly PathKey[],
   report: Report,
-): { url: Secret; urlFrom?: string } | undefined {
+): { url: WebhookUrl; urlFrom?: string } | undefined {
   if ((spec.url === undefined) === (spec.urlFrom === undefined)) {
     report(path, "give the webhook URL exactly one way: urlFrom (the name of a setting holding it, e.g. a Key Vault reference) or url");
     return undefined;
@@ -491,20 +490,19 @@ function readWebhookUrl(
       report([...path, "urlFrom"], `the setting ${spec.urlFrom} is not set; it must hold this receiver's Teams Workflows webhook URL`);
       return undefined;
     }
-    const problem = describeWebhookUrlProblem(value);
-    if (problem) {
-      report([...path, "urlFrom"], `the setting ${spec.urlFrom} ${problem}`);
+    const checked = checkWebhookUrl(value);
+    if ("problem" in checked) {
+      report([...path, "urlFrom"], `the setting ${spec.urlFrom} ${checked.problem}`);
       return undefined;
     }
-    return { url: new Secret(value), urlFrom: spec.urlFrom };
+    return { url: checked.url, urlFrom: spec.urlFrom };
   }
-  const value = (spec.url as string).trim();
-  const problem = describeWebhookUrlProblem(value);
-  if (problem) {
-    report([...path, "url"], problem);
+  const checked = checkWebhookUrl((spec.url as string).trim());
+  if ("problem" in checked) {
+    report([...path, "url"], checked.problem);
     return undefined;
   }
-  return { url: new Secret(value) };
+  return { url: checked.url };
 }
 
 /** One problem per zod issue; one per unknown field. */

@@ -4,8 +4,8 @@
  * overrides the number of runs.
  */
 import { describe, expect, inject, it } from "vitest";
-import { SendPacer } from "../../shared/channels/pacing.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
+import { SendPacer } from "../../shared/receivers/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";

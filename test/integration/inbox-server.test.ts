@@ -2,8 +2,8 @@ import { request as httpRequest } from "node:http";
 import { JSDOM } from "jsdom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startInbox, InboxStartError, type Inbox } from "../../cli/inbox-server.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
-import { Secret } from "../../shared/security/secret.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
+import { webhookUrl } from "../support/webhook-url.js";
 
 const RECEIVED_AT = Date.UTC(2025, 0, 6, 9, 30, 0);
 
@@ -47,7 +47,7 @@ describe("local inbox", () => {
   it("listens on loopback and gives a webhook URL a channel accepts", () => {
     expect(inbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(inbox.webhookUrl.startsWith(`${inbox.url}/`)).toBe(true);
-    expect(() => new WorkflowsWebhookChannel({ name: "demo", url: new Secret(inbox.webhookUrl) })).not.toThrow();
+    expect(() => new WorkflowsWebhookChannel({ name: "demo", url: webhookUrl(inbox.webhookUrl) })).not.toThrow();
   });
 
   it("answers 202 to a JSON POST and returns the payload from /inbox.json", async () => {
@@ -61,7 +61,7 @@ describe("local inbox", () => {
   });
 
   it("takes deliveries from the Workflows channel", async () => {
-    const channel = new WorkflowsWebhookChannel({ name: "demo", url: new Secret(inbox.webhookUrl), minIntervalInMs: 0 });
+    const channel = new WorkflowsWebhookChannel({ name: "demo", url: webhookUrl(inbox.webhookUrl), minIntervalInMs: 0 });
     const result = await channel.send(CARD_MESSAGE);
     expect(result.status).toBe(202);
     expect(inbox.messages[0]?.payload).toEqual(CARD_MESSAGE);

@@ -8,13 +8,13 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { SmtpMailChannel } from "../../shared/channels/email-smtp.js";
+import { SmtpMailChannel } from "../../shared/receivers/email-smtp.js";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { SendPacer } from "../../shared/channels/pacing.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
-import type { Channel, DeliveryResult, SendOptions } from "../../shared/channels/delivery.js";
+import { SendPacer } from "../../shared/receivers/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
+import type { Channel, DeliveryResult, Receiver, SendOptions } from "../../shared/receivers/channel.js";
 import { setAsideAlerts } from "../../shared/alerts/monitoring-rules.js";
-import { deliverPending, type OutboxOptions, type OutboxResult, type Receiver } from "../../shared/delivery/outbox.js";
+import { deliverPending, type OutboxOptions, type OutboxResult } from "../../shared/receivers/outbox.js";
 import { AlertLedger, createTableClients, type LedgerTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
@@ -23,6 +23,7 @@ import { startPipelineWorld } from "../support/pipeline-harness.js";
 import { Secret } from "../../shared/security/secret.js";
 import { makeJob, makeJobAlert, RENDER_CONTEXT, TENANT } from "../support/alert-fixtures.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
+import { webhookUrl } from "../support/webhook-url.js";
 
 const connectionString = inject("azuriteConnectionString");
 const T0 = new Date("2026-11-29T09:00:00Z");
@@ -44,7 +45,7 @@ function newLedger(prefix: string, clock: { now: Date }): AlertLedger {
 
 /** A real Workflows channel to the recording receiver; each send first lets `beforeSend` run (move the clock, start another run). */
 function slowChannel(url: string, beforeSend: (sendNumber: number) => Promise<void>): Channel {
-  const inner = new WorkflowsWebhookChannel({ name: "teams", url: new Secret(url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
+  const inner = new WorkflowsWebhookChannel({ name: "teams", url: webhookUrl(url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
   let sends = 0;
   return {
     name: inner.name,
@@ -161,7 +162,7 @@ describe("what cannot be read or rendered is set aside; the rest of the queue go
     const ledger = newLedger(prefix, clock);
     await ledger.ensureTables();
     await ledger.admit(alerts, ["teams"]);
-    const channel = new WorkflowsWebhookChannel({ name: "teams", url: new Secret(rec.url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
+    const channel = new WorkflowsWebhookChannel({ name: "teams", url: webhookUrl(rec.url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
     const admitSetAside: OutboxOptions["admitSetAside"] = (rows) => ledger.admit(setAsideAlerts(TENANT, rows, clock.now), ["teams"]);
     const deliver = () => run(ledger, [{ channel }], `run-${randomBytes(3).toString("hex")}`, clock, { admitSetAside });
     /** Rewrites the stored alert of job `id` (as another build, or a damaged row, would leave it). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../shared/alerts/model.js";
-import { BOT_VERBS, buildTeamsBotMessages, renderBotAlertCard, type BotAdaptiveCard, type BotCardStatus } from "../../shared/render/bot-card.js";
+import type { BotCardStatus } from "../../shared/alerts/incident.js";
+import { BOT_VERBS, buildTeamsBotMessages, renderBotAlertCard, type BotAdaptiveCard } from "../../shared/render/bot-card.js";
 import { buildWorkflowsMessages, renderAlertCard } from "../../shared/render/index.js";
 import {
   exchangeRecovery,

@@ -4,18 +4,19 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import type { Alert } from "../../shared/alerts/model.js";
 import { AuthenticationError } from "@azure/identity";
 import { ServerError } from "@azure/msal-node";
-import { DeliveryError } from "../../shared/channels/delivery.js";
-import { TeamsBotChannel } from "../../shared/channels/teams-bot.js";
+import { DeliveryError } from "../../shared/receivers/channel.js";
+import { TeamsBotChannel } from "../../shared/receivers/teams-bot.js";
 import { toConnectorError } from "../../shared/bot/teams-app.js";
-import { deliverPending } from "../../shared/delivery/outbox.js";
+import { deliverPending } from "../../shared/receivers/outbox.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { tenantPartitionKey } from "../../shared/ledger/keys.js";
-import { TeamsBotRateLimiter } from "../../shared/channels/teams-rate-limit.js";
+import { TeamsBotRateLimiter } from "../../shared/receivers/teams-rate-limit.js";
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
-import { createBotService, TEAMS_BOT_RECEIVER, type BotService } from "../../shared/bot/service.js";
+import { createBotService, type BotService } from "../../shared/bot/service.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../../shared/routing/config.js";
 import type { Logger } from "../../shared/logging.js";
 import { BOT_VERBS, buildTeamsBotMessages, type BotVerb } from "../../shared/render/bot-card.js";
-import { incidentKeyOf } from "../../shared/bot/incident.js";
+import { incidentKeyOf } from "../../shared/alerts/incident.js";
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
 import { ALERT_FIXTURES, exchangeRecovery, failedExchangeJob, makeLicenseAlert, manyJobAlerts, RENDER_CONTEXT, seatsCritical, TENANT } from "../support/alert-fixtures.js";
 import { certificateExpiring7, certificateRenewed, degradedCredential, degradedResolved, testMessage } from "../support/monitoring-fixtures.js";
@@ -387,7 +388,7 @@ describe("through the outbox", () => {
     const clients = createTableClients(settings.storage!, settings.tablePrefix, { retryOptions: { maxRetries: 0 } });
     const ledger = new AlertLedger(clients, { now: () => clock });
     await ledger.ensureTables();
-    await ledger.admit([failedExchangeJob], [TEAMS_BOT_RECEIVER]);
+    await ledger.admit([failedExchangeJob], [DEFAULT_TEAMS_BOT_RECEIVER]);
     const result = await deliverPending({
       ledger,
       receivers: [{ channel: service.channel(recordingLogger()) }],
@@ -400,7 +401,7 @@ describe("through the outbox", () => {
       logger: recordingLogger(),
     });
     expect(result).toMatchObject({ delivered: 1, failed: 0, messages: 1 });
-    const row = await clients.alerts.getEntity<{ state: string; messageId: string }>(tenantPartitionKey(TENANT), `${failedExchangeJob.fingerprint}~${TEAMS_BOT_RECEIVER}`);
+    const row = await clients.alerts.getEntity<{ state: string; messageId: string }>(tenantPartitionKey(TENANT), `${failedExchangeJob.fingerprint}~${DEFAULT_TEAMS_BOT_RECEIVER}`);
     expect(row.state).toBe("delivered");
     expect(row.messageId).toBe("activity-1");
     expect((await service.cards.get(TENANT, failedExchangeJob.fingerprint, CHANNEL))?.activityId).toBe("activity-1");
@@ -414,7 +415,7 @@ describe("a digest to several conversations (review D2)", () => {
     const clients = createTableClients(settings.storage!, settings.tablePrefix, { retryOptions: { maxRetries: 0 } });
     const ledger = new AlertLedger(clients, { now: () => clock });
     await ledger.ensureTables();
-    await ledger.admit(manyJobAlerts(3), [TEAMS_BOT_RECEIVER]);
+    await ledger.admit(manyJobAlerts(3), [DEFAULT_TEAMS_BOT_RECEIVER]);
     // Two deliveries' worth of 504s (each delivery retries its budget) for the group chat only.
     connector.script(GROUP, ...Array.from({ length: 10 }, () => ({ status: 504 })));
     const results = [];
@@ -551,7 +552,7 @@ describe("delivery to the Bot Connector", () => {
     await install(CHANNEL);
     let calls = 0;
     const refusing = { ...service.connector, send: async () => { calls++; throw toConnectorError(refusals[0]); } };
-    const channel = new TeamsBotChannel({ name: TEAMS_BOT_RECEIVER, connector: refusing, installations: service.installations, cards: service.cards, snoozes: service.snoozes, tenant: TENANT, now: () => clock.getTime(), sleep: async () => {}, limiter: new TeamsBotRateLimiter() });
+    const channel = new TeamsBotChannel({ name: DEFAULT_TEAMS_BOT_RECEIVER, connector: refusing, installations: service.installations, cards: service.cards, snoozes: service.snoozes, tenant: TENANT, now: () => clock.getTime(), sleep: async () => {}, limiter: new TeamsBotRateLimiter() });
     const [message] = buildTeamsBotMessages([failedExchangeJob], RENDER_CONTEXT, { groupThreshold: 3 });
     const error = await channel.send(message!.payload).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
@@ -563,7 +564,7 @@ describe("delivery to the Bot Connector", () => {
 
   it("is the receiver named teams-bot and never shows the bot's password", async () => {
     const channel = service.channel(recordingLogger());
-    expect(channel.name).toBe(TEAMS_BOT_RECEIVER);
+    expect(channel.name).toBe(DEFAULT_TEAMS_BOT_RECEIVER);
     expect(channel.kind).toBe("teams-bot");
     expect(JSON.stringify(settings.bot)).not.toContain(BOT_PASSWORD);
     expect(logs.join("\n")).not.toContain(BOT_PASSWORD);

@@ -6,17 +6,17 @@
  */
 import { randomBytes } from "node:crypto";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
-import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.js";
-import { SendPacer } from "../../shared/channels/pacing.js";
+import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
+import { SendPacer } from "../../shared/receivers/pacing.js";
 import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import type { CycleSummary } from "../../shared/pipeline.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { Secret } from "../../shared/security/secret.js";
 import { observeApiRequest } from "../../shared/telemetry/cycle-usage.js";
 import { AvePointSimulator, type SimulatorOptions } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "./recording-receiver.js";
 import { capturingLogger } from "./capturing-logger.js";
+import { webhookUrl } from "./webhook-url.js";
 
 export interface PipelineWorld {
   simulator: AvePointSimulator;
@@ -71,7 +71,7 @@ export async function startPipelineWorld(options: {
         {
           channel: new WorkflowsWebhookChannel({
             name: "teams",
-            url: new Secret(receiver.url),
+            url: webhookUrl(receiver.url),
             retryPolicy: fastRetry,
             sleep: noWait,
             minIntervalInMs: 0,

@@ -5,7 +5,7 @@ import { inspect } from "node:util";
 import { describe, expect, it, test } from "vitest";
 import { ConfigError, parseSettings } from "../../shared/config/index.js";
 import { defaultRouting, parseRouting, ROUTABLE_KINDS, type RoutingInput } from "../../shared/routing/config.js";
-import { Secret } from "../../shared/security/secret.js";
+import { webhookUrl } from "../support/webhook-url.js";
 
 const ONCALL_URL = "https://prod-01.westeurope.logic.azure.com/workflows/oncall/triggers/manual/paths/invoke?sig=oncall-sig-value";
 const TEAM_URL = "https://prod-02.westeurope.logic.azure.com/workflows/team/triggers/manual/paths/invoke?sig=team-sig-value";
@@ -247,7 +247,7 @@ colour: blue
 });
 
 describe("without a routing file", () => {
-  const url = new Secret(ONCALL_URL);
+  const url = webhookUrl(ONCALL_URL);
   test.each([
     ["Teams only", { teamsWebhookUrl: url }, ["teams"]],
     ["email only", { emailTo: ["oncall@contoso.com"] }, ["email"]],

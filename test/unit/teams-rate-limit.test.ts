@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEAMS_BOT_RATE_LIMITS, TeamsBotRateLimiter } from "../../shared/channels/teams-rate-limit.js";
+import { TEAMS_BOT_RATE_LIMITS, TeamsBotRateLimiter } from "../../shared/receivers/teams-rate-limit.js";
 
 /** The limiter on a fake clock: every reservation's start time, as the sender would start it. */
 function harness() {

@@ -1,11 +1,10 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import type { Alert, Severity } from "../alerts/model.js";
-import { decodeAlert, encodeAlert } from "../ledger/alert-codec.js";
-import { tenantPartitionKey } from "../ledger/keys.js";
-import { assertEntityFits, joinLongText, splitLongText } from "../ledger/long-text.js";
-import type { BotCardStatus } from "../render/bot-card.js";
-import { incidentKeyOf } from "./incident.js";
-import { conversationKey, isWriteConflict, orUndefinedWhenAbsent, withTable } from "./tables.js";
+import { decodeAlert, encodeAlert } from "./alert-codec.js";
+import { tenantPartitionKey } from "./keys.js";
+import { assertEntityFits, joinLongText, splitLongText } from "./long-text.js";
+import { incidentKeyOf, type BotCardStatus } from "../alerts/incident.js";
+import { conversationKey, isWriteConflict, orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
 
 /**
  * One alert card the bot posted in one conversation: its activity id (to

@@ -1,6 +1,7 @@
-import { describeWebhookUrlProblem } from "../config/settings.js";
-import { redact, type Secret } from "../security/secret.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { createHash } from "node:crypto";
+import type { WebhookUrl } from "../config/webhook-url.js";
+import { redact } from "../security/secret.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./channel.js";
 import { httpSendSettings, sendWithRetry, type HttpSendOptions, type HttpSendSettings } from "./http-send.js";
 
 /**
@@ -16,14 +17,15 @@ import { httpSendSettings, sendWithRetry, type HttpSendOptions, type HttpSendSet
  *   other 3xx/4xx         DeliveryError naming the status
  *
  * The URL carries its own credential (`sig=`), so it is kept in a private
- * Secret: errors and logs name the receiver, never the URL.
+ * Secret: errors and logs name the receiver, never the URL. It was checked
+ * once, where it was read (config/webhook-url.ts): a WebhookUrl is made nowhere else.
  */
 
 export interface WorkflowsWebhookChannelOptions extends HttpSendOptions {
   /** Permanent receiver id; names the channel in logs and errors. */
   name: string;
-  /** The webhook URL the workflow gave; already checked by the settings parser, checked again here. */
-  url: Secret;
+  /** The webhook URL the workflow gave, as the settings checked it. */
+  url: WebhookUrl;
   /** Least time between two POSTs to this URL from this process. Default 250 ms (DEFAULT_MIN_INTERVAL_IN_MS). */
   minIntervalInMs?: number;
 }
@@ -55,7 +57,8 @@ const CHECK_WORKFLOW_ADVICE =
 export class WorkflowsWebhookChannel extends PrintSafeChannel<"teams-workflows"> {
   readonly kind = "teams-workflows" as const;
   readonly name: string;
-  readonly #url: Secret;
+  readonly #url: WebhookUrl;
+  readonly #pacingKey: string;
   /** Values redact() must remove: the whole URL and its signature on its own. */
   readonly #secrets: string[];
   readonly #settings: HttpSendSettings;
@@ -64,10 +67,10 @@ export class WorkflowsWebhookChannel extends PrintSafeChannel<"teams-workflows">
     super("WorkflowsWebhookChannel");
     const name = receiverNameOf(options.name, "a Teams Workflows receiver");
     this.name = name;
-    const problem = describeWebhookUrlProblem(options.url.reveal());
-    if (problem) throw new ChannelConfigError(name, `Teams Workflows receiver "${name}": the webhook URL ${problem}`);
     this.#url = options.url;
     this.#secrets = secretPartsOf(options.url.reveal());
+    // Pacing is per workflow, shared by every channel posting to it; the pacer holds a digest, never the credential.
+    this.#pacingKey = `workflow:${createHash("sha256").update(options.url.reveal()).digest("hex")}`;
 
     const settings = httpSendSettings(options, DEFAULT_MIN_INTERVAL_IN_MS);
     if (!Number.isFinite(settings.minIntervalInMs) || settings.minIntervalInMs < 0) {
@@ -92,7 +95,7 @@ export class WorkflowsWebhookChannel extends PrintSafeChannel<"teams-workflows">
       this.#settings,
       {
         receiver: this.name,
-        pacingKey: url,
+        pacingKey: this.#pacingKey,
         url,
         body,
         headers: { "Content-Type": "application/json" },
@@ -196,7 +199,7 @@ function secretPartsOf(url: string): string[] {
     const sig = parsed.searchParams.get("sig");
     if (sig) parts.push(sig, encodeURIComponent(sig));
   } catch {
-    // Already rejected by describeWebhookUrlProblem.
+    // Not reached: a WebhookUrl parses (config/webhook-url.ts).
   }
   return parts;
 }

@@ -1,23 +1,12 @@
 import { mapWithConcurrency } from "../concurrency.js";
-import type { Alert, RenderContext } from "../alerts/model.js";
-import type { Channel, SendOptions } from "../channels/delivery.js";
-import { DeliveryError } from "../channels/delivery.js";
+import type { RenderContext } from "../alerts/model.js";
+import type { Channel, Receiver, SendOptions } from "./channel.js";
+import { DeliveryError } from "./channel.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
-import { buildTeamsBotMessages } from "../render/bot-card.js";
 import { SILENCED_RECEIVER } from "../routing/config.js";
 import { redact } from "../security/secret.js";
-
-/** A receiver: where alerts go (a permanent name) and how they are composed for it. */
-export interface Receiver {
-  channel: Channel;
-  /**
-   * Receiver that gets what this one fails to take in a cycle (after the
-   * channel's own retries); from the routing file's `fallback`.
-   */
-  fallback?: string;
-}
+import { compose, type ComposedMessage } from "./registry.js";
 
 export interface OutboxOptions {
   ledger: Pick<AlertLedger, "pendingWork" | "claim" | "markAllDelivered" | "release" | "admit" | "quarantine">;
@@ -77,25 +66,6 @@ export interface OutboxResult {
 export const RECEIVER_PAUSE_IN_MS = 60_000;
 /** Claims and records in flight at once (each is one conditional write). */
 const LEDGER_CONCURRENCY = 8;
-
-export interface ComposedMessage {
-  payload: object;
-  fingerprints: string[];
-}
-
-/** How one channel kind turns a cycle's alerts into messages (also used by `npm run send-test-alert`). */
-export function compose(channel: Channel, alerts: Alert[], options: Pick<OutboxOptions, "render" | "groupThreshold">): ComposedMessage[] {
-  switch (channel.kind) {
-    case "teams-workflows":
-      return buildWorkflowsMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
-    case "teams-bot":
-      return buildTeamsBotMessages(alerts, options.render, { groupThreshold: options.groupThreshold });
-    case "email":
-      return buildEmailMessages(alerts, options.render, { groupThreshold: options.groupThreshold }).map(({ message, fingerprints }) => ({ payload: message, fingerprints }));
-    default:
-      throw new Error(`no composer for receiver kind ${channel.kind}`);
-  }
-}
 
 export function emptyOutboxResult(): OutboxResult {
   return { delivered: 0, failed: 0, skipped: 0, deferred: 0, overtaken: 0, setAside: [], messages: 0, errors: [], oldestUndelivered: null };

@@ -1,6 +1,6 @@
 import { isEmailAddress } from "../config/email.js";
 import { isEmailMessage, type EmailMessage } from "../render/email.js";
-import { ChannelConfigError, DeliveryError } from "./delivery.js";
+import { ChannelConfigError, DeliveryError } from "./channel.js";
 
 /** What both email channels (Graph, SMTP) check the same way. */
 

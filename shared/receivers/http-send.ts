@@ -1,7 +1,7 @@
 import { DEFAULT_TIMEOUT_IN_MS, httpRequest, NetworkError, type HttpResponse } from "../http/request.js";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { attemptsIn, DeliveryError, type DeliveryResult } from "./delivery.js";
+import { attemptsIn, DeliveryError, type DeliveryResult } from "./channel.js";
 import { processWidePacer, type SendPacer } from "./pacing.js";
 
 /**
@@ -84,7 +84,7 @@ export interface HttpSend {
   /** The channel's name: `receiver` of errors and log fields. */
   receiver: string;
   /**
-   * The destination whose limit sends share (a webhook URL, a mailbox): requests
+   * The destination whose limit sends share (a workflow, a mailbox): requests
    * to it keep minIntervalInMs apart, and a Retry-After holds every sender to it.
    * It stays in the pacer and is never logged.
    */

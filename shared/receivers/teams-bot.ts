@@ -1,14 +1,14 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
-import { ConnectorError, type BotConnector } from "../bot/contracts.js";
-import type { CardStore, PostedCard } from "../bot/cards.js";
-import { incidentKeyOf } from "../bot/incident.js";
-import type { Installation, InstallationStore } from "../bot/installations.js";
-import type { SnoozeStore } from "../bot/snoozes.js";
+import { ConnectorError, type BotConnector } from "./bot-connector.js";
+import type { CardStore, PostedCard } from "../ledger/bot-cards.js";
+import { incidentKeyOf } from "../alerts/incident.js";
+import type { Installation, InstallationStore } from "../ledger/installations.js";
+import type { SnoozeStore } from "../ledger/snoozes.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { alertSummary } from "../render/kinds/index.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./channel.js";
 import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
 
 /**

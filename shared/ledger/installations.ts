@@ -1,6 +1,6 @@
 import { odata, type TableClient } from "@azure/data-tables";
-import { tenantPartitionKey } from "../ledger/keys.js";
-import { conversationKey, orUndefinedWhenAbsent, withTable } from "./tables.js";
+import { tenantPartitionKey } from "./keys.js";
+import { conversationKey, orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
 
 /**
  * Where the app is installed: one conversation reference per team channel,

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import type { StorageSettings } from "../config/storage.js";
-import { createPrefixedTableClients, type TableClientsOptions } from "../ledger/clients.js";
-import { describeStorageError, isEntityNotFound, isTableNotFound, statusOf } from "../ledger/errors.js";
-import { ensureTable, forgetTable } from "../ledger/tables.js";
+import { createPrefixedTableClients, type TableClientsOptions } from "./clients.js";
+import { describeStorageError, isEntityNotFound, isTableNotFound, statusOf } from "./errors.js";
+import { ensureTable, forgetTable } from "./tables.js";
 
 /**
  * The bot's own tables, beside the ledger's (same account, same prefix, same

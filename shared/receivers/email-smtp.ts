@@ -5,7 +5,7 @@ import { isEmailAddress } from "../config/email.js";
 import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { redact, type Secret } from "../security/secret.js";
-import { attemptsIn, ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { attemptsIn, ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./channel.js";
 import { checkRecipients, emailMessageOf } from "./email-receiver.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Alert } from "../alerts/model.js";
+import type { Alert } from "./model.js";
 
 /**
  * An incident: what a resolved notice resolves and what a snooze silences,
@@ -51,4 +51,19 @@ export function incidentKeyOf(alert: Alert): string {
 export function snoozeKeysOf(alert: Alert): string[] {
   const incident = incidentKeyOf(alert);
   return incident === `alert:${alert.fingerprint}` ? [alert.fingerprint] : [alert.fingerprint, incident];
+}
+
+/**
+ * Where an alert card stands in Teams, by what people did with it (the bot's
+ * buttons) and what the monitor saw; kept with the card (ledger/bot-cards.ts)
+ * and drawn on it (render/bot-card.ts). Every field is optional: an empty
+ * status is a fresh alert.
+ */
+export interface BotCardStatus {
+  acknowledged?: { by: string; at: Date };
+  snoozed?: { by: string; until: Date };
+  /** `by` absent: the monitor saw it resolve (`summary` says how). */
+  resolved?: { at: Date; by?: string; summary?: string };
+  /** Re-posted because nobody acknowledged it in time. */
+  escalatedAfterMinutes?: number;
 }

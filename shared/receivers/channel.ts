@@ -1,12 +1,11 @@
 import { inspect } from "node:util";
+import type { ReceiverType } from "../routing/config.js";
 
 /**
  * The contract every receiver implements (Teams Workflows webhook now; email and
  * a Teams bot later). The pipeline marks an alert delivered only after `send`
  * resolves, and keeps it pending when `send` throws.
  */
-
-export type ChannelKind = "teams-workflows" | "email" | "teams-bot";
 
 export interface DeliveryResult {
   /** HTTP status (or the transport's equivalent) of the accepted attempt. */
@@ -36,15 +35,25 @@ export interface SendOptions {
 export interface Channel {
   /** Permanent receiver id: ledger entries are keyed by it, so renaming re-delivers. */
   readonly name: string;
-  readonly kind: ChannelKind;
+  readonly kind: ReceiverType;
   send(payload: object, options?: SendOptions): Promise<DeliveryResult>;
+}
+
+/** A receiver: where alerts go (a permanent name) and how they are composed for it (its channel's kind, receivers/registry.ts). */
+export interface Receiver {
+  channel: Channel;
+  /**
+   * Receiver that gets what this one fails to take in a cycle (after the
+   * channel's own retries); from the routing file's `fallback`.
+   */
+  fallback?: string;
 }
 
 /**
  * A channel that prints as its class and receiver id only (`WorkflowsWebhookChannel(alerts)`):
  * String(), JSON.stringify and console.log of it never show a URL, token or password.
  */
-export abstract class PrintSafeChannel<K extends ChannelKind> implements Channel {
+export abstract class PrintSafeChannel<K extends ReceiverType> implements Channel {
   abstract readonly name: string;
   abstract readonly kind: K;
   readonly #className: string;

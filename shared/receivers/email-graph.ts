@@ -4,7 +4,7 @@ import { DEFAULT_GRAPH_BASE_URL, isEmailAddress, type GraphCredentialSettings } 
 import { isAllowedUrl } from "../config/environment.js";
 import type { EmailMessage } from "../render/email.js";
 import { redact } from "../security/secret.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./channel.js";
 import { checkRecipients, emailMessageOf } from "./email-receiver.js";
 import { httpSendSettings, sendWithRetry, type HttpSendOptions, type HttpSendSettings } from "./http-send.js";
 

@@ -1,8 +1,8 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import type { Alert } from "../alerts/model.js";
-import { tenantPartitionKey } from "../ledger/keys.js";
-import { snoozeKeysOf } from "./incident.js";
-import { orUndefinedWhenAbsent, withTable } from "./tables.js";
+import { tenantPartitionKey } from "./keys.js";
+import { snoozeKeysOf } from "../alerts/incident.js";
+import { orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
 
 /**
  * Snoozes pressed on a bot card: a silence on the alert's fingerprint (and
