@@ -17,7 +17,7 @@ import { DeliveryError, type Channel } from "../shared/channels/delivery.js";
 import type { Settings } from "../shared/config/index.js";
 import { compose } from "../shared/delivery/outbox.js";
 import { createLogger } from "../shared/logging.js";
-import { buildReceiver } from "../shared/runtime.js";
+import { buildReceiver } from "../shared/pipeline/runtime.js";
 import { redact } from "../shared/security/secret.js";
 import { argValue, loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 

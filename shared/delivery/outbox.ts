@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from "../concurrency.js";
+import { mapWithConcurrency } from "../http/concurrency.js";
 import type { Alert, RenderContext } from "../alerts/model.js";
 import type { Channel, SendOptions } from "../channels/delivery.js";
 import { DeliveryError } from "../channels/delivery.js";

@@ -9,7 +9,7 @@ import { WorkflowsWebhookChannel } from "../../shared/channels/teams-workflows.j
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
-import { createRuntime, TEAMS_RECEIVER } from "../../shared/runtime.js";
+import { createRuntime, TEAMS_RECEIVER } from "../../shared/pipeline/runtime.js";
 import { EventSequence, startFaultProxy, type RequestAction } from "../chaos/fault-proxy.js";
 import { formatReport, runChaos } from "../chaos/harness.js";
 import { AvePointSimulator } from "../simulator/index.js";

@@ -10,7 +10,7 @@ import { createAvePointClient } from "../../shared/avepoint/index.js";
 import { SendPacer } from "../../shared/channels/pacing.js";
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients, type DeliveryRecord } from "../../shared/ledger/index.js";
-import { buildReceiver, createRuntime, type Runtime } from "../../shared/runtime.js";
+import { buildReceiver, createRuntime, type Runtime } from "../../shared/pipeline/runtime.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
 import { capturingLogger } from "../support/capturing-logger.js";

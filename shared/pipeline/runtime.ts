@@ -1,29 +1,39 @@
 /**
- * The composition root: turns Settings into the pieces a monitor cycle needs.
- * The Functions entry points and the local runner both build through here, so
- * `func start`, `npm run poll` and `npm start` run the same code.
- * Built once per process: the AvePoint client keeps its token between cycles.
+ * The composition root: turns Settings into the pieces a monitor cycle needs,
+ * and runs a cycle for a Functions invocation. The Functions entry points and
+ * the local runner both build through here, so `func start`, `npm run poll`
+ * and `npm start` run the same code. Built once per process: the AvePoint
+ * client keeps its token between cycles. Telemetry is hooked in one place,
+ * `observeCycle`.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import type { InvocationContext } from "@azure/functions";
 import type { TokenCredential } from "@azure/identity";
-import { createAvePointClient } from "./avepoint/index.js";
-import { EXCHANGE_SMTP_SCOPE, type GraphCredentialSettings } from "./config/email.js";
-import { ConfigError, type Settings } from "./config/settings.js";
-import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./channels/teams-workflows.js";
-import { createGraphCredential, GraphMailChannel } from "./channels/email-graph.js";
-import { SmtpMailChannel } from "./channels/email-smtp.js";
+import { createAvePointClient } from "../avepoint/index.js";
+import { EXCHANGE_SMTP_SCOPE, type GraphCredentialSettings } from "../config/email.js";
+import { loadSettings } from "../config/load.js";
+import { ConfigError, type Settings } from "../config/settings.js";
+import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "../channels/teams-workflows.js";
+import { createGraphCredential, GraphMailChannel } from "../channels/email-graph.js";
+import { SmtpMailChannel } from "../channels/email-smtp.js";
 // Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
-import { escalationStep, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
-import type { Receiver } from "./delivery/outbox.js";
-import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
-import { AlertLedger, createTableClients } from "./ledger/index.js";
-import { silentLogger, type Logger } from "./logging.js";
-import { pingHeartbeat } from "./monitors/heartbeat.js";
+import { escalationStep, LazyTeamsBotChannel } from "../bot/lazy-channel.js";
+import type { Receiver } from "../delivery/outbox.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "../routing/config.js";
+import { AlertLedger, createTableClients } from "../ledger/index.js";
+import { createLogger, silentLogger, type Logger } from "../logging.js";
+import { redact } from "../security/secret.js";
+import { cycleLogLine } from "../telemetry/cycle-line.js";
+import { formatSummary, type CycleSummary, type MonitorName } from "../telemetry/cycle-summary.js";
+import { countTableRoundTrips, measureCycle, observeApiRequest } from "../telemetry/cycle-usage.js";
+import { flushMetrics, startMetricsExport } from "../telemetry/export.js";
+import { pingHeartbeat } from "../telemetry/heartbeat.js";
+import { recordCycleMetrics } from "../telemetry/metrics.js";
+import { runJobsMonitor } from "./jobs.js";
+import { runLicenseMonitor } from "./license.js";
+import type { AvePointReader } from "./monitor.js";
 import { buildStatus, type StatusReport } from "./status.js";
-import { runJobsMonitor, runLicenseMonitor, type AvePointReader, type CycleSummary, type MonitorName } from "./pipeline.js";
-import { countTableRoundTrips, measureCycle, observeApiRequest } from "./telemetry/cycle-usage.js";
-import { recordCycleMetrics } from "./telemetry/metrics.js";
 
 export interface RuntimeOptions {
   now?: () => Date;
@@ -39,7 +49,7 @@ export interface Runtime {
   run(monitor: MonitorName, logger: Logger, options?: { abortSignal?: AbortSignal }): Promise<CycleSummary>;
   /** The configured receivers, as the monitors deliver to them (what `npm run send-test-alert` tests). */
   receivers(logger: Logger): Receiver[];
-  /** Where every monitor stands (shared/status.ts): for `npm run status` and GET /api/health. */
+  /** Where every monitor stands (status.ts): for `npm run status` and GET /api/health. */
   status(): Promise<StatusReport>;
 }
 
@@ -148,14 +158,9 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
         ...(escalate ? { escalate } : {}),
         ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}),
       };
-      const measured = await measureCycle(() => currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps))));
-      const summary: CycleSummary = { ...measured.result, usage: measured.usage };
-      // No-ops unless a MeterProvider is registered (in Azure: shared/telemetry/export.ts).
-      recordCycleMetrics(summary);
-      // The dead man's switch hears only from cycles that read and delivered everything.
-      const heartbeatUrl = settings.monitoring.heartbeatUrl;
-      if (summary.ok && heartbeatUrl) await pingHeartbeat(heartbeatUrl, { logger, ...(runOptions.abortSignal ? { abortSignal: runOptions.abortSignal } : {}) });
-      return summary;
+      return observeCycle(settings, logger, runOptions.abortSignal, () =>
+        currentLogger.run(logger, () => (monitor === "jobs" ? runJobsMonitor(deps) : runLicenseMonitor(deps))),
+      );
     },
     receivers: (logger) => receiversFor(logger),
     // Tables are created when absent, so a deployment that has not run a cycle yet reads as "has not run yet".
@@ -173,22 +178,63 @@ function measuredLedger(storage: NonNullable<Settings["storage"]>, tablePrefix: 
   return new AlertLedger(clients, { now });
 }
 
-/** One line per cycle, for logs and the local runner. */
-export function formatSummary(s: CycleSummary): string {
-  const d = s.delivery;
-  const parts = [
-    `${s.monitor} monitor [${s.tenant}]: ${s.ok ? "ok" : "FAILED"}`,
-    s.monitor === "jobs" ? `${s.read} job(s) read` : s.read > 0 ? "license read" : "license not read",
-    `${s.newAlerts} new alert(s)`,
-    `${d.delivered} delivered in ${d.messages} message(s)`,
-  ];
-  if (d.failed > 0) parts.push(`${d.failed} pending after failed delivery`);
-  if (d.skipped > 0) parts.push(`${d.skipped} held by another run`);
-  if (d.deferred > 0) parts.push(`${d.deferred} pending, retried next cycle`);
-  if (d.overtaken > 0) parts.push(`${d.overtaken} sent after another run took them over (possible duplicates)`);
-  if (d.setAside.length > 0) parts.push(`${d.setAside.length} set aside (quarantined: unreadable or not renderable)`);
-  if (s.window) parts.push(`window ${s.window.start.toISOString()} .. ${s.window.end.toISOString()}`);
-  if (s.error) parts.push(`read error: ${s.error}`);
-  if (d.errors.length > 0) parts.push(`delivery error: ${d.errors[0]}`);
-  return parts.join("; ");
+/**
+ * Telemetry of one cycle, all of it: the Application Insights exporter started
+ * (once per process, only where the platform configured it), the cycle measured
+ * (time, API requests, table round trips), its metrics recorded and sent before
+ * the invocation ends (a Flex Consumption instance may be frozen right after),
+ * and the heartbeat pinged.
+ */
+async function observeCycle(settings: Settings, logger: Logger, abortSignal: AbortSignal | undefined, cycle: () => Promise<CycleSummary>): Promise<CycleSummary> {
+  await startMetricsExport({ logger });
+  const measured = await measureCycle(cycle);
+  const summary: CycleSummary = { ...measured.result, usage: measured.usage };
+  // No-ops unless a MeterProvider is registered (in Azure: shared/telemetry/export.ts).
+  recordCycleMetrics(summary);
+  // The dead man's switch hears only from cycles that read and delivered everything.
+  const heartbeatUrl = settings.monitoring.heartbeatUrl;
+  if (summary.ok && heartbeatUrl) await pingHeartbeat(heartbeatUrl, { logger, ...(abortSignal ? { abortSignal } : {}) });
+  await flushMetrics({ logger });
+  return summary;
+}
+
+// --- The Functions entry points ------------------------------------------------------
+
+let runtime: Runtime | undefined;
+
+/** The process's runtime; settings are read on first use (ConfigError lists every problem). */
+export function getRuntime(): Runtime {
+  runtime ??= createRuntime(loadSettings());
+  return runtime;
+}
+
+export class MonitorCycleError extends Error {
+  override readonly name = "MonitorCycleError";
+  constructor(readonly summary: CycleSummary) {
+    // The host records this text (and the stack) in Application Insights without our logger: redact here too.
+    super(redact(formatSummary(summary)));
+  }
+}
+
+/**
+ * Runs one cycle for a timer invocation. A failed cycle throws after logging its
+ * summary, so the Functions host records a failed execution (which the
+ * deployment's "monitor of the monitor" alert watches); nothing is lost, since
+ * whatever was not read or delivered is retried next cycle.
+ *
+ * Each cycle logs two lines: the readable summary and the structured one
+ * (shared/telemetry/cycle-line.ts), both through the redacting logger.
+ */
+export async function runMonitorInvocation(monitor: MonitorName, context: InvocationContext, rt: Runtime = getRuntime()): Promise<CycleSummary> {
+  const logger = createLogger(context, rt.settings.logLevel);
+  const summary = await rt.run(monitor, logger);
+  const line = formatSummary(summary);
+  if (!summary.ok) {
+    logger.error(line);
+    logger.error(cycleLogLine(summary));
+    throw new MonitorCycleError(summary);
+  }
+  logger.info(line);
+  logger.info(cycleLogLine(summary));
+  return summary;
 }
