@@ -14,7 +14,7 @@
 import { decide, toAdmit, type Decision } from "../alerts/decide.js";
 import { classifyMonitorError, setAsideAlerts, type MonitorErrorClass, type MonitorHealthState } from "../alerts/monitoring-rules.js";
 import { deliverPending, emptyOutboxResult, type OutboxResult } from "../delivery/outbox.js";
-import { CheckpointConflictError } from "../ledger/index.js";
+import { CheckpointConflictError, type Checkpoint } from "../ledger/index.js";
 import { admitRouted } from "../routing/admission.js";
 import type { SilenceSummaryState } from "../routing/silence-summary.js";
 import type { CycleSummary, MonitorName } from "../telemetry/cycle-summary.js";
@@ -158,12 +158,13 @@ async function record(
     // Kept even when the read failed: a path found or a 404 seen is worth remembering.
     ...(reading !== undefined ? { avepoint: reading } : {}),
   };
-  const next = routed.polled
-    ? (() => {
-        const { state, ...fields } = routed.polled.next(decisions, delivery);
-        return checkpointRow(checkpoint, { ...fields, lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }, { ...state, ...shared });
-      })()
-    : checkpointRow(checkpoint, { lastError: routed.error ?? null, consecutiveFailures: checkpoint.consecutiveFailures + 1 }, shared);
+  let next: Checkpoint;
+  if (routed.polled) {
+    const { state, ...moved } = routed.polled.next(decisions, delivery);
+    next = checkpointRow(checkpoint, { ...moved, lastSuccessAt: now, lastError: null, consecutiveFailures: 0 }, { ...state, ...shared });
+  } else {
+    next = checkpointRow(checkpoint, { lastError: routed.error ?? null, consecutiveFailures: checkpoint.consecutiveFailures + 1 }, shared);
+  }
   try {
     await deps.ledger.writeCheckpoint(next);
   } catch (err) {
