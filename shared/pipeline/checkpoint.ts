@@ -106,12 +106,17 @@ export function parseSharedHealthRow(stored: Record<string, unknown>): SharedHea
   return parseSharedHealthState(stored["health"]);
 }
 
-export function sharedHealthRow(row: Checkpoint, health: SharedHealthState): Checkpoint {
-  return { ...row, state: { health } };
+/** The shared row with the monitors' health replaced; null when that is what it holds already (nothing to write). */
+export function sharedHealthRow(row: Checkpoint, health: SharedHealthState): Checkpoint | null {
+  return JSON.stringify(row.state["health"]) === JSON.stringify(health) ? null : { ...row, state: { health } };
 }
 
 /** Checkpoint row that says when the tenant's ledger was last pruned; its state is `{ prunedAt }` (ISO). */
 export const RETENTION_ROW = "retention";
+
+export function prunedRow(row: Checkpoint, now: Date): Checkpoint {
+  return { ...row, state: { prunedAt: now.toISOString() }, lastSuccessAt: now };
+}
 
 /** When the ledger was last pruned; NaN when never (or unreadable). */
 export function parsePrunedAt(stored: Record<string, unknown>): number {

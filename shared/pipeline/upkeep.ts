@@ -10,7 +10,7 @@ import { admitRouted } from "../routing/admission.js";
 import { admitSilenceSummaries } from "../routing/silence-summary.js";
 import type { SilenceSummaryState } from "../routing/silence-summary.js";
 import type { MonitorName } from "../telemetry/cycle-summary.js";
-import { parsePrunedAt, parseSharedHealthRow, RETENTION_ROW, SHARED_HEALTH_ROW, sharedHealthRow, type MonitorCheckpoint } from "./checkpoint.js";
+import { parsePrunedAt, parseSharedHealthRow, prunedRow, RETENTION_ROW, SHARED_HEALTH_ROW, sharedHealthRow, type MonitorCheckpoint } from "./checkpoint.js";
 import { describeError, type MonitorDeps } from "./monitor.js";
 
 /**
@@ -37,7 +37,6 @@ export async function admitMonitorHealth(
   try {
     for (let attempt = 1; ; attempt++) {
       const row = await deps.ledger.readCheckpoint(tenant, SHARED_HEALTH_ROW);
-      const stored = row.state["health"];
       const { alerts, shared, own } = evaluateSharedHealth({
         tenant,
         monitor,
@@ -50,10 +49,11 @@ export async function admitMonitorHealth(
         now,
       });
       if (alerts.length > 0) admitted += (await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger)).admitted.length;
+      const next = sharedHealthRow(row, shared);
       // A quiet cycle changes nothing: no write.
-      if (JSON.stringify(stored) !== JSON.stringify(shared)) {
+      if (next) {
         try {
-          await deps.ledger.writeCheckpoint(sharedHealthRow(row, shared));
+          await deps.ledger.writeCheckpoint(next);
         } catch (err) {
           if (err instanceof CheckpointConflictError && attempt < 5) continue;
           throw err;
@@ -115,8 +115,8 @@ export async function pruneLedger(deps: MonitorDeps, now: Date): Promise<void> {
     const cutoff = new Date(now.getTime() - deps.settings.jobs.lookbackHours * HOUR_IN_MS - deps.settings.ledgerRetentionDays * DAY_IN_MS);
     const limit = 1_000;
     const removed = await deps.ledger.prune(tenant, cutoff, limit);
-    const state = removed < limit ? { prunedAt: now.toISOString() } : row.state;
-    await deps.ledger.writeCheckpoint({ ...row, state, lastSuccessAt: now });
+    // A full batch means more are due: the date stays, so the next cycle goes on.
+    await deps.ledger.writeCheckpoint(removed < limit ? prunedRow(row, now) : { ...row, lastSuccessAt: now });
     if (removed > 0) deps.logger.info(`ledger: ${removed} delivered alert(s) older than ${cutoff.toISOString()} removed`);
   } catch (err) {
     if (err instanceof CheckpointConflictError) return; // the other monitor pruned at the same moment
