@@ -92,7 +92,9 @@ async function route(deps: MonitorDeps, monitor: MonitorName, decisions: readonl
     // Counted only for a complete read, as the summary's `read` is: a failed cycle reports what it read as nothing.
     return { ...polled, admitted: polled.polled ? admitted.length : 0 };
   } catch (err) {
-    return polled.polled ? { ...failed(deps, monitor, err), admitted: 0 } : { ...polled, admitted: 0 };
+    const refused = failed(deps, monitor, err);
+    // After a failed read, that read's error is the one the cycle reports.
+    return polled.polled ? { ...refused, admitted: 0 } : { ...polled, admitted: 0 };
   }
 }
 
