@@ -85,7 +85,13 @@ async function pollAndDetect(
  */
 async function route(deps: MonitorDeps, monitor: MonitorName, decisions: readonly Decision[], now: Date, polled: Omit<Routed, "admitted">): Promise<Routed> {
   const news = toAdmit(decisions);
-  for (const d of decisions) if (d.verdict !== "first") deps.logger.debug(`${monitor} monitor: ${d.verdict}: ${d.reason}`);
+  if (decisions.length > 0) {
+    const count = (verdict: Decision["verdict"]) => decisions.filter((d) => d.verdict === verdict).length;
+    // One line per cycle, however long the window: its first reasons say why.
+    deps.logger.debug(`${monitor} monitor: decided ${count("first")} first, ${count("repeat")} repeat, ${count("resolved")} resolved`, {
+      reasons: decisions.slice(0, 20).map((d) => `${d.verdict}: ${d.reason}`),
+    });
+  }
   if (news.length === 0) return { ...polled, admitted: 0 };
   try {
     const { admitted } = await admitRouted(deps.ledger, news, deps.settings.routing, now, deps.logger);
