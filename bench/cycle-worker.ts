@@ -13,7 +13,7 @@ import { deliveryFromEntity } from "../shared/ledger/records.js";
 import { tenantPartitionKey } from "../shared/ledger/keys.js";
 import { createLogger, type Logger } from "../shared/logging.js";
 import { buildWorkflowsMessages, digestOrder, digestSummary, jsonBytes, renderDigestCard, workflowsPayload } from "../shared/render/index.js";
-import { createRuntime, TEAMS_RECEIVER, type Runtime } from "../shared/runtime.js";
+import { createRuntime, TEAMS_RECEIVER, type Runtime } from "../shared/pipeline/runtime.js";
 import { TableRoundTrips, withMemorySampling } from "./measure.js";
 import type { CycleMeasurement, DigestMeasurement, WorkerReply, WorkerRequest } from "./protocol.js";
 

@@ -73,7 +73,7 @@ export function markdownReport(machine: Machine, results: readonly ScenarioResul
     "# Performance",
     "",
     "How much work a monitor cycle does, held against the least that work can be. Measured by `npm run bench`",
-    "(`bench/`), a benchmark that runs real cycles of the application (`shared/runtime.ts` `createRuntime`) against",
+    "(`bench/`), a benchmark that runs real cycles of the application (`shared/pipeline/runtime.ts` `createRuntime`) against",
     "Azurite, the AvePoint simulator and a recording webhook, all on this machine's loopback; not by timed tests.",
     "This file is written by the benchmark: run `npm run bench` to refresh it.",
     "",

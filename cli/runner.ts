@@ -9,9 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { InvocationContext, Timer, TimerFunctionOptions } from "@azure/functions";
 import { parseSchedule } from "../shared/config/ncrontab.js";
-import { MonitorCycleError } from "../shared/host.js";
-import type { CycleSummary } from "../shared/pipeline.js";
-import { formatSummary } from "../shared/runtime.js";
+import { MonitorCycleError } from "../shared/pipeline/runtime.js";
+import { formatSummary, type CycleSummary } from "../shared/telemetry/cycle-summary.js";
 
 export interface TimerRegistration {
   name: string;

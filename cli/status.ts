@@ -10,8 +10,8 @@
 import { ConfigError } from "../shared/config/index.js";
 import { storageOrigin, storageVariable } from "../shared/ledger/clients.js";
 import { redact } from "../shared/security/secret.js";
-import { createRuntime } from "../shared/runtime.js";
-import { formatStatusText } from "../shared/status.js";
+import { createRuntime } from "../shared/pipeline/runtime.js";
+import { formatStatusText } from "../shared/pipeline/status.js";
 import { loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
 
 export async function main(argv: string[], io: OperatorIo = processIo): Promise<number> {

@@ -1,6 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../shared/host.js";
-import type { Runtime } from "../shared/runtime.js";
+import { getRuntime, type Runtime } from "../shared/pipeline/runtime.js";
 import { redact } from "../shared/security/secret.js";
 
 /**

@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
-import { runMonitorInvocation } from "../shared/host.js";
-import type { CycleSummary } from "../shared/pipeline.js";
+import { runMonitorInvocation } from "../shared/pipeline/runtime.js";
+import type { CycleSummary } from "../shared/telemetry/cycle-summary.js";
 
 /** Polls Cloud Backup jobs and alerts on failed, exception and partial outcomes. */
 export async function jobsMonitor(timer: Timer, context: InvocationContext): Promise<CycleSummary> {

@@ -1,5 +1,5 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../shared/host.js";
+import { getRuntime } from "../shared/pipeline/runtime.js";
 import { createLogger } from "../shared/logging.js";
 
 /**

@@ -119,7 +119,7 @@ export async function longHistory(services: Services): Promise<ScenarioResult> {
     rows: [...row("empty ledger", empty), ...row(`${HISTORY_ROWS.toLocaleString("en-US")} delivered rows`, full)],
     notes: [
       `Table Storage requests of the last measured cycle by kind, empty ledger: ${formatKinds(empty[empty.length - 1]?.tableByKind ?? {})}; with the history: ${formatKinds(full[full.length - 1]?.tableByKind ?? {})}.`,
-      "The retention pass (shared/pipeline.ts pruneLedger) is the one query that looks past the open work; it runs once a day per tenant and removes at most 1,000 rows per pass.",
+      "The retention pass (shared/pipeline/upkeep.ts pruneLedger) is the one query that looks past the open work; it runs once a day per tenant and removes at most 1,000 rows per pass.",
     ],
   };
 }

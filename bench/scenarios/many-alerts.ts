@@ -89,7 +89,7 @@ export async function manyAlerts(services: Services): Promise<ScenarioResult> {
           ` the ${c.postBytes - digest.singleDigestBytes} bytes beyond one unsplit digest are the headers and summaries the further parts repeat.`,
         ...(c.avepoint.serviceListings > api.serviceListings
           ? [
-              `Per-service listings: ${c.avepoint.serviceListings} against ${api.serviceListings}. \`scanServices\` (shared/monitors/jobs-window.ts)`
+              `Per-service listings: ${c.avepoint.serviceListings} against ${api.serviceListings}. \`scanServices\` (shared/sources/jobs-window.ts)`
                 + " lists services in their fixed order until every alerting job has its service, so services without alerting jobs that"
                 + " come before the last one holding some are listed too (one page each here).",
             ]

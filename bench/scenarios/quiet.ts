@@ -103,7 +103,7 @@ export async function quietCycle(services: Services): Promise<ScenarioResult> {
 export function knownQueryNote(byKind: Record<string, number>, queriesNeeded: number): string[] {
   if ((byKind["query"] ?? 0) <= queriesNeeded) return [];
   return [
-    "The query beyond the pending one is the known-fingerprints query: `runJobsMonitor` (shared/pipeline.ts) calls " +
+    "The query beyond the pending one is the known-fingerprints query: `runJobsMonitor` (shared/pipeline/jobs.ts) calls " +
       "`ledger.knownFingerprints` before it knows whether any job alerts; with no candidate it could be skipped.",
   ];
 }

@@ -8,7 +8,7 @@ import type { AlertBase } from "./model.js";
 /**
  * Backup health rules: pure functions of what was read, the stored state and
  * the clock (`now`). I/O (which listings to make, and when) lives in
- * shared/monitors/backup-health.ts.
+ * shared/sources/backup-health.ts.
  *
  * | rule                     | fires (once per episode)                                   | resolves                                   |
  * | ------------------------ | ---------------------------------------------------------- | ------------------------------------------ |

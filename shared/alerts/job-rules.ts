@@ -121,3 +121,28 @@ export function detectRecovery(
     resolvedJobIds: [...failure.jobIds],
   };
 }
+
+/**
+ * The open failures after a cycle: each recovered service's is closed, then
+ * each failure decided `first` opens (or extends) its service's. A failure
+ * without a known service, job id or state cannot be followed, and is left out.
+ */
+export function nextOpenFailures(
+  open: Readonly<Record<string, OpenFailure>>,
+  recovered: readonly string[],
+  firstFailures: readonly JobAlert[],
+  now: Date,
+): Record<string, OpenFailure> {
+  const next: Record<string, OpenFailure> = {};
+  for (const [key, failure] of Object.entries(open)) if (!recovered.includes(key)) next[key] = { jobIds: [...failure.jobIds], lastFailureAt: failure.lastFailureAt };
+  for (const alert of firstFailures) {
+    if (alert.service === undefined || alert.job.state === "Unknown" || alert.job.id === null) continue;
+    const key = String(alert.service);
+    const finishedAt = (alert.job.finishTime ?? now).toISOString();
+    const failure = next[key] ?? { jobIds: [], lastFailureAt: finishedAt };
+    if (!failure.jobIds.includes(alert.job.id)) failure.jobIds.push(alert.job.id);
+    if (finishedAt > failure.lastFailureAt) failure.lastFailureAt = finishedAt;
+    next[key] = failure;
+  }
+  return next;
+}

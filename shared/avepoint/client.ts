@@ -27,7 +27,7 @@ import type { BackupFrequency, BackupJob, JobPage, JobQuery, LicenseUsage, Unusu
 import { encodeTime, parseBackupFrequency, parseJobPage, parseLicenseUsage, parseUnusualActivity, readEnvelopeStatus, readErrorBody, type TimeEncoding } from "./normalize.js";
 import { API_REVISIONS, jobQueryParameters, pinnedRevision, revisionNamed, type ApiProfile, type ApiRevision } from "./profiles.js";
 import { JOBS_SCOPE, LICENSE_SCOPE, AvePointTokenProvider, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE, type AvePointTransportOptions } from "./token-provider.js";
-import { readServiceReading, type ServiceReading } from "./service-reading.js";
+import type { ServiceReading } from "./service-reading.js";
 
 /** Pages read at most in one listing before it is taken for a loop. */
 export const DEFAULT_MAX_PAGES = 1000;
@@ -140,8 +140,8 @@ export class AvePointClient {
    * Takes what an earlier run learned (the checkpoint's copy). What this client
    * already knows wins; a pinned profile keeps its revision.
    */
-  adoptReading(stored: unknown): void {
-    const earlier = readServiceReading(stored);
+  adoptReading(stored: ServiceReading): void {
+    const earlier = { ...stored };
     if (this.#pinned) {
       delete earlier.jobsRevision;
       delete earlier.licenseRevision;

@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from "../concurrency.js";
+import { mapWithConcurrency } from "../http/concurrency.js";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { Alert } from "../alerts/model.js";
 import { silentLogger, type Logger } from "../logging.js";

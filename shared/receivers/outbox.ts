@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from "../concurrency.js";
+import { mapWithConcurrency } from "../http/concurrency.js";
 import type { RenderContext } from "../alerts/model.js";
 import type { Channel, Receiver, SendOptions } from "./channel.js";
 import { DeliveryError } from "./channel.js";

@@ -79,8 +79,8 @@ export interface SilenceSummaryOptions {
   ledger: Pick<AlertLedger, "deliveriesTo" | "admit">;
   routing: Pick<Routing, "routes" | "defaultReceivers" | "silences">;
   tenant: string;
-  /** The monitor's `state.silenceSummary` as read with its checkpoint. */
-  state: unknown;
+  /** When the monitor last looked for ended windows (its checkpoint's `silenceSummary`); null before its first look. */
+  lastCheck: Date | null;
   now: Date;
   logger: Logger;
 }
@@ -97,7 +97,7 @@ export async function admitSilenceSummaries(options: SilenceSummaryOptions): Pro
   const { routing, now } = options;
   if (routing.silences.length === 0) return { state: undefined, admitted: 0 };
   const state: SilenceSummaryState = { checkedAt: now.toISOString() };
-  const lastCheck = parseSilenceSummaryState(options.state);
+  const lastCheck = options.lastCheck;
   if (lastCheck === null) return { state, admitted: 0 };
 
   const ended = routing.silences

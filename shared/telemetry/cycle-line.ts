@@ -4,7 +4,7 @@
  * read. Only counts, durations, times, the monitor, the tenant's display name
  * and the read error (already redacted) go in: no URL, job id or credential.
  */
-import type { CycleSummary, MonitorName } from "../pipeline.js";
+import type { CycleSummary, MonitorName } from "./cycle-summary.js";
 
 /** Marks the line among the others; queries filter on it. */
 export const CYCLE_EVENT = "cycle";

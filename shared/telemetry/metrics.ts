@@ -7,7 +7,7 @@
  * (plus `ok` on the duration): bounded, and never a job id or a credential.
  */
 import { metrics, type Counter, type Gauge, type Histogram, type MeterProvider } from "@opentelemetry/api";
-import type { CycleSummary } from "../pipeline.js";
+import type { CycleSummary } from "./cycle-summary.js";
 import { pendingAfter } from "./cycle-line.js";
 
 export const METER_NAME = "cloud-backup-alerts";

@@ -32,8 +32,8 @@ import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.
 import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
-import type { CycleSummary } from "../../shared/pipeline.js";
-import { createRuntime, formatSummary, TEAMS_RECEIVER, type Runtime } from "../../shared/runtime.js";
+import { formatSummary, type CycleSummary } from "../../shared/telemetry/cycle-summary.js";
+import { createRuntime, TEAMS_RECEIVER, type Runtime } from "../../shared/pipeline/runtime.js";
 import { Secret } from "../../shared/security/secret.js";
 import { AvePointSimulator, type Fault } from "../simulator/index.js";
 import { startAzurite, type RunningAzurite } from "../support/azurite.js";

@@ -9,7 +9,7 @@ import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
-import { createRuntime, TEAMS_RECEIVER } from "../../shared/runtime.js";
+import { createRuntime, TEAMS_RECEIVER } from "../../shared/pipeline/runtime.js";
 import { EventSequence, startFaultProxy, type RequestAction } from "../chaos/fault-proxy.js";
 import { formatReport, runChaos } from "../chaos/harness.js";
 import { AvePointSimulator } from "../simulator/index.js";
@@ -56,7 +56,7 @@ describe("chaos: the checks catch what they claim to", () => {
 
 describe("found by the chaos suite", () => {
   /*
-   * Fixed in shared/pipeline.ts (holdWatermarkAfterConflict): overlapping cycles can move the checkpoint past an alert that is still undelivered.
+   * Fixed in shared/pipeline/checkpoint.ts (holdWatermarkAfterConflict): overlapping cycles can move the checkpoint past an alert that is still undelivered.
    * Cycle A claims a new alert and starts sending it. Cycle B, overlapping, admits nothing new
    * and its pending() query does not list rows another run holds with a live lease ('sending'),
    * so B neither sends nor counts the alert as undelivered ("skipped"), and writes the watermark

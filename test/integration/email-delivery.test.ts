@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
 import { parseSettings } from "../../shared/config/index.js";
 import type { Logger } from "../../shared/logging.js";
-import { createRuntime, EMAIL_RECEIVER } from "../../shared/runtime.js";
+import { createRuntime, EMAIL_RECEIVER } from "../../shared/pipeline/runtime.js";
 import { createTestCertificate } from "../support/certificates.js";
 import { AvePointSimulator } from "../simulator/index.js";
 

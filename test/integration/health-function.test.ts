@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { healthHandler } from "../../functions/health.js";
-import type { StatusReport } from "../../shared/status.js";
+import type { StatusReport } from "../../shared/pipeline/status.js";
 import { minutes, startPipelineWorld, type PipelineWorld } from "../support/pipeline-harness.js";
 
 const T0 = new Date("2026-11-29T08:00:00Z");

@@ -211,6 +211,26 @@ describe("credential expiry", () => {
   });
 });
 
+describe("a credential notice found before the license read fails", () => {
+  it("is still delivered that cycle, and not again once the read works; the failed cycle leaves the checkpoint where it was", async () => {
+    const expires = at(3 * DAY).toISOString().slice(0, 10);
+    const w = await start({ settings: { AVEPOINT_CLIENT_SECRET_EXPIRES: expires, CREDENTIAL_WARN_DAYS: "5" } });
+    w.simulator.injectFault({ target: "license", kind: "status", status: 403, times: MANY });
+    w.clock.now = at(0);
+    const failed = await w.cycle("license");
+    expect(failed.ok).toBe(false);
+    expect(failed.checkpointWritten).toBe(true);
+    expect(summaries(w)).toHaveLength(1);
+    expect(summaries(w)[0]).toMatch(/^\[CRITICAL\] AvePoint client secret expires in [34] days/);
+
+    w.simulator.clearFaults();
+    w.clock.now = at(minutes(60));
+    expect((await w.cycle("license")).ok).toBe(true);
+    // Re-detected (its state was not written by the failed cycle), decided a repeat by the ledger's insert-if-absent: not sent twice.
+    expect(summaries(w)).toHaveLength(1);
+  });
+});
+
 describe("heartbeat", () => {
   it("is pinged after each successful cycle only; its URL never reaches the logs", async () => {
     heartbeat = await startRecordingReceiver();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { main as sendTestAlert } from "../../cli/send-test-alert.js";
 import { main as status } from "../../cli/status.js";
 import type { OperatorIo } from "../../cli/operator-io.js";
-import type { StatusReport } from "../../shared/status.js";
+import type { StatusReport } from "../../shared/pipeline/status.js";
 import { minutes, startPipelineWorld, type PipelineWorld } from "../support/pipeline-harness.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
 import { validateAdaptiveCard } from "../support/validate-card.js";

@@ -18,7 +18,7 @@ import { deliverPending, type OutboxOptions, type OutboxResult } from "../../sha
 import { AlertLedger, createTableClients, type LedgerTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
-import { createRuntime } from "../../shared/runtime.js";
+import { createRuntime } from "../../shared/pipeline/runtime.js";
 import { startPipelineWorld } from "../support/pipeline-harness.js";
 import { Secret } from "../../shared/security/secret.js";
 import { makeJob, makeJobAlert, RENDER_CONTEXT, TENANT } from "../support/alert-fixtures.js";

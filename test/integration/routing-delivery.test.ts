@@ -11,7 +11,7 @@ import { SendPacer } from "../../shared/receivers/pacing.js";
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients, type DeliveryRecord } from "../../shared/ledger/index.js";
 import { buildReceiver } from "../../shared/receivers/registry.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { createRuntime, type Runtime } from "../../shared/pipeline/runtime.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";
 import { capturingLogger } from "../support/capturing-logger.js";

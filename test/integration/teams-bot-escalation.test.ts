@@ -20,7 +20,7 @@ import { ConfigError, parseSettings, type Settings } from "../../shared/config/s
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { BOT_VERBS } from "../../shared/render/bot-card.js";
 import { buildReceiver } from "../../shared/receivers/registry.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { createRuntime, type Runtime } from "../../shared/pipeline/runtime.js";
 import { AvePointSimulator } from "../simulator/index.js";
 import { cardIn, startFakeBotConnector, type FakeBotConnector } from "../support/fake-bot-connector.js";
 import { startRecordingReceiver, type RecordingReceiver } from "../support/recording-receiver.js";

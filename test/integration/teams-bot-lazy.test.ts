@@ -18,7 +18,7 @@ const sdkLoaded = () => Object.keys(require.cache).filter((k) => /[\\/]node_modu
 
 describe("the bot is loaded lazily", () => {
   it("building the runtime and the teams-bot receiver loads no bot library; a send does", async () => {
-    const { createRuntime } = await import("../../shared/runtime.js");
+    const { createRuntime } = await import("../../shared/pipeline/runtime.js");
     const { buildReceiver } = await import("../../shared/receivers/registry.js");
     await import("../../functions/jobsMonitor.js");
     await import("../../functions/messages.js");

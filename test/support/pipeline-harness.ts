@@ -10,8 +10,8 @@ import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.
 import { SendPacer } from "../../shared/receivers/pacing.js";
 import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
-import type { CycleSummary } from "../../shared/pipeline.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import type { CycleSummary } from "../../shared/telemetry/cycle-summary.js";
+import { createRuntime, type Runtime } from "../../shared/pipeline/runtime.js";
 import { observeApiRequest } from "../../shared/telemetry/cycle-usage.js";
 import { AvePointSimulator, type SimulatorOptions } from "../simulator/index.js";
 import { startRecordingReceiver, type RecordingReceiver } from "./recording-receiver.js";

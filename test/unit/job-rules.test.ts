@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BackupJob } from "../../shared/avepoint/model.js";
 import { detectJobAlerts, detectRecovery, isFinal, jobIdentity } from "../../shared/alerts/job-rules.js";
 import { fingerprintOf } from "../../shared/alerts/fingerprint.js";
-import { jobsWindow } from "../../shared/monitors/jobs-window.js";
+import { jobsWindow } from "../../shared/sources/jobs-window.js";
 
 const detectedAt = new Date("2026-11-29T08:15:00Z");
 const all = ["Failed", "FinishedException", "PartiallyFinished"] as const;

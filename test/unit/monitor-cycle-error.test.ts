@@ -4,8 +4,8 @@
  * failed cycle throws must carry no credential itself (review S3).
  */
 import { describe, expect, it } from "vitest";
-import { MonitorCycleError } from "../../shared/host.js";
-import type { CycleSummary } from "../../shared/pipeline.js";
+import { MonitorCycleError } from "../../shared/pipeline/runtime.js";
+import type { CycleSummary } from "../../shared/telemetry/cycle-summary.js";
 
 const SIGNATURE = "sig-value-never-shown-123";
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.payload-never-shown";

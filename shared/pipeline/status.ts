@@ -4,15 +4,15 @@
  * services with open failures; and every delivery not made yet. One builder
  * for `npm run status` and GET /api/health, so both say the same.
  */
-import { parseMonitorHealthState } from "./alerts/monitoring-rules.js";
-import type { MonitoringProblem } from "./alerts/model.js";
-import { SERVICES, type ServiceId } from "./avepoint/model.js";
-import { describeServiceReading, readServiceReading, type ServiceReading } from "./avepoint/service-reading.js";
-import { parseSchedule } from "./config/ncrontab.js";
-import type { Settings } from "./config/settings.js";
-import type { AlertLedger, DeliveryRecord, UnreadableRow } from "./ledger/index.js";
-import { readOpenFailures, type MonitorName } from "./pipeline.js";
-import { alertSummary } from "./render/index.js";
+import type { MonitoringProblem } from "../alerts/model.js";
+import { SERVICES, type ServiceId } from "../avepoint/model.js";
+import { describeServiceReading, type ServiceReading } from "../avepoint/service-reading.js";
+import { parseSchedule } from "../config/ncrontab.js";
+import type { Settings } from "../config/settings.js";
+import type { AlertLedger, DeliveryRecord, UnreadableRow } from "../ledger/index.js";
+import { alertSummary } from "../render/index.js";
+import type { MonitorName } from "../telemetry/cycle-summary.js";
+import { readMonitorCheckpoint } from "./checkpoint.js";
 
 /** A monitor is stale once this many scheduled runs have passed since its last success. */
 export const STALE_AFTER_RUNS = 3;
@@ -112,8 +112,8 @@ function iso(date: Date | null): string | null {
 async function monitorStatus(options: StatusOptions, monitor: MonitorName, schedule: string): Promise<MonitorStatus> {
   const { settings, ledger, now } = options;
   const tenant = settings.alerts.tenantName;
-  const cp = await ledger.readCheckpoint(tenant, monitor);
-  const health = parseMonitorHealthState(cp.state["monitoring"]);
+  const cp = await readMonitorCheckpoint(ledger, tenant, monitor);
+  const health = cp.state.monitoring;
   let healthy = false;
   let staleAt: Date | null = null;
   let intervalInMs: number;
@@ -128,7 +128,7 @@ async function monitorStatus(options: StatusOptions, monitor: MonitorName, sched
     intervalInMs = monitorDeadline(schedule, now).intervalInMs;
     problem = cp.consecutiveFailures > 0 ? `never succeeded (${cp.consecutiveFailures} failed cycles)` : "has not run yet";
   }
-  const openFailures = Object.entries(readOpenFailures(cp.state)).map(([key, f]) => ({
+  const openFailures = Object.entries(cp.state.openFailures).map(([key, f]) => ({
     service: Number(key),
     serviceName: SERVICES[Number(key) as ServiceId] ?? `service ${key}`,
     jobIds: f.jobIds,
@@ -195,8 +195,8 @@ export async function buildStatus(options: StatusOptions): Promise<StatusReport>
   const items = [...open.records.map((r) => deliveryStatus(r, settings)), ...open.unreadable.map(unreadableStatus)];
   const monitors = [jobs, license];
   // Each monitor keeps the whole reading; the one written last knows most, the other fills its gaps.
-  const [jobsCp, licenseCp] = await Promise.all([ledger.readCheckpoint(tenant, "jobs"), ledger.readCheckpoint(tenant, "license")]);
-  const reading = { ...readServiceReading(licenseCp.state["avepoint"]), ...readServiceReading(jobsCp.state["avepoint"]) };
+  const [jobsCp, licenseCp] = await Promise.all([readMonitorCheckpoint(ledger, tenant, "jobs"), readMonitorCheckpoint(ledger, tenant, "license")]);
+  const reading = { ...licenseCp.state.avepoint, ...jobsCp.state.avepoint };
   return {
     generatedAt: now.toISOString(),
     tenant,

@@ -13,7 +13,7 @@ import {
   recoveryPointDue,
   type RuleContext,
 } from "../alerts/health-rules.js";
-import { freshServiceHealth, parseHealthState, type HealthState } from "../alerts/health-state.js";
+import { freshServiceHealth, type HealthState, type ParsedHealthState } from "../alerts/health-state.js";
 import { JOB_TYPES, type Settings } from "../config/settings.js";
 import type { Logger } from "../logging.js";
 import { redact } from "../security/secret.js";
@@ -75,8 +75,8 @@ export interface BackupHealthInput {
 }
 
 export interface JobHealthInput extends Omit<BackupHealthInput, "reader" | "abortSignal"> {
-  /** The stored state (checkpoint.state.health). */
-  stored: unknown;
+  /** The stored state as read with the checkpoint (shared/pipeline/checkpoint.ts). */
+  parsed: ParsedHealthState;
   /** Ids of jobs that alert on their state this cycle (their cards already show the counts). */
   alertingJobIds: ReadonlySet<string>;
 }
@@ -90,7 +90,7 @@ export interface JobHealth {
 /** Step 1 (pure): stuck jobs and failed/skipped objects, from the cycle's own listing. */
 export function detectJobHealth(input: JobHealthInput): JobHealth {
   const { settings, now } = input;
-  const parsed = parseHealthState(input.stored);
+  const { parsed } = input;
   if (parsed.problem) input.logger.warn(`${parsed.problem}; the backup-health rules start afresh`);
   const state = parsed.state;
   state.generation ??= now.getTime();
