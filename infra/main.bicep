@@ -467,7 +467,7 @@ module keyVault 'modules/keyvault.bicep' = {
 // and the app sees only the secret's value.
 func keyVaultReference(secretUri string) string => '@Microsoft.KeyVault(SecretUri=${secretUri})'
 
-// Every setting in shared/config/catalog.ts whose scope is 'infra' appears here
+// Every setting in shared/config/schema.ts whose scope is 'infra' appears here
 // (test/infra/app-settings.test.ts checks it). An empty value counts as unset, so
 // the app applies its own default. Secrets are Key Vault references only.
 var applicationSettings = {

@@ -16,7 +16,7 @@ import { SmtpMailChannel } from "./channels/email-smtp.js";
 // Only the lazy shell: the bot and the Teams SDK load with import() on the first bot send.
 import { escalationStep, LazyTeamsBotChannel } from "./bot/lazy-channel.js";
 import type { Receiver } from "./delivery/outbox.js";
-import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./routing/config.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER, type ReceiverSpec } from "./config/routing-file.js";
 import { AlertLedger, createTableClients } from "./ledger/index.js";
 import { silentLogger, type Logger } from "./logging.js";
 import { pingHeartbeat } from "./monitors/heartbeat.js";

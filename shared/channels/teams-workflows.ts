@@ -1,4 +1,4 @@
-import { describeWebhookUrlProblem } from "../config/settings.js";
+import { describeWebhookUrlProblem } from "../config/webhook-url.js";
 import { redact, type Secret } from "../security/secret.js";
 import { ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./delivery.js";
 import { httpSendSettings, sendWithRetry, type HttpSendOptions, type HttpSendSettings } from "./http-send.js";

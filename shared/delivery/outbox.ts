@@ -6,7 +6,7 @@ import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
 import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
 import { buildTeamsBotMessages } from "../render/bot-card.js";
-import { SILENCED_RECEIVER } from "../routing/config.js";
+import { SILENCED_RECEIVER } from "../config/routing-file.js";
 import { redact } from "../security/secret.js";
 
 /** A receiver: where alerts go (a permanent name) and how they are composed for it. */

@@ -1,6 +1,7 @@
 import type { BackupJob, JobPage, JobQuery, ServiceId } from "../avepoint/model.js";
 import { SERVICE_IDS } from "../avepoint/model.js";
-import { JOB_TYPES, type Settings } from "../config/settings.js";
+import { JOB_TYPES } from "../config/schema.js";
+import type { Settings } from "../config/settings.js";
 import type { OpenFailure } from "../alerts/job-rules.js";
 
 /** What the jobs monitor needs from the AvePoint client. */

@@ -187,7 +187,16 @@ describe("settings", () => {
     expect(identity.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
   });
 
-  it("catalogs exactly the variables the schema reads", () => {
+  it("documents exactly the variables the schema reads", () => {
     expect(SETTINGS.map((s) => s.name).sort()).toEqual([...SCHEMA_VARIABLES].sort());
+    expect(new Set(SCHEMA_VARIABLES).size).toBe(SCHEMA_VARIABLES.length);
+  });
+
+  it("reads each documented default, written out, as if the setting were unset", () => {
+    // The table shows plain defaults (a word or a number) as they are written; prose defaults are skipped.
+    const plain = SETTINGS.filter((s) => s.default !== undefined && /^[\w.:/*\- ]+$/.test(s.default) && !/ (the|all|when|off|none|derived)\b/.test(` ${s.default}`) && !/^[A-Z_]+$/.test(s.default));
+    expect(plain.length).toBeGreaterThan(30);
+    const unset = JSON.stringify(parseSettings(base));
+    for (const s of plain) expect(JSON.stringify(parseSettings({ ...base, [s.name]: s.default! })), s.name).toBe(unset);
   });
 });

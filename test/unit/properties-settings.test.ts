@@ -11,7 +11,7 @@ import { ConfigError, parseSettings, SCHEMA_VARIABLES, SETTINGS, type Settings }
 const RUNS = { numRuns: 400 };
 
 /**
- * Variables whose values are credentials: the catalog's secrets, plus the
+ * Variables whose values are credentials: the schema's secrets, plus the
  * platform's storage connection string (it holds the account key).
  */
 const SECRET_VARIABLES = new Set([...SETTINGS.filter((s) => s.secret).map((s) => s.name), "AzureWebJobsStorage"]);
@@ -208,7 +208,7 @@ describe("found by these properties", () => {
   /*
    * Inline routing (ALERT_ROUTES) holding a YAML alias without its anchor, e.g. "*m", made
    * parseSettings throw the yaml library's ReferenceError instead of a ConfigError: aliases are
-   * resolved only in doc.toJS(), after the parse errors were checked. Fixed in shared/routing/config.ts.
+   * resolved only in doc.toJS(), after the parse errors were checked. Fixed in shared/config/routing-file.ts.
    */
   it("an unresolved YAML alias in ALERT_ROUTES is a ConfigError naming it", () => {
     const result = parse({ ...VALID_BASE, ALERT_ROUTES: "*m" }, true);
