@@ -149,11 +149,6 @@ param jobsSchedule string = '0 */5 * * * *'
 @maxValue(720)
 param jobsLookbackHours int = 24
 
-@description('How far before the watermark later cycles start reading, in minutes (JOBS_OVERLAP_MINUTES).')
-@minValue(0)
-@maxValue(1440)
-param jobsOverlapMinutes int = 15
-
 @description('Comma-separated final job states that alert (ALERT_JOB_STATES). Empty: Failed, FinishedException and PartiallyFinished.')
 param alertJobStates string = ''
 
@@ -213,11 +208,6 @@ param licenseWarnPercent int = 90
 @minValue(1)
 @maxValue(1000)
 param licenseCriticalPercent int = 100
-
-@description('Points below the warning threshold a metric must fall to count as resolved (LICENSE_HYSTERESIS_PERCENT).')
-@minValue(0)
-@maxValue(50)
-param licenseHysteresisPercent int = 2
 
 @description('Remind about a metric still critical every N hours, 0 = never (LICENSE_REMIND_HOURS).')
 @minValue(0)
@@ -486,7 +476,6 @@ var applicationSettings = {
   LOG_LEVEL: logLevel
   JOBS_SCHEDULE: jobsSchedule
   JOBS_LOOKBACK_HOURS: string(jobsLookbackHours)
-  JOBS_OVERLAP_MINUTES: string(jobsOverlapMinutes)
   ALERT_JOB_STATES: alertJobStates
   ALERT_JOB_TYPES: alertJobTypes
   BACKUP_MAX_AGE_HOURS: string(backupMaxAgeHours)
@@ -502,7 +491,6 @@ var applicationSettings = {
   LICENSE_SCHEDULE: licenseSchedule
   LICENSE_WARN_PERCENT: string(licenseWarnPercent)
   LICENSE_CRITICAL_PERCENT: string(licenseCriticalPercent)
-  LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
   // Monitoring the monitor.
   MONITOR_FAILURE_THRESHOLD: string(monitorFailureThreshold)

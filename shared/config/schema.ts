@@ -243,7 +243,6 @@ export const SCHEMA = {
   LOG_LEVEL: withDefault(oneOf(LOG_LEVELS), "info", { description: "`error`, `warn`, `info` or `debug`", scope: "infra" }),
   JOBS_SCHEDULE: withDefault(schedule, "0 */5 * * * *", { description: "NCRONTAB schedule of the jobs monitor", scope: "infra" }),
   JOBS_LOOKBACK_HOURS: withDefault(int(1, 720), 24, { description: "How far back the first cycle reads (1-720)", scope: "infra" }),
-  JOBS_OVERLAP_MINUTES: withDefault(int(0, 1440), 15, { description: "How far before the watermark later cycles start reading (0-1440)", scope: "infra" }),
   ALERT_JOB_STATES: row(listOf(ALERTABLE_JOB_STATES), { description: "Comma-separated final states that alert: `Failed`, `FinishedException`, `PartiallyFinished`", shown: "all three", scope: "infra" }),
   ALERT_JOB_TYPES: row(listOf(JOB_TYPE_NAMES), { description: "Comma-separated job types to watch: `Backup`, `Restore`, `Export`, `Delete`, `Retention`", shown: "all", scope: "infra" }),
   BACKUP_MAX_AGE_HOURS: withDefault(int(0, 24 * 30), 26, { description: "Alert (critical) when a watched service has had no successful backup for this many hours (0 = off)", scope: "infra" }),
@@ -259,7 +258,6 @@ export const SCHEMA = {
   LICENSE_SCHEDULE: withDefault(schedule, "0 0 * * * *", { description: "NCRONTAB schedule of the license monitor", scope: "infra" }),
   LICENSE_WARN_PERCENT: withDefault(percent, 90, { description: "Seats or storage use at which a warning is sent", scope: "infra" }),
   LICENSE_CRITICAL_PERCENT: withDefault(percent, 100, { description: "Seats or storage use at which a critical alert is sent", scope: "infra" }),
-  LICENSE_HYSTERESIS_PERCENT: withDefault(int(0, 50), 2, { description: "Points below the warning threshold a metric must fall to count as resolved", scope: "infra" }),
   LICENSE_REMIND_HOURS: withDefault(int(0, 24 * 365), 24, { description: "Remind about a metric still critical every N hours (0 = never)", scope: "infra" }),
   TEAMS_WEBHOOK_URL: row(webhookUrl, { description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", scope: "infra", secret: true }),
   TEAMS_BOT_APP_ID: row(text, { description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" }),
@@ -322,6 +320,22 @@ export const SETTINGS: readonly SettingInfo[] = NAMES.map((name) => {
   return { name, description, scope, ...(shown !== undefined ? { default: shown } : {}), ...(secret ? { secret } : {}) };
 });
 
+/** How far before the watermark later cycles read again (jobs can appear late in the listing); was JOBS_OVERLAP_MINUTES. */
+export const JOBS_OVERLAP_MINUTES = 15;
+/** Points below the warning threshold a license metric must fall to count as resolved; was LICENSE_HYSTERESIS_PERCENT. */
+export const LICENSE_HYSTERESIS_PERCENT = 2;
+
+/**
+ * Settings this version no longer reads, each with what took its place.
+ * Still set (a deployment upgraded in place keeps its app settings), one is
+ * refused rather than ignored: nobody should tune a setting that does nothing,
+ * or lose silently what it pointed to.
+ */
+const REMOVED: Readonly<Record<string, string>> = {
+  JOBS_OVERLAP_MINUTES: `was removed: later cycles always read from ${JOBS_OVERLAP_MINUTES} minutes before the watermark; remove the setting`,
+  LICENSE_HYSTERESIS_PERCENT: `was removed: a license metric counts as resolved once it falls ${LICENSE_HYSTERESIS_PERCENT} points below the warning threshold; remove the setting`,
+};
+
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 export const UNRESOLVED_REFERENCE =
   "Key Vault reference not resolved: the secret it names does not exist or the app's identity cannot read it " +
@@ -351,6 +365,9 @@ export function readSettingRows(raw: Record<string, string | undefined>, problem
     }
     if (value !== undefined) given.add(name);
     values[name] = (SCHEMA[name] as SettingRow<unknown>).parse(value, (message) => problems.push({ variable: name, message }));
+  }
+  for (const [name, message] of Object.entries(REMOVED)) {
+    if (raw[name]?.trim()) problems.push({ variable: name, message });
   }
   return { values: values as SettingValues, given: (name) => given.has(name) };
 }

@@ -16,6 +16,8 @@ import {
   type API_PROFILES,
   type BOT_APP_TYPES,
   type JOB_TYPES,
+  JOBS_OVERLAP_MINUTES,
+  LICENSE_HYSTERESIS_PERCENT,
   type LOG_LEVELS,
   readSettingRows,
   type ReadSettings,
@@ -161,7 +163,7 @@ export function parseSettings(raw: Record<string, string | undefined>, options: 
   const jobs = {
     schedule: v.JOBS_SCHEDULE,
     lookbackHours: v.JOBS_LOOKBACK_HOURS,
-    overlapMinutes: v.JOBS_OVERLAP_MINUTES,
+    overlapMinutes: JOBS_OVERLAP_MINUTES,
     alertStates: v.ALERT_JOB_STATES ?? [...ALERTABLE_JOB_STATES],
     jobTypes: v.ALERT_JOB_TYPES ?? [],
   };
@@ -179,7 +181,7 @@ export function parseSettings(raw: Record<string, string | undefined>, options: 
     schedule: v.LICENSE_SCHEDULE,
     warnPercent: v.LICENSE_WARN_PERCENT,
     criticalPercent: v.LICENSE_CRITICAL_PERCENT,
-    hysteresisPercent: v.LICENSE_HYSTERESIS_PERCENT,
+    hysteresisPercent: LICENSE_HYSTERESIS_PERCENT,
     remindHours: v.LICENSE_REMIND_HOURS,
   };
   if (license.warnPercent > license.criticalPercent) {

@@ -26,7 +26,7 @@ export interface JobsWindow {
 /**
  * The window a cycle reads:
  * - first cycle: `now - JOBS_LOOKBACK_HOURS`;
- * - later: the watermark minus JOBS_OVERLAP_MINUTES (jobs can appear late in the listing);
+ * - later: the watermark minus the overlap (15 minutes, config/schema.ts; jobs can appear late in the listing);
  * - until the service has listed a running job (so it may list jobs only once
  *   final, or filter on finish time), the watermark minus `reachBackHours`
  *   (the longest job, JOB_MAX_RUNTIME_HOURS): a job that started cycles ago and
