@@ -226,6 +226,7 @@ const services: Read<ServiceId[] | null> = (value, problem) => {
 // --- The table ---------------------------------------------------------------
 
 export const SCHEMA = {
+  // AvePoint connection
   AVEPOINT_CLIENT_ID: row(text, { description: "Application (client) id of the AvePoint app registration", scope: "infra" }),
   AVEPOINT_CLIENT_SECRET: row(secret, { description: "Client secret of the app registration (give this or a certificate)", scope: "infra", secret: true }),
   AVEPOINT_CERTIFICATE_PATH: row(text, { description: "Path of a PEM (certificate + private key) or PFX file", scope: "local-only" }),
@@ -241,10 +242,12 @@ export const SCHEMA = {
   AVEPOINT_PAGE_CONCURRENCY: withDefault(int(1, 16), 4, { description: "Pages of one jobs listing requested at once once its first page gave TotalCount (1-16; 1 = one after another); each honours 429 and Retry-After", scope: "infra" }),
   AVEPOINT_PORTAL_URL: withDefault(url(), "https://www.avepointonlineservices.com", { description: "Where the card's button leads", scope: "infra" }),
   LOG_LEVEL: withDefault(oneOf(LOG_LEVELS), "info", { description: "`error`, `warn`, `info` or `debug`", scope: "infra" }),
+  // Jobs monitor
   JOBS_SCHEDULE: withDefault(schedule, "0 */5 * * * *", { description: "NCRONTAB schedule of the jobs monitor", scope: "infra" }),
   JOBS_LOOKBACK_HOURS: withDefault(int(1, 720), 24, { description: "How far back the first cycle reads (1-720)", scope: "infra" }),
   ALERT_JOB_STATES: row(listOf(ALERTABLE_JOB_STATES), { description: "Comma-separated final states that alert: `Failed`, `FinishedException`, `PartiallyFinished`", shown: "all three", scope: "infra" }),
   ALERT_JOB_TYPES: row(listOf(JOB_TYPE_NAMES), { description: "Comma-separated job types to watch: `Backup`, `Restore`, `Export`, `Delete`, `Retention`", shown: "all", scope: "infra" }),
+  // Backup health rules
   BACKUP_MAX_AGE_HOURS: withDefault(int(0, 24 * 30), 26, { description: "Alert (critical) when a watched service has had no successful backup for this many hours (0 = off)", scope: "infra" }),
   WATCH_SERVICES: row(services, { description: "Services the missed-backup rule watches: `auto` (every service with a successful backup lately) or a comma-separated list such as `Exchange Online, SharePoint Online, OneDrive, Teams`", shown: "auto", scope: "infra" }),
   BACKUP_START_GRACE_MINUTES: withDefault(int(0, 24 * 60), 120, { description: "Alert when a scheduled backup has not started this many minutes after its scheduled time (`current` profile; 0 = off)", scope: "infra" }),
@@ -252,13 +255,16 @@ export const SCHEMA = {
   JOB_FAILED_OBJECTS_PERCENT: row(percentBelow100, { description: "Alert (warning) when a finished job's failed + skipped objects exceed this percent of its total (unset = off)", shown: "off", scope: "infra" }),
   JOB_SKIPPED_GROWTH_RUNS: withDefault(int(0, 18), 3, { description: "Alert (warning) when a service skips more objects in this many backup runs in a row (0 = off)", scope: "infra" }),
   ALERT_UNUSUAL_ACTIVITY: withDefault(bool, true, { description: "Alert (critical) when Cloud Backup's unusual-activity or ransomware counts rise (`current` profile; needs the permission `microsoft365backup.unusualActivity.read.all`)", scope: "infra" }),
+  // Alerts
   ALERT_TENANT_NAME: withDefault(tenantLabel, "default", { description: "Tenant label shown on every alert (and the ledger partition)", scope: "infra" }),
   ALERT_GROUP_THRESHOLD: withDefault(int(1, 1000), 3, { description: "More new alerts than this for one destination in one cycle are sent as a digest", scope: "infra" }),
   ALERT_SEND_RESOLVED: withDefault(bool, true, { description: "Post a \"Resolved\" card when a service with an open failure backs up successfully again", scope: "infra" }),
+  // License monitor
   LICENSE_SCHEDULE: withDefault(schedule, "0 0 * * * *", { description: "NCRONTAB schedule of the license monitor", scope: "infra" }),
   LICENSE_WARN_PERCENT: withDefault(percent, 90, { description: "Seats or storage use at which a warning is sent", scope: "infra" }),
   LICENSE_CRITICAL_PERCENT: withDefault(percent, 100, { description: "Seats or storage use at which a critical alert is sent", scope: "infra" }),
   LICENSE_REMIND_HOURS: withDefault(int(0, 24 * 365), 24, { description: "Remind about a metric still critical every N hours (0 = never)", scope: "infra" }),
+  // Delivery: Teams
   TEAMS_WEBHOOK_URL: row(webhookUrl, { description: "Teams Workflows webhook URL (a credential: keep it in Key Vault)", scope: "infra", secret: true }),
   TEAMS_BOT_APP_ID: row(text, { description: "Microsoft App id of the Teams bot (Azure Bot); set it to deliver through the bot as receiver `teams-bot`", scope: "infra" }),
   TEAMS_BOT_APP_TYPE: row(oneOf(BOT_APP_TYPES), { description: "How the bot signs in: `SingleTenant` (when unset), `UserAssignedMSI` (the app id is then the managed identity's client id; what deployBot sets up) or `MultiTenant` (legacy registrations from before August 2025 only)", scope: "infra" }),
@@ -269,6 +275,7 @@ export const SCHEMA = {
   ESCALATE_AFTER_MINUTES: withDefault(int(0, 7 * 24 * 60), 30, { description: "Escalate a critical alert the Teams bot posted when nobody acknowledged it within this many minutes, once (0 = off; only bot cards can be acknowledged)", scope: "infra" }),
   ESCALATION_RECEIVER: row(text, { description: "Receiver an escalation goes to: a receiver of the routing (or `teams`, `email`, `teams-bot` without one); when unset, the card is posted again through the bot", scope: "infra" }),
   ONCALL_UPN: row(upn, { description: "User principal name (oncall@contoso.com) @mentioned on an escalation in Teams and named in its email", scope: "infra" }),
+  // Delivery: email
   EMAIL_TO: row(text, { description: "Comma-separated email addresses alerts are sent to (receiver `email`); empty: no email", scope: "infra" }),
   EMAIL_FROM: row(text, { description: "Mailbox alerts are sent from (required with EMAIL_TO)", scope: "infra" }),
   EMAIL_TRANSPORT: row(oneOf(EMAIL_TRANSPORTS), { description: "`graph` (Microsoft Graph sendMail) or `smtp`", shown: "`graph`; `smtp` when only SMTP_HOST is set", scope: "infra" }),
@@ -284,12 +291,19 @@ export const SCHEMA = {
   SMTP_USER: row(text, { description: "SMTP user name (with SMTP_PASSWORD; with `SMTP_AUTH=oauth2` the mailbox to sign in as, default EMAIL_FROM)", scope: "infra" }),
   SMTP_PASSWORD: row(secret, { description: "SMTP password", scope: "infra", secret: true }),
   SMTP_AUTH: row(oneOf(SMTP_AUTH_KINDS), { description: "`password` (SMTP_USER/SMTP_PASSWORD, for relays other than Exchange Online) or `oauth2` (XOAUTH2 with a token from the app's credential, as for Graph: for Exchange Online)", shown: "`password`", scope: "infra" }),
+  // Routing
   ALERT_ROUTES_FILE: row(text, { description: "Path of a routing file (JSON or YAML): named receivers, routes by kind, severity, service and tenant, fallbacks, silences (see Routing)", shown: "none: TEAMS_WEBHOOK_URL and/or EMAIL_TO form the default route", scope: "infra" }),
   ALERT_ROUTES: row(text, { description: "The routing as inline JSON, instead of a file; name webhook URLs with `urlFrom` (a setting holding a Key Vault reference), never inline", shown: "none", scope: "infra" }),
+  // Monitoring the monitor
   MONITOR_FAILURE_THRESHOLD: withDefault(int(1, 1000), 3, { description: "Failed cycles in a row of one monitor before a \"Monitoring degraded\" alert (kind `monitoring`)", scope: "infra" }),
   CREDENTIAL_WARN_DAYS: withDefault(int(1, 365), 30, { description: "Days before the AvePoint certificate or client secret expires that the first warning is sent (then 7 days before, then when expired)", scope: "infra" }),
   AVEPOINT_CLIENT_SECRET_EXPIRES: row(expiry, { description: "Expiry date of the AvePoint client secret (ISO date, e.g. `2027-03-31`), for the expiry warning; a certificate's expiry is read from the certificate", scope: "infra" }),
   HEARTBEAT_URL: row(secretUrl, { description: "URL pinged (GET) after each successful cycle: a dead man's switch such as healthchecks.io", scope: "infra", secret: true }),
+  // Telemetry: read by the Functions host and by the metrics exporter (telemetry/export.ts reads them from
+  // the environment itself, before settings are loaded, and only to decide whether and how to export).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: row(text, { description: "Application Insights connection string; when set, the cycle metrics are exported there as well as the host's logs", scope: "platform" }),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: row(text, { description: "`Authorization=AAD;ClientId=<id>`: the host and the metrics exporter sign in to Application Insights as that managed identity", scope: "platform" }),
+  // Storage
   AzureWebJobsStorage: row(text, { description: "Storage connection string (used for the ledger unless one of the two below is set)", scope: "platform" }),
   ALERTS_STORAGE_CONNECTION: row(text, { description: "Connection string of the ledger's storage account", scope: "local-only", secret: true }),
   ALERTS_STORAGE_ACCOUNT_URL: row(url(), { description: "Table endpoint of the ledger's storage account, reached with a managed identity (e.g. `https://acct.table.core.windows.net`)", scope: "infra" }),
