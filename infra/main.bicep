@@ -317,18 +317,10 @@ param emailTo string = ''
 @description('Mailbox alerts are sent from (EMAIL_FROM); required with emailTo.')
 param emailFrom string = ''
 
-@description('How email is sent (EMAIL_TRANSPORT). Empty: graph, or smtp when only smtpHost is set. Graph sends as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (docs/RECEIVERS.md, Email).')
-@allowed([
-  ''
-  'graph'
-  'smtp'
-])
-param emailTransport string = ''
-
 @description('Microsoft Graph endpoint (EMAIL_GRAPH_BASE_URL), for national clouds. Empty: https://graph.microsoft.com.')
 param emailGraphBaseUrl string = ''
 
-@description('SMTP server (SMTP_HOST) for emailTransport smtp. Empty: no SMTP.')
+@description('SMTP server (SMTP_HOST): when set, email goes through SMTP. Empty: email goes through Microsoft Graph as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (docs/RECEIVERS.md, Email).')
 param smtpHost string = ''
 
 @description('SMTP port (SMTP_PORT). Empty: 587, or 465 with smtpSecure.')
@@ -501,7 +493,6 @@ var applicationSettings = {
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
   EMAIL_TO: emailTo
   EMAIL_FROM: emailFrom
-  EMAIL_TRANSPORT: emailTransport
   EMAIL_GRAPH_BASE_URL: emailGraphBaseUrl
   SMTP_HOST: smtpHost
   SMTP_PORT: smtpPort
@@ -533,7 +524,7 @@ var applicationSettings = {
 // not-set: EMAIL_GRAPH_CLIENT_ID the Bicep's app sends mail through Graph as its managed identity (AZURE_CLIENT_ID)
 // not-set: EMAIL_GRAPH_CLIENT_SECRET the Bicep's app sends mail through Graph as its managed identity, which holds no secret
 // not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
-// not-set: SMTP_AUTH the Bicep's app reaches Exchange Online through Graph (EMAIL_TRANSPORT=graph); SMTP here is for other relays, with SMTP_USER/SMTP_PASSWORD (the default)
+// not-set: SMTP_AUTH the Bicep's app reaches Exchange Online through Graph (smtpHost empty); SMTP here is for other relays, with SMTP_USER/SMTP_PASSWORD (the default)
 
 // Settings of later releases, set only when their feature is switched on (none at the moment).
 var optionalFeatureSettings = {}

@@ -8,9 +8,6 @@ import { isLoopbackHost } from "./environment.js";
  * Composed by `parseSettings` from the rows of schema.ts; every problem names its variable.
  */
 
-export const EMAIL_TRANSPORTS = ["graph", "smtp"] as const;
-export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
-
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
 export const DEFAULT_SMTP_PORT = 587;
 export const SMTP_AUTH_KINDS = ["password", "oauth2"] as const;
@@ -52,7 +49,6 @@ export interface EmailSettings {
 export interface EmailValues {
   EMAIL_TO?: string | undefined;
   EMAIL_FROM?: string | undefined;
-  EMAIL_TRANSPORT?: EmailTransportName | undefined;
   EMAIL_GRAPH_TENANT_ID?: string | undefined;
   EMAIL_GRAPH_CLIENT_ID?: string | undefined;
   EMAIL_GRAPH_CLIENT_SECRET?: Secret | undefined;
@@ -102,12 +98,18 @@ export function parseEmailSettings(v: EmailValues, given: Given, problem: Proble
   if (!from) problem("EMAIL_FROM", "is required when EMAIL_TO is set: the mailbox alerts are sent from (e.g. backup-alerts@contoso.com)");
   else if (!isEmailAddress(from)) problem("EMAIL_FROM", `"${from}" is not an email address`);
 
-  const graphGiven = GRAPH_VARIABLES.some(given) || given("EMAIL_GRAPH_BASE_URL");
-  // Graph when configured; SMTP when only a server is given; else Graph with the managed identity.
-  const derived: EmailTransportName = (!graphGiven && given("SMTP_HOST")) || given("SMTP_AUTH") ? "smtp" : "graph";
-  const kind = given("EMAIL_TRANSPORT") ? (v.EMAIL_TRANSPORT ?? "graph") : derived;
-  const transport: EmailTransportSettings =
-    kind === "graph" ? { kind, credential: graphCredential(v, given, problem), baseUrl: v.EMAIL_GRAPH_BASE_URL } : smtpTransport(v, given, problem);
+  // SMTP when a server is named (SMTP_AUTH alone asks for one too); else Microsoft Graph.
+  const smtp = given("SMTP_HOST") || given("SMTP_AUTH");
+  if (smtp && v.SMTP_AUTH !== "oauth2") {
+    // Only XOAUTH2 signs in to SMTP with the Graph app registration: anywhere else it would be left unused.
+    const unused = [...GRAPH_VARIABLES, "EMAIL_GRAPH_BASE_URL" as const].filter(given);
+    if (unused.length > 0) {
+      problem(unused.join(", "), "is set but email goes through SMTP (SMTP_HOST is set): remove it, or remove SMTP_HOST to send through Microsoft Graph, or set SMTP_AUTH=oauth2 to sign in to SMTP with that app registration");
+    }
+  }
+  const transport: EmailTransportSettings = smtp
+    ? smtpTransport(v, given, problem)
+    : { kind: "graph", credential: graphCredential(v, given, problem), baseUrl: v.EMAIL_GRAPH_BASE_URL };
   return { to, from, transport };
 }
 
@@ -138,7 +140,7 @@ function graphCredential(v: EmailValues, given: Given, problem: Problem): GraphC
 
 function smtpTransport(v: EmailValues, given: Given, problem: Problem): EmailTransportSettings {
   const host = v.SMTP_HOST ?? "";
-  if (!host) problem("SMTP_HOST", "is required when email goes through SMTP (EMAIL_TRANSPORT=smtp): the SMTP server's host name");
+  if (!host) problem("SMTP_HOST", "is required when email goes through SMTP (SMTP_AUTH is set): the SMTP server's host name");
   if (v.SMTP_AUTH === "oauth2") return smtpOAuth2Transport(v, given, problem, host);
   const user = v.SMTP_USER;
   const password = v.SMTP_PASSWORD;

@@ -12,7 +12,7 @@ import { Secret } from "../security/secret.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { describeWebhookUrlProblem } from "./webhook-url.js";
-import { DEFAULT_GRAPH_BASE_URL, EMAIL_TRANSPORTS, SMTP_AUTH_KINDS } from "./email.js";
+import { DEFAULT_GRAPH_BASE_URL, SMTP_AUTH_KINDS } from "./email.js";
 import type { SettingProblem } from "./problems.js";
 import { AVEPOINT_ENVIRONMENTS, AVEPOINT_LOCATIONS, AVEPOINT_REGIONS, isAllowedUrl } from "./environment.js";
 
@@ -278,13 +278,12 @@ export const SCHEMA = {
   // Delivery: email
   EMAIL_TO: row(text, { description: "Comma-separated email addresses alerts are sent to (receiver `email`); empty: no email", scope: "infra" }),
   EMAIL_FROM: row(text, { description: "Mailbox alerts are sent from (required with EMAIL_TO)", scope: "infra" }),
-  EMAIL_TRANSPORT: row(oneOf(EMAIL_TRANSPORTS), { description: "`graph` (Microsoft Graph sendMail) or `smtp`", shown: "`graph`; `smtp` when only SMTP_HOST is set", scope: "infra" }),
   EMAIL_GRAPH_TENANT_ID: row(text, { description: "Entra tenant id of the app registration that sends mail (with a client secret or certificate)", scope: "infra" }),
   EMAIL_GRAPH_CLIENT_ID: row(text, { description: "Application (client) id of that app registration; without a secret or certificate the managed identity (AZURE_CLIENT_ID) sends", scope: "infra" }),
   EMAIL_GRAPH_CLIENT_SECRET: row(secret, { description: "Client secret of the app registration that sends mail", scope: "infra", secret: true }),
   EMAIL_GRAPH_CERTIFICATE: row(pem, { description: "PEM certificate and private key of the app registration that sends mail, instead of a secret", scope: "infra", secret: true }),
   EMAIL_GRAPH_BASE_URL: withDefault(url(), DEFAULT_GRAPH_BASE_URL, { description: "Microsoft Graph endpoint (national clouds, tests)", scope: "infra" }),
-  SMTP_HOST: row(text, { description: "SMTP server for EMAIL_TRANSPORT=smtp", scope: "infra" }),
+  SMTP_HOST: row(text, { description: "SMTP server: when set, email goes through SMTP instead of Microsoft Graph", scope: "infra" }),
   SMTP_PORT: row(int(1, 65535), { description: "SMTP port", shown: "587 (465 with SMTP_SECURE)", scope: "infra" }),
   SMTP_SECURE: withDefault(bool, false, { description: "Implicit TLS from the first byte (port 465)", scope: "infra" }),
   SMTP_REQUIRE_TLS: withDefault(bool, true, { description: "Refuse to send unless the server upgrades with STARTTLS (must stay true with a password, except to localhost)", scope: "infra" }),
@@ -347,6 +346,7 @@ export const LICENSE_HYSTERESIS_PERCENT = 2;
  */
 const REMOVED: Readonly<Record<string, string>> = {
   JOBS_OVERLAP_MINUTES: `was removed: later cycles always read from ${JOBS_OVERLAP_MINUTES} minutes before the watermark; remove the setting`,
+  EMAIL_TRANSPORT: "was removed: email goes through SMTP when SMTP_HOST is set, else through Microsoft Graph; remove the setting",
   LICENSE_HYSTERESIS_PERCENT: `was removed: a license metric counts as resolved once it falls ${LICENSE_HYSTERESIS_PERCENT} points below the warning threshold; remove the setting`,
 };
 
