@@ -88,6 +88,11 @@ describe("app settings against the schema", () => {
     for (const key of hostKeys) expect(key, "host setting").toMatch(HOST_SETTINGS);
   });
 
+  it.each(SETTINGS.filter((s) => s.scope === "platform").map((s) => [s.name]))("%s (scope 'platform') is set by the function app module for the host", (name) => {
+    // AzureWebJobsStorage is given as its identity-based parts (AzureWebJobsStorage__accountName, ...).
+    expect(hostSettingKeys().some((key) => key === name || key.startsWith(`${name}__`)), `${name} is not among the host settings of modules/functionapp.bicep`).toBe(true);
+  });
+
   it.each(infraSettings.filter((s) => s.secret).map((s) => [s.name]))("%s (a secret) is a Key Vault reference, never a value", (name) => {
     const entry = appSettings.find((e) => e.key === name);
     if (!entry) return expect(notSet.has(name), `${name} missing`).toBe(true);
