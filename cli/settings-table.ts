@@ -14,7 +14,8 @@ export function renderSettingsTable(): string {
     const notes = [s.secret ? "secret: keep it in Key Vault" : "", s.scope === "local-only" ? "local runs" : "", s.scope === "platform" ? "set by the platform" : ""]
       .filter(Boolean)
       .join("; ");
-    return `| \`${s.name}\` | ${s.description}${notes ? ` (${notes})` : ""} | ${s.default ?? ""} |`;
+    const range = s.range ? ` (${s.range})` : "";
+    return `| \`${s.name}\` | ${s.description}${range}${notes ? ` (${notes})` : ""} | ${s.default ?? ""} |`;
   });
   return [TABLE_START, "| setting | meaning | default |", "| --- | --- | --- |", ...rows, TABLE_END].join("\n");
 }

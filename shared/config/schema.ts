@@ -33,13 +33,18 @@ export type Scope = "infra" | "platform" | "local-only";
  * `problem` and returns undefined when it refuses the value: the setting's
  * default then stands in, so one refusal does not hide the others.
  */
-type Read<T> = (value: string, problem: (message: string) => void) => T | undefined;
+type Read<T> = ((value: string, problem: (message: string) => void) => T | undefined) & {
+  /** What the reader accepts, for docs/SETTINGS.md when the description does not say it (a number range). */
+  readonly range?: string;
+};
 
 export interface SettingRow<V> {
   /** What it means, for docs/SETTINGS.md. */
   readonly description: string;
   /** The default as docs/SETTINGS.md shows it; undefined = no default. */
   readonly shown?: string;
+  /** The values accepted, when the reader knows them (a number range). */
+  readonly range?: string;
   readonly scope: Scope;
   /** Holds a credential: never echoed, stored in Key Vault in Azure. */
   readonly secret?: boolean;
@@ -56,11 +61,15 @@ interface Info {
 
 /** A setting without a default: undefined when unset or refused. */
 function row<T>(read: Read<T>, info: Info): SettingRow<T | undefined> {
-  return { ...info, parse: (value, problem) => (value === undefined ? undefined : read(value, problem)) };
+  return { ...rangeOf(read), ...info, parse: (value, problem) => (value === undefined ? undefined : read(value, problem)) };
 }
 
 function withDefault<T extends string | number | boolean>(read: Read<T>, fallback: T, info: Info): SettingRow<T> {
-  return { shown: String(fallback), ...info, parse: (value, problem) => (value === undefined ? fallback : (read(value, problem) ?? fallback)) };
+  return { shown: String(fallback), ...rangeOf(read), ...info, parse: (value, problem) => (value === undefined ? fallback : (read(value, problem) ?? fallback)) };
+}
+
+function rangeOf(read: Read<unknown>): { range?: string } {
+  return read.range === undefined ? {} : { range: read.range };
 }
 
 // --- Readers -----------------------------------------------------------------
@@ -69,12 +78,13 @@ const text: Read<string> = (value) => value;
 const secret: Read<Secret> = (value) => new Secret(value);
 
 function int(min: number, max: number): Read<number> {
-  return (value, problem) => {
+  const read = (value: string, problem: (message: string) => void) => {
     const n = Number(value);
     if (/^-?\d+$/.test(value) && Number.isSafeInteger(n) && n >= min && n <= max) return n;
     problem(`must be a whole number from ${min} to ${max} (got "${value}")`);
     return undefined;
   };
+  return Object.assign(read, { range: `${min}-${max}` });
 }
 
 const percent: Read<number> = (value, problem) => {
@@ -238,13 +248,13 @@ export const SCHEMA = {
   AVEPOINT_API_URL: row(url(), { description: "Explicit API base URL (overrides the region)", shown: "derived from the region", scope: "infra" }),
   AVEPOINT_TOKEN_URL: row(url(), { description: "Explicit token URL (overrides the environment)", shown: "derived from the environment", scope: "infra" }),
   AVEPOINT_API_PROFILE: withDefault(oneOf(API_PROFILES), "auto", { description: "`auto` (find the revision whose paths answer, today's first, and learn how it reads times and pages; see How it reads AvePoint), or pin `current` (`/backup/m365/...`, ISO times) or `seed` (the pre-Dec-2024 `/cloudbackup/...`, epoch times)", scope: "infra" }),
-  AVEPOINT_PAGE_SIZE: withDefault(int(1, 1000), 100, { description: "Jobs requested per page (1-1000)", scope: "infra" }),
-  AVEPOINT_PAGE_CONCURRENCY: withDefault(int(1, 16), 4, { description: "Pages of one jobs listing requested at once once its first page gave TotalCount (1-16; 1 = one after another); each honours 429 and Retry-After", scope: "infra" }),
+  AVEPOINT_PAGE_SIZE: withDefault(int(1, 1000), 100, { description: "Jobs requested per page", scope: "infra" }),
+  AVEPOINT_PAGE_CONCURRENCY: withDefault(int(1, 16), 4, { description: "Pages of one jobs listing requested at once once its first page gave TotalCount (1 = one after another); each honours 429 and Retry-After", scope: "infra" }),
   AVEPOINT_PORTAL_URL: withDefault(url(), "https://www.avepointonlineservices.com", { description: "Where the card's button leads", scope: "infra" }),
   LOG_LEVEL: withDefault(oneOf(LOG_LEVELS), "info", { description: "`error`, `warn`, `info` or `debug`", scope: "infra" }),
   // Jobs monitor
   JOBS_SCHEDULE: withDefault(schedule, "0 */5 * * * *", { description: "NCRONTAB schedule of the jobs monitor", scope: "infra" }),
-  JOBS_LOOKBACK_HOURS: withDefault(int(1, 720), 24, { description: "How far back the first cycle reads (1-720)", scope: "infra" }),
+  JOBS_LOOKBACK_HOURS: withDefault(int(1, 720), 24, { description: "How far back the first cycle reads, in hours", scope: "infra" }),
   ALERT_JOB_STATES: row(listOf(ALERTABLE_JOB_STATES), { description: "Comma-separated final states that alert: `Failed`, `FinishedException`, `PartiallyFinished`", shown: "all three", scope: "infra" }),
   ALERT_JOB_TYPES: row(listOf(JOB_TYPE_NAMES), { description: "Comma-separated job types to watch: `Backup`, `Restore`, `Export`, `Delete`, `Retention`", shown: "all", scope: "infra" }),
   // Backup health rules
@@ -308,7 +318,7 @@ export const SCHEMA = {
   ALERTS_STORAGE_ACCOUNT_URL: row(url(), { description: "Table endpoint of the ledger's storage account, reached with a managed identity (e.g. `https://acct.table.core.windows.net`)", scope: "infra" }),
   AZURE_CLIENT_ID: row(text, { description: "Client id of the user-assigned managed identity used for storage", scope: "infra" }),
   ALERTS_TABLE_PREFIX: withDefault(tablePrefix, "cba", { description: "Prefix of the ledger's table names", scope: "infra" }),
-  LEDGER_RETENTION_DAYS: withDefault(int(1, 3650), 30, { description: "Days a delivered alert is kept in the ledger beyond `JOBS_LOOKBACK_HOURS` (1-3650); older delivered rows are removed, open ones never", scope: "infra" }),
+  LEDGER_RETENTION_DAYS: withDefault(int(1, 3650), 30, { description: "Days a delivered alert is kept in the ledger beyond `JOBS_LOOKBACK_HOURS`; older delivered rows are removed, open ones never", scope: "infra" }),
 } satisfies Record<string, SettingRow<unknown>>;
 
 export type SettingName = keyof typeof SCHEMA;
@@ -324,13 +334,14 @@ export interface SettingInfo {
   readonly name: string;
   readonly description: string;
   readonly default?: string;
+  readonly range?: string;
   readonly secret?: boolean;
   readonly scope: Scope;
 }
 
 export const SETTINGS: readonly SettingInfo[] = NAMES.map((name) => {
-  const { description, shown, secret, scope } = SCHEMA[name] as SettingRow<unknown>;
-  return { name, description, scope, ...(shown !== undefined ? { default: shown } : {}), ...(secret ? { secret } : {}) };
+  const { description, shown, range, secret, scope } = SCHEMA[name] as SettingRow<unknown>;
+  return { name, description, scope, ...(shown !== undefined ? { default: shown } : {}), ...(range ? { range } : {}), ...(secret ? { secret } : {}) };
 });
 
 /** How far before the watermark later cycles read again (jobs can appear late in the listing); was JOBS_OVERLAP_MINUTES. */
