@@ -353,12 +353,12 @@ export const LICENSE_HYSTERESIS_PERCENT = 2;
  * Settings this version no longer reads, each with what took its place.
  * Still set (a deployment upgraded in place keeps its app settings), one is
  * refused rather than ignored: nobody should tune a setting that does nothing,
- * or lose silently what it pointed to.
+ * or lose silently what it pointed to. docs/SETTINGS.md lists them too.
  */
-const REMOVED: Readonly<Record<string, string>> = {
-  JOBS_OVERLAP_MINUTES: `was removed: later cycles always read from ${JOBS_OVERLAP_MINUTES} minutes before the watermark; remove the setting`,
-  EMAIL_TRANSPORT: "was removed: email goes through SMTP when SMTP_HOST is set, else through Microsoft Graph; remove the setting",
-  LICENSE_HYSTERESIS_PERCENT: `was removed: a license metric counts as resolved once it falls ${LICENSE_HYSTERESIS_PERCENT} points below the warning threshold; remove the setting`,
+export const REMOVED_SETTINGS: Readonly<Record<string, string>> = {
+  JOBS_OVERLAP_MINUTES: `later cycles always read from ${JOBS_OVERLAP_MINUTES} minutes before the watermark`,
+  EMAIL_TRANSPORT: "email goes through SMTP when SMTP_HOST is set, else through Microsoft Graph",
+  LICENSE_HYSTERESIS_PERCENT: `a license metric counts as resolved once it falls ${LICENSE_HYSTERESIS_PERCENT} points below the warning threshold`,
 };
 
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
@@ -391,8 +391,8 @@ export function readSettingRows(raw: Record<string, string | undefined>, problem
     if (value !== undefined) given.add(name);
     values[name] = (SCHEMA[name] as SettingRow<unknown>).parse(value, (message) => problems.push({ variable: name, message }));
   }
-  for (const [name, message] of Object.entries(REMOVED)) {
-    if (raw[name]?.trim()) problems.push({ variable: name, message });
+  for (const [name, replacement] of Object.entries(REMOVED_SETTINGS)) {
+    if (raw[name]?.trim()) problems.push({ variable: name, message: `was removed: ${replacement}; remove the setting` });
   }
   return { values: values as SettingValues, given: (name) => given.has(name) };
 }
