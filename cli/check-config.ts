@@ -16,7 +16,7 @@
  *
  * Exit codes: 0 valid; 2 configuration error (every problem listed).
  */
-import { ROUTABLE_KINDS, SEVERITIES, type Routing, type Silence } from "../shared/routing/config.js";
+import { ROUTABLE_KINDS, SEVERITIES, type Routing, type Silence } from "../shared/config/routing-file.js";
 import { isSilenced, matches, routeAlert, type RoutableAlert } from "../shared/routing/route.js";
 import { nextSilenceWindow } from "../shared/routing/silence-window.js";
 import { receiverTarget } from "../shared/receivers/registry.js";

@@ -149,11 +149,6 @@ param jobsSchedule string = '0 */5 * * * *'
 @maxValue(720)
 param jobsLookbackHours int = 24
 
-@description('How far before the watermark later cycles start reading, in minutes (JOBS_OVERLAP_MINUTES).')
-@minValue(0)
-@maxValue(1440)
-param jobsOverlapMinutes int = 15
-
 @description('Comma-separated final job states that alert (ALERT_JOB_STATES). Empty: Failed, FinishedException and PartiallyFinished.')
 param alertJobStates string = ''
 
@@ -213,11 +208,6 @@ param licenseWarnPercent int = 90
 @minValue(1)
 @maxValue(1000)
 param licenseCriticalPercent int = 100
-
-@description('Points below the warning threshold a metric must fall to count as resolved (LICENSE_HYSTERESIS_PERCENT).')
-@minValue(0)
-@maxValue(50)
-param licenseHysteresisPercent int = 2
 
 @description('Remind about a metric still critical every N hours, 0 = never (LICENSE_REMIND_HOURS).')
 @minValue(0)
@@ -327,18 +317,10 @@ param emailTo string = ''
 @description('Mailbox alerts are sent from (EMAIL_FROM); required with emailTo.')
 param emailFrom string = ''
 
-@description('How email is sent (EMAIL_TRANSPORT). Empty: graph, or smtp when only smtpHost is set. Graph sends as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (docs/RECEIVERS.md, Email).')
-@allowed([
-  ''
-  'graph'
-  'smtp'
-])
-param emailTransport string = ''
-
 @description('Microsoft Graph endpoint (EMAIL_GRAPH_BASE_URL), for national clouds. Empty: https://graph.microsoft.com.')
 param emailGraphBaseUrl string = ''
 
-@description('SMTP server (SMTP_HOST) for emailTransport smtp. Empty: no SMTP.')
+@description('SMTP server (SMTP_HOST): when set, email goes through SMTP. Empty: email goes through Microsoft Graph as the app\'s managed identity: grant it Mail.Send for the sender mailbox only (docs/RECEIVERS.md, Email).')
 param smtpHost string = ''
 
 @description('SMTP port (SMTP_PORT). Empty: 587, or 465 with smtpSecure.')
@@ -467,7 +449,7 @@ module keyVault 'modules/keyvault.bicep' = {
 // and the app sees only the secret's value.
 func keyVaultReference(secretUri string) string => '@Microsoft.KeyVault(SecretUri=${secretUri})'
 
-// Every setting in shared/config/catalog.ts whose scope is 'infra' appears here
+// Every setting in shared/config/schema.ts whose scope is 'infra' appears here
 // (test/infra/app-settings.test.ts checks it). An empty value counts as unset, so
 // the app applies its own default. Secrets are Key Vault references only.
 var applicationSettings = {
@@ -486,7 +468,6 @@ var applicationSettings = {
   LOG_LEVEL: logLevel
   JOBS_SCHEDULE: jobsSchedule
   JOBS_LOOKBACK_HOURS: string(jobsLookbackHours)
-  JOBS_OVERLAP_MINUTES: string(jobsOverlapMinutes)
   ALERT_JOB_STATES: alertJobStates
   ALERT_JOB_TYPES: alertJobTypes
   BACKUP_MAX_AGE_HOURS: string(backupMaxAgeHours)
@@ -502,7 +483,6 @@ var applicationSettings = {
   LICENSE_SCHEDULE: licenseSchedule
   LICENSE_WARN_PERCENT: string(licenseWarnPercent)
   LICENSE_CRITICAL_PERCENT: string(licenseCriticalPercent)
-  LICENSE_HYSTERESIS_PERCENT: string(licenseHysteresisPercent)
   LICENSE_REMIND_HOURS: string(licenseRemindHours)
   // Monitoring the monitor.
   MONITOR_FAILURE_THRESHOLD: string(monitorFailureThreshold)
@@ -513,7 +493,6 @@ var applicationSettings = {
   // Email: Graph as the managed identity (AZURE_CLIENT_ID), or SMTP with its password in Key Vault.
   EMAIL_TO: emailTo
   EMAIL_FROM: emailFrom
-  EMAIL_TRANSPORT: emailTransport
   EMAIL_GRAPH_BASE_URL: emailGraphBaseUrl
   SMTP_HOST: smtpHost
   SMTP_PORT: smtpPort
@@ -545,7 +524,7 @@ var applicationSettings = {
 // not-set: EMAIL_GRAPH_CLIENT_ID the Bicep's app sends mail through Graph as its managed identity (AZURE_CLIENT_ID)
 // not-set: EMAIL_GRAPH_CLIENT_SECRET the Bicep's app sends mail through Graph as its managed identity, which holds no secret
 // not-set: EMAIL_GRAPH_CERTIFICATE the Bicep's app sends mail through Graph as its managed identity, which holds no certificate
-// not-set: SMTP_AUTH the Bicep's app reaches Exchange Online through Graph (EMAIL_TRANSPORT=graph); SMTP here is for other relays, with SMTP_USER/SMTP_PASSWORD (the default)
+// not-set: SMTP_AUTH the Bicep's app reaches Exchange Online through Graph (smtpHost empty); SMTP here is for other relays, with SMTP_USER/SMTP_PASSWORD (the default)
 
 // Settings of later releases, set only when their feature is switched on (none at the moment).
 var optionalFeatureSettings = {}

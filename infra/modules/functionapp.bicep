@@ -32,7 +32,7 @@ param deploymentContainerUrl string
 @description('Connection string of the Application Insights component (from its properties).')
 param applicationInsightsConnectionString string
 
-@description('The application\'s own settings (shared/config/catalog.ts), merged with the host settings below.')
+@description('The application\'s own settings (shared/config/schema.ts), merged with the host settings below.')
 param applicationSettings object
 
 @description('Upper bound on instances. Timer triggers run as singletons, so more instances never speed up a cycle; the cap only bounds cost.')

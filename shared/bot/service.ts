@@ -15,7 +15,7 @@ import { sleep as timerSleep } from "../http/retry.js";
 import { renderBotAlertCard } from "../render/bot-card.js";
 import type { TableClientsOptions } from "../ledger/clients.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { DEFAULT_TEAMS_BOT_RECEIVER } from "../routing/config.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../config/routing-file.js";
 import { handleCardAction } from "./actions.js";
 import { CardStore } from "../ledger/bot-cards.js";
 import type { BotConnector } from "../receivers/bot-connector.js";

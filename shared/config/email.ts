@@ -5,15 +5,13 @@ import { isLoopbackHost } from "./environment.js";
  * Email settings (receiver `email`): who receives, who sends, and through
  * what: Microsoft Graph sendMail (an app registration with a secret or a
  * certificate, or the app's managed identity) or an SMTP server.
- * Parsed as part of `parseSettings`; every problem names its variable.
+ * Composed by `parseSettings` from the rows of schema.ts; every problem names its variable.
  */
-
-export const EMAIL_TRANSPORTS = ["graph", "smtp"] as const;
-export type EmailTransportName = (typeof EMAIL_TRANSPORTS)[number];
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
 export const DEFAULT_SMTP_PORT = 587;
 export const SMTP_AUTH_KINDS = ["password", "oauth2"] as const;
+export type SmtpAuthKind = (typeof SMTP_AUTH_KINDS)[number];
 /** The resource an Exchange Online SMTP XOAUTH2 token is for. */
 export const EXCHANGE_SMTP_SCOPE = "https://outlook.office365.com/.default";
 /** Implicit TLS (SMTP_SECURE=true) is served on 465 (RFC 8314). */
@@ -47,34 +45,27 @@ export interface EmailSettings {
   transport: EmailTransportSettings;
 }
 
-/** The raw values this module reads (already trimmed; undefined = unset). */
-export type EmailRaw = Partial<Record<
-  | "EMAIL_TO"
-  | "EMAIL_FROM"
-  | "EMAIL_TRANSPORT"
-  | "EMAIL_GRAPH_TENANT_ID"
-  | "EMAIL_GRAPH_CLIENT_ID"
-  | "EMAIL_GRAPH_CLIENT_SECRET"
-  | "EMAIL_GRAPH_CERTIFICATE"
-  | "EMAIL_GRAPH_BASE_URL"
-  | "SMTP_HOST"
-  | "SMTP_PORT"
-  | "SMTP_SECURE"
-  | "SMTP_REQUIRE_TLS"
-  | "SMTP_USER"
-  | "SMTP_PASSWORD"
-  | "SMTP_AUTH"
-  | "AZURE_CLIENT_ID",
-  string | undefined
->>;
-
-/** The parser's shared readers, so numbers, booleans and URLs are read (and reported) one way. */
-export interface EmailParseHelpers {
-  problem(variable: string, message: string): void;
-  integer(variable: "SMTP_PORT", fallback: number, min: number, max: number): number;
-  bool(variable: "SMTP_SECURE" | "SMTP_REQUIRE_TLS", fallback: boolean): boolean;
-  url(variable: "EMAIL_GRAPH_BASE_URL"): string | undefined;
+/** The settings this module reads, as schema.ts has read them (undefined = unset or refused). */
+export interface EmailValues {
+  EMAIL_TO?: string | undefined;
+  EMAIL_FROM?: string | undefined;
+  EMAIL_GRAPH_TENANT_ID?: string | undefined;
+  EMAIL_GRAPH_CLIENT_ID?: string | undefined;
+  EMAIL_GRAPH_CLIENT_SECRET?: Secret | undefined;
+  EMAIL_GRAPH_CERTIFICATE?: Secret | undefined;
+  EMAIL_GRAPH_BASE_URL: string;
+  SMTP_HOST?: string | undefined;
+  SMTP_PORT?: number | undefined;
+  SMTP_SECURE: boolean;
+  SMTP_REQUIRE_TLS: boolean;
+  SMTP_USER?: string | undefined;
+  SMTP_PASSWORD?: Secret | undefined;
+  SMTP_AUTH?: SmtpAuthKind | undefined;
+  AZURE_CLIENT_ID?: string | undefined;
 }
+
+type Given = (name: keyof EmailValues) => boolean;
+type Problem = (variable: string, message: string) => void;
 
 /**
  * A plain mailbox address: local part, "@", a dotted domain. Display names
@@ -88,111 +79,92 @@ export function isEmailAddress(value: string): boolean {
 
 const GRAPH_VARIABLES = ["EMAIL_GRAPH_TENANT_ID", "EMAIL_GRAPH_CLIENT_ID", "EMAIL_GRAPH_CLIENT_SECRET", "EMAIL_GRAPH_CERTIFICATE"] as const;
 
-/** Undefined when EMAIL_TO is unset (email off). */
-export function parseEmailSettings(raw: EmailRaw, h: EmailParseHelpers): EmailSettings | undefined {
-  // Read (and so validate) these even when email is off: a typo should not wait for the day email is switched on.
-  const port = raw.SMTP_PORT !== undefined ? h.integer("SMTP_PORT", DEFAULT_SMTP_PORT, 1, 65535) : undefined;
-  const secure = h.bool("SMTP_SECURE", false);
-  const requireTls = h.bool("SMTP_REQUIRE_TLS", true);
-  const baseUrl = h.url("EMAIL_GRAPH_BASE_URL") ?? DEFAULT_GRAPH_BASE_URL;
-
-  if (raw.EMAIL_TO === undefined) {
-    if (raw.EMAIL_FROM !== undefined) h.problem("EMAIL_FROM", "is set but EMAIL_TO is not: set the recipients too, or remove it");
+/** Undefined when EMAIL_TO is unset (email off). Numbers, booleans and URLs were read (and refused) by schema.ts even when email is off. */
+export function parseEmailSettings(v: EmailValues, given: Given, problem: Problem): EmailSettings | undefined {
+  if (v.EMAIL_TO === undefined) {
+    if (v.EMAIL_FROM !== undefined) problem("EMAIL_FROM", "is set but EMAIL_TO is not: set the recipients too, or remove it");
     return undefined;
   }
 
   const to: string[] = [];
-  const items = raw.EMAIL_TO.split(/[,;]/).map((s) => s.trim()).filter(Boolean);
+  const items = v.EMAIL_TO.split(/[,;]/).map((s) => s.trim()).filter(Boolean);
   for (const item of items) {
-    if (!isEmailAddress(item)) h.problem("EMAIL_TO", `"${item}" is not an email address (list plain addresses separated by commas, e.g. oncall@contoso.com, backup-team@contoso.com)`);
+    if (!isEmailAddress(item)) problem("EMAIL_TO", `"${item}" is not an email address (list plain addresses separated by commas, e.g. oncall@contoso.com, backup-team@contoso.com)`);
     else if (!to.some((a) => a.toLowerCase() === item.toLowerCase())) to.push(item);
   }
-  if (items.length === 0) h.problem("EMAIL_TO", "lists no address");
+  if (items.length === 0) problem("EMAIL_TO", "lists no address");
 
-  const from = raw.EMAIL_FROM ?? "";
-  if (!from) h.problem("EMAIL_FROM", "is required when EMAIL_TO is set: the mailbox alerts are sent from (e.g. backup-alerts@contoso.com)");
-  else if (!isEmailAddress(from)) h.problem("EMAIL_FROM", `"${from}" is not an email address`);
+  const from = v.EMAIL_FROM ?? "";
+  if (!from) problem("EMAIL_FROM", "is required when EMAIL_TO is set: the mailbox alerts are sent from (e.g. backup-alerts@contoso.com)");
+  else if (!isEmailAddress(from)) problem("EMAIL_FROM", `"${from}" is not an email address`);
 
-  const graphGiven = GRAPH_VARIABLES.some((v) => raw[v] !== undefined) || raw.EMAIL_GRAPH_BASE_URL !== undefined;
-  let kind: EmailTransportName;
-  if (raw.EMAIL_TRANSPORT !== undefined) {
-    const match = EMAIL_TRANSPORTS.find((t) => t === raw.EMAIL_TRANSPORT?.toLowerCase());
-    if (!match) h.problem("EMAIL_TRANSPORT", `must be one of ${EMAIL_TRANSPORTS.join(", ")} (got "${raw.EMAIL_TRANSPORT}")`);
-    kind = match ?? "graph";
-  } else {
-    // Graph when configured; SMTP when only a server is given; else Graph with the managed identity.
-    kind = (!graphGiven && raw.SMTP_HOST !== undefined) || raw.SMTP_AUTH !== undefined ? "smtp" : "graph";
+  // SMTP when a server is named (SMTP_AUTH alone asks for one too); else Microsoft Graph.
+  const smtp = given("SMTP_HOST") || given("SMTP_AUTH");
+  if (smtp && v.SMTP_AUTH !== "oauth2") {
+    // Only XOAUTH2 signs in to SMTP with the Graph app registration: anywhere else it would be left unused.
+    const unused = [...GRAPH_VARIABLES, "EMAIL_GRAPH_BASE_URL" as const].filter(given);
+    if (unused.length > 0) {
+      problem(unused.join(", "), "is set but email goes through SMTP (SMTP_HOST is set): remove it, or remove SMTP_HOST to send through Microsoft Graph, or set SMTP_AUTH=oauth2 to sign in to SMTP with that app registration");
+    }
   }
-
-  const transport: EmailTransportSettings =
-    kind === "graph" ? { kind, credential: graphCredential(raw, h), baseUrl } : smtpTransport(raw, h, { port, secure, requireTls });
+  const transport: EmailTransportSettings = smtp
+    ? smtpTransport(v, given, problem)
+    : { kind: "graph", credential: graphCredential(v, given, problem), baseUrl: v.EMAIL_GRAPH_BASE_URL };
   return { to, from, transport };
 }
 
-function graphCredential(raw: EmailRaw, h: EmailParseHelpers): GraphCredentialSettings {
-  const secret = raw.EMAIL_GRAPH_CLIENT_SECRET;
-  const certificate = raw.EMAIL_GRAPH_CERTIFICATE;
-  const tenantId = raw.EMAIL_GRAPH_TENANT_ID ?? "";
-  const clientId = raw.EMAIL_GRAPH_CLIENT_ID ?? "";
-  if (secret === undefined && certificate === undefined) {
-    const stray = (["EMAIL_GRAPH_TENANT_ID", "EMAIL_GRAPH_CLIENT_ID"] as const).filter((v) => raw[v] !== undefined);
+function graphCredential(v: EmailValues, given: Given, problem: Problem): GraphCredentialSettings {
+  const tenantId = v.EMAIL_GRAPH_TENANT_ID ?? "";
+  const clientId = v.EMAIL_GRAPH_CLIENT_ID ?? "";
+  if (!given("EMAIL_GRAPH_CLIENT_SECRET") && !given("EMAIL_GRAPH_CERTIFICATE")) {
+    const stray = (["EMAIL_GRAPH_TENANT_ID", "EMAIL_GRAPH_CLIENT_ID"] as const).filter(given);
     if (stray.length > 0) {
-      h.problem(
+      problem(
         stray.join(", "),
         "is set without EMAIL_GRAPH_CLIENT_SECRET or EMAIL_GRAPH_CERTIFICATE: give the app registration's secret or certificate, or remove it to send as the managed identity (AZURE_CLIENT_ID)",
       );
     }
-    return { kind: "managedIdentity", ...(raw.AZURE_CLIENT_ID ? { clientId: raw.AZURE_CLIENT_ID } : {}) };
+    return { kind: "managedIdentity", ...(v.AZURE_CLIENT_ID ? { clientId: v.AZURE_CLIENT_ID } : {}) };
   }
-  if (secret !== undefined && certificate !== undefined) {
-    h.problem("EMAIL_GRAPH_CLIENT_SECRET, EMAIL_GRAPH_CERTIFICATE", "give one credential for the Graph app registration, not both");
+  if (given("EMAIL_GRAPH_CLIENT_SECRET") && given("EMAIL_GRAPH_CERTIFICATE")) {
+    problem("EMAIL_GRAPH_CLIENT_SECRET, EMAIL_GRAPH_CERTIFICATE", "give one credential for the Graph app registration, not both");
   }
-  if (!tenantId) h.problem("EMAIL_GRAPH_TENANT_ID", "is required with a client secret or certificate: the Entra tenant id (a GUID) of the app registration");
+  if (!tenantId) problem("EMAIL_GRAPH_TENANT_ID", "is required with a client secret or certificate: the Entra tenant id (a GUID) of the app registration");
   else if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenantId)) {
-    h.problem("EMAIL_GRAPH_TENANT_ID", `must be a tenant id (GUID) or a verified domain such as contoso.onmicrosoft.com (got "${tenantId}")`);
+    problem("EMAIL_GRAPH_TENANT_ID", `must be a tenant id (GUID) or a verified domain such as contoso.onmicrosoft.com (got "${tenantId}")`);
   }
-  if (!clientId) h.problem("EMAIL_GRAPH_CLIENT_ID", "is required with a client secret or certificate: the application (client) id of the app registration");
-  if (secret !== undefined) return { kind: "secret", tenantId, clientId, secret: new Secret(secret) };
-  const pem = (certificate ?? "").replace(/\\n/g, "\n");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) || !/-----BEGIN CERTIFICATE-----/.test(pem)) {
-    h.problem("EMAIL_GRAPH_CERTIFICATE", "must hold a PEM certificate and its private key (-----BEGIN CERTIFICATE----- and -----BEGIN ... PRIVATE KEY-----)");
-  }
-  return { kind: "certificate", tenantId, clientId, pem: new Secret(pem) };
+  if (!clientId) problem("EMAIL_GRAPH_CLIENT_ID", "is required with a client secret or certificate: the application (client) id of the app registration");
+  if (v.EMAIL_GRAPH_CLIENT_SECRET) return { kind: "secret", tenantId, clientId, secret: v.EMAIL_GRAPH_CLIENT_SECRET };
+  return { kind: "certificate", tenantId, clientId, pem: v.EMAIL_GRAPH_CERTIFICATE ?? new Secret("") };
 }
 
-function smtpTransport(
-  raw: EmailRaw,
-  h: EmailParseHelpers,
-  read: { port: number | undefined; secure: boolean; requireTls: boolean },
-): EmailTransportSettings {
-  const host = raw.SMTP_HOST ?? "";
-  if (!host) h.problem("SMTP_HOST", "is required when email goes through SMTP (EMAIL_TRANSPORT=smtp): the SMTP server's host name");
-  const authKind = raw.SMTP_AUTH?.toLowerCase();
-  if (authKind !== undefined && !SMTP_AUTH_KINDS.some((k) => k === authKind)) h.problem("SMTP_AUTH", `must be one of ${SMTP_AUTH_KINDS.join(", ")} (got "${raw.SMTP_AUTH}")`);
-  if (authKind === "oauth2") return smtpOAuth2Transport(raw, h, host, read);
-  const user = raw.SMTP_USER;
-  const password = raw.SMTP_PASSWORD;
+function smtpTransport(v: EmailValues, given: Given, problem: Problem): EmailTransportSettings {
+  const host = v.SMTP_HOST ?? "";
+  if (!host) problem("SMTP_HOST", "is required when email goes through SMTP (SMTP_AUTH is set): the SMTP server's host name");
+  if (v.SMTP_AUTH === "oauth2") return smtpOAuth2Transport(v, given, problem, host);
+  const user = v.SMTP_USER;
+  const password = v.SMTP_PASSWORD;
   if ((user === undefined) !== (password === undefined)) {
-    h.problem(user === undefined ? "SMTP_USER" : "SMTP_PASSWORD", "SMTP_USER and SMTP_PASSWORD go together: set both for an authenticated server, or neither");
+    problem(user === undefined ? "SMTP_USER" : "SMTP_PASSWORD", "SMTP_USER and SMTP_PASSWORD go together: set both for an authenticated server, or neither");
   }
   // A password sent over a connection that may stay unencrypted can be read by anyone on the path.
-  if (password !== undefined && !read.secure && !read.requireTls && host && !isLoopbackHost(host)) {
-    h.problem("SMTP_REQUIRE_TLS", "must stay true when SMTP_PASSWORD is set (or use SMTP_SECURE=true): the password would otherwise be sent unencrypted to a server that offers no STARTTLS");
+  if (password !== undefined && !v.SMTP_SECURE && !v.SMTP_REQUIRE_TLS && host && !isLoopbackHost(host)) {
+    problem("SMTP_REQUIRE_TLS", "must stay true when SMTP_PASSWORD is set (or use SMTP_SECURE=true): the password would otherwise be sent unencrypted to a server that offers no STARTTLS");
   }
   return {
-    ...smtpConnection(host, read),
-    ...(user !== undefined && password !== undefined ? { auth: { user, password: new Secret(password) } } : {}),
+    ...smtpConnection(host, v),
+    ...(user !== undefined && password !== undefined ? { auth: { user, password } } : {}),
   };
 }
 
 /** Where and how an SMTP transport connects, whichever way it signs in. */
-function smtpConnection(host: string, read: { port: number | undefined; secure: boolean; requireTls: boolean }) {
+function smtpConnection(host: string, v: EmailValues) {
   return {
     kind: "smtp" as const,
     host,
-    port: read.port ?? (read.secure ? DEFAULT_SMTPS_PORT : DEFAULT_SMTP_PORT),
-    secure: read.secure,
-    requireTls: read.requireTls,
+    port: v.SMTP_PORT ?? (v.SMTP_SECURE ? DEFAULT_SMTPS_PORT : DEFAULT_SMTP_PORT),
+    secure: v.SMTP_SECURE,
+    requireTls: v.SMTP_REQUIRE_TLS,
   };
 }
 
@@ -202,9 +174,9 @@ function smtpConnection(host: string, read: { port: number | undefined; secure: 
  * credential Graph would use (EMAIL_GRAPH_* app registration, else the
  * managed identity). The token travels only over TLS.
  */
-function smtpOAuth2Transport(raw: EmailRaw, h: EmailParseHelpers, host: string, read: { port: number | undefined; secure: boolean; requireTls: boolean }): EmailTransportSettings {
-  if (raw.SMTP_PASSWORD !== undefined) h.problem("SMTP_PASSWORD", "must be unset with SMTP_AUTH=oauth2: the login uses a token from the app's credential");
-  if (!read.secure && !read.requireTls) h.problem("SMTP_REQUIRE_TLS", "must stay true with SMTP_AUTH=oauth2 (or use SMTP_SECURE=true): the token is a credential");
-  const user = raw.SMTP_USER ?? raw.EMAIL_FROM ?? "";
-  return { ...smtpConnection(host, read), oauth2: { user, credential: graphCredential(raw, h) } };
+function smtpOAuth2Transport(v: EmailValues, given: Given, problem: Problem, host: string): EmailTransportSettings {
+  if (given("SMTP_PASSWORD")) problem("SMTP_PASSWORD", "must be unset with SMTP_AUTH=oauth2: the login uses a token from the app's credential");
+  if (!v.SMTP_SECURE && !v.SMTP_REQUIRE_TLS) problem("SMTP_REQUIRE_TLS", "must stay true with SMTP_AUTH=oauth2 (or use SMTP_SECURE=true): the token is a credential");
+  const user = v.SMTP_USER ?? v.EMAIL_FROM ?? "";
+  return { ...smtpConnection(host, v), oauth2: { user, credential: graphCredential(v, given, problem) } };
 }

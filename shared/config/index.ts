@@ -1,4 +1,5 @@
 export * from "./settings.js";
 export * from "./load.js";
-export * from "./catalog.js";
+export * from "./schema.js";
+export * from "./problems.js";
 export * from "./environment.js";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, parseSettings, type ParseOptions, type Settings } from "./settings.js";
+import { ConfigError } from "./problems.js";
+import { parseSettings, type ParseOptions, type Settings } from "./settings.js";
 
 export interface LoadOptions extends ParseOptions {
   /** Defaults to process.env. */

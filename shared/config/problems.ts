@@ -1,6 +1,6 @@
 /**
  * How a bad setting is reported. Kept apart from settings.ts so the parts
- * that check settings of their own (routing/config.ts, ledger/clients.ts)
+ * that check settings of their own (config/routing-file.ts, ledger/clients.ts)
  * can name a problem without importing the whole parser (no import circle).
  */
 

@@ -18,7 +18,7 @@ import { createGraphCredential } from "../receivers/email-graph.js";
 import { escalationStep } from "../bot/escalation.js";
 import type { Receiver } from "../receivers/channel.js";
 import { buildReceivers } from "../receivers/registry.js";
-import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER } from "../routing/config.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER } from "../config/routing-file.js";
 import { AlertLedger, createTableClients } from "../ledger/index.js";
 import { createLogger, silentLogger, type Logger } from "../logging.js";
 import { redact } from "../security/secret.js";

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import type { ReceiverType } from "../routing/config.js";
+import type { ReceiverType } from "../config/routing-file.js";
 
 /**
  * The contract every receiver implements (Teams Workflows webhook now; email and

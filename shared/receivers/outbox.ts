@@ -4,7 +4,7 @@ import type { Channel, Receiver, SendOptions } from "./channel.js";
 import { DeliveryError } from "./channel.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { SILENCED_RECEIVER } from "../routing/config.js";
+import { SILENCED_RECEIVER } from "../config/routing-file.js";
 import { redact } from "../security/secret.js";
 import { compose, type ComposedMessage } from "./registry.js";
 

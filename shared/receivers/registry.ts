@@ -17,7 +17,7 @@ import { LazyTeamsBotChannel } from "./lazy-teams-bot.js";
 import type { Logger } from "../logging.js";
 import { buildTeamsBotMessages } from "../render/bot-card.js";
 import { buildEmailMessages, buildWorkflowsMessages } from "../render/index.js";
-import type { ReceiverSpec, ReceiverType } from "../routing/config.js";
+import type { ReceiverSpec, ReceiverType } from "../config/routing-file.js";
 import type { Channel, Receiver } from "./channel.js";
 import { createGraphCredential, GraphMailChannel } from "./email-graph.js";
 import { SmtpMailChannel } from "./email-smtp.js";

@@ -14,7 +14,7 @@
 import type { Alert, SilenceRef } from "../alerts/model.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { SILENCED_RECEIVER, type Routing, type Silence } from "./config.js";
+import { SILENCED_RECEIVER, type Routing, type Silence } from "../config/routing-file.js";
 import { isSilenced, routeAlert } from "./route.js";
 import { silenceWindowAt } from "./silence-window.js";
 

@@ -3,8 +3,8 @@
  * Pure functions of the alert, the routing and (for silences) the time.
  */
 import type { ServiceId } from "../avepoint/model.js";
-import type { AlertMatchers, Routing, Silence } from "./config.js";
-import { isInWeeklyWindow } from "./weekly-window.js";
+import type { AlertMatchers, Routing, Silence } from "../config/routing-file.js";
+import { isInWeeklyWindow } from "../config/weekly-window.js";
 
 /**
  * What routing looks at. Every Alert fits; so does a sample alert built from

@@ -25,7 +25,7 @@ import type { Alert, SilenceRef, SilenceSummaryAlert } from "../alerts/model.js"
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
 import { admitRouted } from "./admission.js";
-import { SILENCED_RECEIVER, type Routing } from "./config.js";
+import { SILENCED_RECEIVER, type Routing } from "../config/routing-file.js";
 import { routeAlert } from "./route.js";
 import { silenceWindowAt } from "./silence-window.js";
 

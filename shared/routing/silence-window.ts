@@ -8,7 +8,7 @@
  * (Saturday 00:00-24:00 and Sunday 00:00-24:00) count as one: a silence "ends"
  * when it is no longer in force. `starts` / `ends` clip a weekly window.
  */
-import type { Silence } from "./config.js";
+import type { Silence } from "../config/routing-file.js";
 import { isSilenceActive } from "./route.js";
 
 export interface SilenceWindow {

@@ -14,7 +14,8 @@ import {
   type RuleContext,
 } from "../alerts/health-rules.js";
 import { freshServiceHealth, type HealthState, type ParsedHealthState } from "../alerts/health-state.js";
-import { JOB_TYPES, type Settings } from "../config/settings.js";
+import { JOB_TYPES } from "../config/schema.js";
+import type { Settings } from "../config/settings.js";
 import type { Logger } from "../logging.js";
 import { redact } from "../security/secret.js";
 import type { JobReader } from "./jobs-window.js";

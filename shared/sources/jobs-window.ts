@@ -1,6 +1,7 @@
 import type { BackupJob, JobPage, JobQuery, ServiceId } from "../avepoint/model.js";
 import { SERVICE_IDS } from "../avepoint/model.js";
-import { JOB_TYPES, type Settings } from "../config/settings.js";
+import { JOB_TYPES } from "../config/schema.js";
+import type { Settings } from "../config/settings.js";
 import type { OpenFailure } from "../alerts/job-rules.js";
 
 /** What the jobs monitor needs from the AvePoint client. */
@@ -25,7 +26,7 @@ export interface JobsWindow {
 /**
  * The window a cycle reads:
  * - first cycle: `now - JOBS_LOOKBACK_HOURS`;
- * - later: the watermark minus JOBS_OVERLAP_MINUTES (jobs can appear late in the listing);
+ * - later: the watermark minus the overlap (15 minutes, config/schema.ts; jobs can appear late in the listing);
  * - until the service has listed a running job (so it may list jobs only once
  *   final, or filter on finish time), the watermark minus `reachBackHours`
  *   (the longest job, JOB_MAX_RUNTIME_HOURS): a job that started cycles ago and

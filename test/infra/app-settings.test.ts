@@ -1,15 +1,15 @@
 /**
- * The app settings in Azure agree with what the code reads. The catalog
- * (shared/config/catalog.ts) is imported at test time, so a setting added there
+ * The app settings in Azure agree with what the code reads. The schema
+ * (shared/config/schema.ts) is imported at test time, so a setting added there
  * fails this test until the Bicep sets it.
  *
- * The rule: every catalog setting whose scope is 'infra' is a key of
+ * The rule: every schema setting whose scope is 'infra' is a key of
  * `applicationSettings` in infra/main.bicep. Optional ones get a parameter that
  * defaults to '' (an empty value counts as unset, so the app's default applies).
  * To leave one out on purpose, write `// not-set: NAME <reason>` in main.bicep.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { SETTINGS } from "../../shared/config/catalog.js";
+import { SETTINGS } from "../../shared/config/schema.js";
 import {
   callsIn,
   entriesIn,
@@ -31,9 +31,9 @@ import {
 
 /**
  * Settings the Bicep already sets for features of later issues, before their
- * code adds them to the catalog (they are then checked like any other).
+ * code adds them to the schema (they are then checked like any other).
  */
-const AHEAD_OF_CATALOG = new Set<string>([]);
+const AHEAD_OF_SCHEMA = new Set<string>([]);
 
 /** Set by the function app module for the Functions host (our metrics exporter reads the two APPLICATIONINSIGHTS_ ones too, as the host does). */
 const HOST_SETTINGS = /^(AzureWebJobsStorage__(accountName|credential|clientId)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)|NODE_OPTIONS)$/;
@@ -54,8 +54,8 @@ beforeAll(async () => {
 
 const infraSettings = SETTINGS.filter((s) => s.scope === "infra");
 
-describe("app settings against the catalog", () => {
-  it("the catalog has infra settings to check", () => {
+describe("app settings against the schema", () => {
+  it("the schema has infra settings to check", () => {
     expect(infraSettings.length).toBeGreaterThan(10);
   });
 
@@ -66,11 +66,11 @@ describe("app settings against the catalog", () => {
       expect(set, `${name} is both set and marked not-set`).toBe(false);
       expect(marked.length, `// not-set: ${name} needs a reason`).toBeGreaterThan(0);
     } else {
-      expect(set, `${name} (scope 'infra' in shared/config/catalog.ts) is missing from applicationSettings in infra/main.bicep`).toBe(true);
+      expect(set, `${name} (scope 'infra' in shared/config/schema.ts) is missing from applicationSettings in infra/main.bicep`).toBe(true);
     }
   });
 
-  it("not-set markers name infra settings of the catalog", () => {
+  it("not-set markers name infra settings of the schema", () => {
     for (const name of notSet.keys()) expect(infraSettings.map((s) => s.name)).toContain(name);
   });
 
@@ -80,12 +80,17 @@ describe("app settings against the catalog", () => {
     const optionalKeys = optional ? entriesIn(optional.value).map((e) => e.key) : [];
     for (const key of [...appSettings.map((e) => e.key), ...optionalKeys]) {
       const scope = known.get(key);
-      if (scope === undefined) expect(AHEAD_OF_CATALOG.has(key), `${key} is set by the Bicep but not in the catalog`).toBe(true);
-      else expect(scope, `${key} is ${scope} in the catalog`).toBe("infra");
+      if (scope === undefined) expect(AHEAD_OF_SCHEMA.has(key), `${key} is set by the Bicep but not in the schema`).toBe(true);
+      else expect(scope, `${key} is ${scope} in the schema`).toBe("infra");
     }
     const hostKeys = hostSettingKeys();
     expect(hostKeys.length).toBeGreaterThan(0);
     for (const key of hostKeys) expect(key, "host setting").toMatch(HOST_SETTINGS);
+  });
+
+  it.each(SETTINGS.filter((s) => s.scope === "platform").map((s) => [s.name]))("%s (scope 'platform') is set by the function app module for the host", (name) => {
+    // AzureWebJobsStorage is given as its identity-based parts (AzureWebJobsStorage__accountName, ...).
+    expect(hostSettingKeys().some((key) => key === name || key.startsWith(`${name}__`)), `${name} is not among the host settings of modules/functionapp.bicep`).toBe(true);
   });
 
   it.each(infraSettings.filter((s) => s.secret).map((s) => [s.name]))("%s (a secret) is a Key Vault reference, never a value", (name) => {
@@ -116,7 +121,7 @@ describe("app settings against the catalog", () => {
     expect(sources.length, `${name} = ${entry.value.text} is fixed in the template`).toBeGreaterThan(0);
   });
 
-  it("Bicep parameter defaults agree with the defaults the catalog documents", () => {
+  it("Bicep parameter defaults agree with the defaults the schema documents", () => {
     const byName = new Map(parameters(main).map((p) => [p.name, p]));
     let compared = 0;
     for (const setting of infraSettings) {
@@ -126,7 +131,7 @@ describe("app settings against the catalog", () => {
       if (ids.length !== 1) continue;
       const value = literal(byName.get(ids[0]!)!.defaultValue);
       if (value === undefined || value === "") continue; // '' = the app's own default
-      expect(String(value), `${setting.name}: Bicep default vs catalog default`).toBe(setting.default);
+      expect(String(value), `${setting.name}: Bicep default vs schema default`).toBe(setting.default);
       compared++;
     }
     expect(compared).toBeGreaterThan(10);

@@ -1,12 +1,12 @@
 /**
- * Every setting the code reads is documented: each name in the catalog
- * (shared/config/catalog.ts, read at test time) appears in a table row of
+ * Every setting the code reads is documented: each name in the schema
+ * (shared/config/schema.ts, read at test time) appears in a table row of
  * docs/SETTINGS.md (linked from the README), written as the cell's text or in backticks.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SETTINGS } from "../../shared/config/catalog.js";
+import { SETTINGS } from "../../shared/config/schema.js";
 import { REPO_ROOT } from "./bicep-tree.js";
 
 const SETTINGS_DOC = join(REPO_ROOT, "docs", "SETTINGS.md");
@@ -32,9 +32,9 @@ describe("settings table (docs/SETTINGS.md)", () => {
     expect(names.has("IN_TEXT")).toBe(false);
   });
 
-  it("lists every setting of the catalog", () => {
+  it("lists every setting of the schema", () => {
     if (!existsSync(SETTINGS_DOC)) {
-      expect.fail("docs/SETTINGS.md does not exist yet: it needs a settings table with every name in shared/config/catalog.ts (`npm run docs:settings`)");
+      expect.fail("docs/SETTINGS.md does not exist yet: it needs a settings table with every name in shared/config/schema.ts (`npm run docs:settings`)");
     }
     const documented = namesInTables(readFileSync(SETTINGS_DOC, "utf8"));
     const missing = SETTINGS.map((s) => s.name).filter((name) => !documented.has(name));

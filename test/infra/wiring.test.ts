@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { API_PROFILES, LOG_LEVELS } from "../../shared/config/settings.js";
+import { API_PROFILES, LOG_LEVELS } from "../../shared/config/schema.js";
 import { AVEPOINT_ENVIRONMENTS, AVEPOINT_REGIONS } from "../../shared/config/environment.js";
 import {
   allowedValues,

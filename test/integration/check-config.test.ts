@@ -61,7 +61,6 @@ function env(overrides: Record<string, string> = {}): Record<string, string> {
     TEAMS_WEBHOOK_ONCALL: ONCALL_HOOK,
     EMAIL_TO: "fallback@contoso.com",
     EMAIL_FROM: "alerts@contoso.com",
-    EMAIL_TRANSPORT: "smtp",
     SMTP_HOST: "smtp.contoso.com",
     SMTP_USER: "alerts",
     SMTP_PASSWORD,

@@ -13,7 +13,7 @@ import { tenantPartitionKey } from "../../shared/ledger/keys.js";
 import { TeamsBotRateLimiter } from "../../shared/receivers/teams-rate-limit.js";
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { createBotService, type BotService } from "../../shared/bot/service.js";
-import { DEFAULT_TEAMS_BOT_RECEIVER } from "../../shared/routing/config.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../../shared/config/routing-file.js";
 import type { Logger } from "../../shared/logging.js";
 import { BOT_VERBS, buildTeamsBotMessages, type BotVerb } from "../../shared/render/bot-card.js";
 import { incidentKeyOf } from "../../shared/alerts/incident.js";

@@ -45,6 +45,22 @@ describe("email settings", () => {
     expect(parseSettings({ ...base, ...email, SMTP_HOST: "smtp.contoso.com", SMTP_SECURE: "true" }).email?.transport).toMatchObject({ port: 465, secure: true });
   });
 
+  it("the transport follows SMTP_HOST; EMAIL_TRANSPORT was removed and is refused, naming what replaced it", () => {
+    const problems = problemsOf({ ...base, ...email, EMAIL_TRANSPORT: "smtp", SMTP_HOST: "smtp.contoso.com" });
+    expect(problems).toEqual([{ variable: "EMAIL_TRANSPORT", message: expect.stringMatching(/^was removed: email goes through SMTP when SMTP_HOST is set, else through Microsoft Graph/) as unknown as string }]);
+  });
+
+  it("refuses Graph app-registration settings beside SMTP_HOST unless SMTP signs in with them (SMTP_AUTH=oauth2)", () => {
+    const graph = { EMAIL_GRAPH_TENANT_ID: "contoso.onmicrosoft.com", EMAIL_GRAPH_CLIENT_ID: "app", EMAIL_GRAPH_CLIENT_SECRET: "graph-secret-value" };
+    const problems = problemsOf({ ...base, ...email, ...graph, SMTP_HOST: "smtp.contoso.com" });
+    expect(problems).toEqual([
+      { variable: "EMAIL_GRAPH_TENANT_ID, EMAIL_GRAPH_CLIENT_ID, EMAIL_GRAPH_CLIENT_SECRET", message: expect.stringContaining("email goes through SMTP (SMTP_HOST is set)") as unknown as string },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain("graph-secret-value");
+    const oauth = parseSettings({ ...base, ...email, ...graph, SMTP_HOST: "smtp.office365.com", SMTP_AUTH: "oauth2" });
+    expect(oauth.email?.transport).toMatchObject({ kind: "smtp", oauth2: { credential: { kind: "secret", clientId: "app" } } });
+  });
+
   it("no receiver at all names both ways to add one", () => {
     expect(problemsOf(base)).toEqual([{ variable: "TEAMS_WEBHOOK_URL, EMAIL_TO", message: expect.stringContaining("no receiver") as unknown as string }]);
   });
@@ -54,12 +70,12 @@ describe("email settings", () => {
     [{ EMAIL_TO: " , " }, "EMAIL_TO", /lists no address/],
     [{ EMAIL_TO: "oncall@contoso.com" }, "EMAIL_FROM", /is required when EMAIL_TO is set/],
     [{ ...email, EMAIL_FROM: "Alerts <a@b.com>" }, "EMAIL_FROM", /is not an email address/],
-    [{ ...email, EMAIL_TRANSPORT: "pigeon" }, "EMAIL_TRANSPORT", /must be one of graph, smtp/],
+    [{ ...email, EMAIL_TRANSPORT: "pigeon" }, "EMAIL_TRANSPORT", /was removed/],
     [{ ...email, EMAIL_GRAPH_CLIENT_SECRET: "s" }, "EMAIL_GRAPH_TENANT_ID", /is required with a client secret/],
     [{ ...email, EMAIL_GRAPH_CLIENT_ID: "app" }, "EMAIL_GRAPH_CLIENT_ID", /without EMAIL_GRAPH_CLIENT_SECRET or EMAIL_GRAPH_CERTIFICATE/],
     [{ ...email, EMAIL_GRAPH_TENANT_ID: "t.onmicrosoft.com", EMAIL_GRAPH_CLIENT_ID: "a", EMAIL_GRAPH_CLIENT_SECRET: "s", EMAIL_GRAPH_CERTIFICATE: "x" }, "EMAIL_GRAPH_CLIENT_SECRET, EMAIL_GRAPH_CERTIFICATE", /not both/],
     [{ ...email, EMAIL_GRAPH_BASE_URL: "http://graph.example.com" }, "EMAIL_GRAPH_BASE_URL", /https/],
-    [{ ...email, EMAIL_TRANSPORT: "smtp" }, "SMTP_HOST", /is required when email goes through SMTP/],
+    [{ ...email, SMTP_AUTH: "password" }, "SMTP_HOST", /is required when email goes through SMTP/],
     [{ ...email, SMTP_HOST: "smtp.contoso.com", SMTP_PORT: "70000" }, "SMTP_PORT", /1 to 65535/],
     [{ ...email, SMTP_HOST: "smtp.contoso.com", SMTP_USER: "u" }, "SMTP_PASSWORD", /go together/],
     [{ ...email, SMTP_HOST: "smtp.contoso.com", SMTP_USER: "u", SMTP_PASSWORD: "p", SMTP_REQUIRE_TLS: "false" }, "SMTP_REQUIRE_TLS", /unencrypted/],

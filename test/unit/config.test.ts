@@ -187,7 +187,28 @@ describe("settings", () => {
     expect(identity.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
   });
 
-  it("catalogs exactly the variables the schema reads", () => {
+  it("refuses a setting that was removed, naming what replaced it (a deployment upgraded in place)", () => {
+    const problems = problemsOf({ ...base, JOBS_OVERLAP_MINUTES: "30", LICENSE_HYSTERESIS_PERCENT: "2" });
+    expect(problems.map((p) => p.variable)).toEqual(["JOBS_OVERLAP_MINUTES", "LICENSE_HYSTERESIS_PERCENT"]);
+    expect(problems[0]!.message).toMatch(/^was removed: later cycles always read from 15 minutes before the watermark/);
+    expect(problems[1]!.message).toMatch(/^was removed: .*2 points below the warning threshold/);
+    // The values they had are kept as constants.
+    const s = parseSettings({ ...base, JOBS_OVERLAP_MINUTES: "", LICENSE_HYSTERESIS_PERCENT: " " });
+    expect(s.jobs.overlapMinutes).toBe(15);
+    expect(s.license.hysteresisPercent).toBe(2);
+    expect(SCHEMA_VARIABLES).not.toContain("JOBS_OVERLAP_MINUTES");
+  });
+
+  it("documents exactly the variables the schema reads", () => {
     expect(SETTINGS.map((s) => s.name).sort()).toEqual([...SCHEMA_VARIABLES].sort());
+    expect(new Set(SCHEMA_VARIABLES).size).toBe(SCHEMA_VARIABLES.length);
+  });
+
+  it("reads each documented default, written out, as if the setting were unset", () => {
+    // The table shows plain defaults (a word or a number) as they are written; prose defaults are skipped.
+    const plain = SETTINGS.filter((s) => s.default !== undefined && /^[\w.:/*\- ]+$/.test(s.default) && !/ (the|all|when|off|none|derived)\b/.test(` ${s.default}`) && !/^[A-Z_]+$/.test(s.default));
+    expect(plain.length).toBeGreaterThan(25);
+    const unset = JSON.stringify(parseSettings(base));
+    for (const s of plain) expect(JSON.stringify(parseSettings({ ...base, [s.name]: s.default! })), s.name).toBe(unset);
   });
 });

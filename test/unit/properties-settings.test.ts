@@ -11,7 +11,7 @@ import { ConfigError, parseSettings, SCHEMA_VARIABLES, SETTINGS, type Settings }
 const RUNS = { numRuns: 400 };
 
 /**
- * Variables whose values are credentials: the catalog's secrets, plus the
+ * Variables whose values are credentials: the schema's secrets, plus the
  * platform's storage connection string (it holds the account key).
  */
 const SECRET_VARIABLES = new Set([...SETTINGS.filter((s) => s.secret).map((s) => s.name), "AzureWebJobsStorage"]);
@@ -30,7 +30,6 @@ const PLAUSIBLE: Record<string, string[]> = {
   LOG_LEVEL: ["error", "warn", "info", "debug", "trace"],
   JOBS_SCHEDULE: ["0 */5 * * * *", "00:05:00", "*/5 * * * *", "0 0 25 * * *", "bad"],
   JOBS_LOOKBACK_HOURS: ["24", "1", "720", "0", "721", "abc"],
-  JOBS_OVERLAP_MINUTES: ["15", "0", "1440", "-1", "1441"],
   ALERT_JOB_STATES: ["Failed", "failed, partially_finished", "Finished", ",", "Failed,Failed"],
   ALERT_JOB_TYPES: ["Backup", "backup,restore", "Everything", ""],
   ALERT_TENANT_NAME: ["contoso", "a/b", "x".repeat(101), "tab\there"],
@@ -39,7 +38,6 @@ const PLAUSIBLE: Record<string, string[]> = {
   LICENSE_SCHEDULE: ["0 0 * * * *", "01:00:00", "0 0"],
   LICENSE_WARN_PERCENT: ["90", "0", "150", "1000.5", "NaN", "Infinity"],
   LICENSE_CRITICAL_PERCENT: ["100", "80", "1000", "-1"],
-  LICENSE_HYSTERESIS_PERCENT: ["2", "0", "50", "51"],
   LICENSE_REMIND_HOURS: ["24", "0", "8760", "8761"],
   ALERTS_STORAGE_ACCOUNT_URL: ["https://acct.table.core.windows.net", "http://acct.table.core.windows.net"],
   AZURE_CLIENT_ID: ["11111111-1111-1111-1111-111111111111"],
@@ -208,7 +206,7 @@ describe("found by these properties", () => {
   /*
    * Inline routing (ALERT_ROUTES) holding a YAML alias without its anchor, e.g. "*m", made
    * parseSettings throw the yaml library's ReferenceError instead of a ConfigError: aliases are
-   * resolved only in doc.toJS(), after the parse errors were checked. Fixed in shared/routing/config.ts.
+   * resolved only in doc.toJS(), after the parse errors were checked. Fixed in shared/config/routing-file.ts.
    */
   it("an unresolved YAML alias in ALERT_ROUTES is a ConfigError naming it", () => {
     const result = parse({ ...VALID_BASE, ALERT_ROUTES: "*m" }, true);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderSettingsTable, replaceSettingsTable, SETTINGS_DOC } from "../../cli/settings-table.js";
-import { SETTINGS } from "../../shared/config/catalog.js";
+import { SETTINGS } from "../../shared/config/schema.js";
 
 const README = new URL("../../README.md", import.meta.url);
 const SETTINGS_TABLE = new URL(`../../${SETTINGS_DOC}`, import.meta.url);
@@ -10,7 +10,7 @@ describe("README", () => {
   it("documents every setting the code reads, in the generated table", () => {
     if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(SETTINGS_TABLE, replaceSettingsTable(readFileSync(SETTINGS_TABLE, "utf8")));
     const doc = readFileSync(SETTINGS_TABLE, "utf8");
-    expect(doc, "run `npm run docs:settings` after changing shared/config/catalog.ts").toContain(renderSettingsTable());
+    expect(doc, "run `npm run docs:settings` after changing shared/config/schema.ts").toContain(renderSettingsTable());
     for (const s of SETTINGS) expect(doc).toContain(`| \`${s.name}\` |`);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, test } from "vitest";
-import type { Routing, Silence } from "../../shared/routing/config.js";
+import type { Routing, Silence } from "../../shared/config/routing-file.js";
 import { isSilenced, matches, routeAlert, type RoutableAlert } from "../../shared/routing/route.js";
-import { isInWeeklyWindow, localMinuteOfWeek, type WeeklyWindow } from "../../shared/routing/weekly-window.js";
+import { isInWeeklyWindow, localMinuteOfWeek, type WeeklyWindow } from "../../shared/config/weekly-window.js";
 import { exchangeRecovery, failedExchangeJob, failedUnknownServiceJob, seatsCritical, seatsWarning } from "../support/alert-fixtures.js";
 
 const alert = (fields: Partial<RoutableAlert>): RoutableAlert => ({ kind: "job", severity: "critical", tenant: "Contoso", service: 1, ...fields });

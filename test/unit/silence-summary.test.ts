@@ -2,7 +2,7 @@ import { describe, expect, it, test } from "vitest";
 import { golden } from "../support/golden.js";
 import type { Alert, SilenceRef } from "../../shared/alerts/model.js";
 import { decodeAlert, encodeAlert } from "../../shared/ledger/alert-codec.js";
-import type { Silence } from "../../shared/routing/config.js";
+import type { Silence } from "../../shared/config/routing-file.js";
 import { buildSilenceSummary, SILENCE_SUMMARY_MAX_LISTED } from "../../shared/routing/silence-summary.js";
 import { nextSilenceWindow, silenceWindowAt } from "../../shared/routing/silence-window.js";
 import { toBotCard } from "../../shared/render/bot-card.js";

@@ -27,8 +27,8 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import type { Severity } from "../alerts/model.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
-import type { SettingProblem } from "../config/problems.js";
-import { checkWebhookUrl, type WebhookUrl } from "../config/webhook-url.js";
+import type { SettingProblem } from "./problems.js";
+import { checkWebhookUrl, type WebhookUrl } from "./webhook-url.js";
 import { assertReceiverName } from "../ledger/keys.js";
 import { isKnownTimeZone, minutesOfClockTime, WEEKDAYS, type WeeklyWindow, type Weekday } from "./weekly-window.js";
 

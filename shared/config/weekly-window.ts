@@ -75,7 +75,7 @@ export function localMinuteOfWeek(at: Date, timeZone: string): number {
   return day * MINUTES_PER_DAY + hour * 60 + minute;
 }
 
-/** Whether `at` falls inside the window. The window must have been validated (see routing/config.ts). */
+/** Whether `at` falls inside the window. The window must have been validated (see routing-file.ts). */
 export function isInWeeklyWindow(window: WeeklyWindow, at: Date): boolean {
   const start = minutesOfClockTime(window.start);
   const end = minutesOfClockTime(window.end);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it, test } from "vitest";
 import { ConfigError, parseSettings } from "../../shared/config/index.js";
-import { defaultRouting, parseRouting, ROUTABLE_KINDS, type RoutingInput } from "../../shared/routing/config.js";
+import { defaultRouting, parseRouting, ROUTABLE_KINDS, type RoutingInput } from "../../shared/config/routing-file.js";
 import { webhookUrl } from "../support/webhook-url.js";
 
 const ONCALL_URL = "https://prod-01.westeurope.logic.azure.com/workflows/oncall/triggers/manual/paths/invoke?sig=oncall-sig-value";
