@@ -25,11 +25,12 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+// Two imports run up, both for vocabulary a route matches on: the alerts' severities (a type only) and the
+// AvePoint service names (the API's own list, which settings also use). Settings are read below both.
 import type { Severity } from "../alerts/model.js";
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import type { SettingProblem } from "./problems.js";
 import { checkWebhookUrl, type WebhookUrl } from "./webhook-url.js";
-import { assertReceiverName } from "../ledger/keys.js";
 import { isKnownTimeZone, minutesOfClockTime, WEEKDAYS, type WeeklyWindow, type Weekday } from "./weekly-window.js";
 
 /** Receiver names used without a routing file (permanent: the ledger keys deliveries by them). */
@@ -521,13 +522,15 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Receiver and monitor names: lower-case letters, digits, dashes; 1-40
+ * characters. Declared here, where receivers are named; the ledger keys rows
+ * by these names and holds them to the same rule.
+ */
+export const PERMANENT_NAME_PATTERN = /^[a-z0-9-]{1,40}$/;
+
 function isPermanentId(name: string): boolean {
-  try {
-    assertReceiverName(name);
-    return true;
-  } catch {
-    return false;
-  }
+  return PERMANENT_NAME_PATTERN.test(name);
 }
 
 /** `routes[1].receivers[0]`, `receivers.oncall-teams.urlFrom`. */

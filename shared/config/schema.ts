@@ -9,6 +9,7 @@
  * on top of the rows read here. Adding a setting means adding a row here.
  */
 import { Secret } from "../security/secret.js";
+// Runs up to avepoint/ for its list of service names (JOBS_SERVICES and friends name them); nothing else.
 import { SERVICES, type ServiceId } from "../avepoint/model.js";
 import { parseSchedule } from "./ncrontab.js";
 import { checkWebhookUrl, type WebhookUrl } from "./webhook-url.js";

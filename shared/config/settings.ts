@@ -6,6 +6,7 @@
  * each naming its variable; secret values are never echoed.
  */
 import { Secret } from "../security/secret.js";
+// Runs up to avepoint/ for the service-name type only (see schema.ts).
 import type { ServiceId } from "../avepoint/model.js";
 import { parseEmailSettings, type EmailSettings } from "./email.js";
 import type { WebhookUrl } from "./webhook-url.js";

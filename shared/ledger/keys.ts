@@ -1,3 +1,4 @@
+import { PERMANENT_NAME_PATTERN as NAME_PATTERN } from "../config/routing-file.js";
 import { LedgerDataError } from "./errors.js";
 
 /**
@@ -7,8 +8,6 @@ import { LedgerDataError } from "./errors.js";
  * never rewritten.
  */
 
-/** Receiver and monitor names: lower-case letters, digits, dashes; 1-40 characters. */
-const NAME_PATTERN = /^[a-z0-9-]{1,40}$/;
 /** Fingerprints are 32 hex characters (fingerprint.ts); anything key-safe without `~` (the RowKey separator) is accepted. */
 const FINGERPRINT_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 /** Characters Table Storage refuses in keys, plus `%` (the escape character itself, so the encoding stays reversible). */
