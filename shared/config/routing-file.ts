@@ -116,24 +116,19 @@ export interface Routing {
 export interface RoutingInput {
   /** Every setting (ALERT_ROUTES_FILE, ALERT_ROUTES, and the settings `urlFrom` names). */
   values: Record<string, string | undefined>;
-  /** The default route's Teams receiver, already checked by the settings parser. */
-  teamsWebhookUrl?: WebhookUrl;
-  /** The default route's email recipients, already validated by the settings parser. */
-  emailTo?: readonly string[];
-  /** Whether the Teams bot is configured (TEAMS_BOT_APP_ID): it then joins the default route. */
-  teamsBot?: boolean;
   /** Reads ALERT_ROUTES_FILE. Default: the file system (UTF-8). */
   readFile?: (path: string) => string;
 }
 
 /**
- * The routing the settings describe, with every problem found. When there are
- * problems the routing is a best effort and must not be used.
+ * The routing of ALERT_ROUTES_FILE or ALERT_ROUTES, with every problem found;
+ * undefined when neither is set (the settings then form the default route).
+ * When there are problems the routing is a best effort and must not be used.
  */
-export function parseRouting(input: RoutingInput): { routing: Routing; problems: SettingProblem[] } {
+export function parseRouting(input: RoutingInput): { routing: Routing; problems: SettingProblem[] } | undefined {
   const file = input.values["ALERT_ROUTES_FILE"]?.trim() || undefined;
   const inline = input.values["ALERT_ROUTES"]?.trim() || undefined;
-  if (file === undefined && inline === undefined) return { routing: defaultRouting(input), problems: [] };
+  if (file === undefined && inline === undefined) return undefined;
 
   const variable = file !== undefined ? "ALERT_ROUTES_FILE" : "ALERT_ROUTES";
   const problems: SettingProblem[] = [];
@@ -195,17 +190,6 @@ export function parseRouting(input: RoutingInput): { routing: Routing; problems:
   // In the order of the text, so the list reads along with the file.
   for (const f of found.sort((a, b) => a.offset - b.offset)) problems.push({ variable, message: f.message });
   return { routing, problems };
-}
-
-/** Without a routing file: every configured receiver is the default route. */
-export function defaultRouting(input: Pick<RoutingInput, "teamsWebhookUrl" | "emailTo" | "teamsBot">): Routing {
-  const receivers: ReceiverSpec[] = [];
-  if (input.teamsWebhookUrl) {
-    receivers.push({ name: DEFAULT_TEAMS_RECEIVER, type: "teams-workflows", url: input.teamsWebhookUrl, urlFrom: "TEAMS_WEBHOOK_URL" });
-  }
-  if (input.emailTo && input.emailTo.length > 0) receivers.push({ name: DEFAULT_EMAIL_RECEIVER, type: "email", to: [...input.emailTo] });
-  if (input.teamsBot) receivers.push({ name: DEFAULT_TEAMS_BOT_RECEIVER, type: "teams-bot" });
-  return { source: "default", receivers, routes: [], defaultReceivers: receivers.map((r) => r.name), silences: [] };
 }
 
 // --- Schemas -----------------------------------------------------------------

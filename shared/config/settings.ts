@@ -3,8 +3,12 @@
  * below takes the values as read there and adds the rules that join several
  * settings (one credential, the bot, email, receivers and routing,
  * escalation, storage). Every problem is collected and reported at once,
- * each naming its variable; secret values are never echoed.
+ * each naming its variable; secret values are never echoed. The values
+ * come from the environment over local.settings.json (loadSettings, at the
+ * end).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Secret } from "../security/secret.js";
 // Runs up to avepoint/ for the service-name type only (see schema.ts).
 import type { ServiceId } from "../avepoint/model.js";
@@ -12,7 +16,7 @@ import { parseEmailSettings, type EmailSettings } from "./email.js";
 import type { WebhookUrl } from "./webhook-url.js";
 import { ConfigError, type SettingProblem } from "./problems.js";
 import type { StorageSettings } from "./storage.js";
-import { parseRouting, type Routing } from "./routing-file.js";
+import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_BOT_RECEIVER, DEFAULT_TEAMS_RECEIVER, parseRouting, type ReceiverSpec, type Routing } from "./routing-file.js";
 import {
   ALERTABLE_JOB_STATES,
   type API_PROFILES,
@@ -321,14 +325,9 @@ function routingSettings(
 ): Routing {
   const { raw, teams, email, bot } = parts;
   // `raw`: a receiver's urlFrom may name any setting.
-  const routed = parseRouting({
-    values: raw,
-    ...(teams.webhookUrl ? { teamsWebhookUrl: teams.webhookUrl } : {}),
-    ...(email ? { emailTo: email.to } : {}),
-    teamsBot: bot !== undefined,
-  });
-  for (const p of routed.problems) problem(p.variable, p.message);
-  const routing = routed.routing;
+  const routed = parseRouting({ values: raw });
+  for (const p of routed?.problems ?? []) problem(p.variable, p.message);
+  const routing = routed?.routing ?? defaultRouting({ ...(teams.webhookUrl ? { teamsWebhookUrl: teams.webhookUrl } : {}), ...(email ? { emailTo: email.to } : {}), teamsBot: bot !== undefined });
   if (bot && v.ESCALATION_RECEIVER !== undefined) {
     const names = routing.receivers.map((r) => r.name);
     if (names.includes(v.ESCALATION_RECEIVER)) bot.escalation.receiver = v.ESCALATION_RECEIVER;
@@ -345,6 +344,17 @@ function routingSettings(
     }
   }
   return routing;
+}
+
+/** Without a routing file: every configured receiver is the default route, under its permanent name. */
+export function defaultRouting(configured: { teamsWebhookUrl?: WebhookUrl; emailTo?: readonly string[]; teamsBot?: boolean }): Routing {
+  const receivers: ReceiverSpec[] = [];
+  if (configured.teamsWebhookUrl) {
+    receivers.push({ name: DEFAULT_TEAMS_RECEIVER, type: "teams-workflows", url: configured.teamsWebhookUrl, urlFrom: "TEAMS_WEBHOOK_URL" });
+  }
+  if (configured.emailTo && configured.emailTo.length > 0) receivers.push({ name: DEFAULT_EMAIL_RECEIVER, type: "email", to: [...configured.emailTo] });
+  if (configured.teamsBot) receivers.push({ name: DEFAULT_TEAMS_BOT_RECEIVER, type: "teams-bot" });
+  return { source: "default", receivers, routes: [], defaultReceivers: receivers.map((r) => r.name), silences: [] };
 }
 
 /** The ledger's Table Storage: a table endpoint with a managed identity, else a connection string. */
@@ -394,4 +404,61 @@ export interface HealthSettings {
   jobSkippedGrowthRuns: number;
   /** ALERT_UNUSUAL_ACTIVITY: read Cloud Backup's unusual-activity counts (current profile, extra permission). */
   unusualActivity: boolean;
+}
+
+// --- Where the values come from ----------------------------------------------
+
+export interface LoadOptions extends ParseOptions {
+  /** Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Folder holding local.settings.json; defaults to the working directory. Null skips the file. */
+  localSettingsDir?: string | null;
+}
+
+/**
+ * Reads `local.settings.json` `Values` (what `func start` reads), if present,
+ * beneath the environment (environment variables win), as a flat map.
+ */
+export function readSettingValues(options: Pick<LoadOptions, "env" | "localSettingsDir"> = {}): Record<string, string | undefined> {
+  const env = options.env ?? process.env;
+  const dir = options.localSettingsDir === undefined ? process.cwd() : options.localSettingsDir;
+  const merged: Record<string, string | undefined> = {};
+  if (dir !== null) Object.assign(merged, readLocalSettings(join(dir, "local.settings.json")));
+  for (const [k, v] of Object.entries(env)) {
+    // An empty environment variable counts as unset, so it does not hide the file's value.
+    if (v !== undefined && v.trim() !== "") merged[k] = v;
+  }
+  return merged;
+}
+
+function readLocalSettings(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ConfigError([{ variable: "local.settings.json", message: `cannot be read: ${(err as Error).message}` }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([{ variable: "local.settings.json", message: `is not valid JSON: ${(err as Error).message}` }]);
+  }
+  const values = (parsed as { Values?: unknown } | null)?.Values;
+  if (values === undefined) return {};
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new ConfigError([{ variable: "local.settings.json", message: `"Values" must be an object of strings` }]);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v === "string") out[k] = v;
+    else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+  }
+  return out;
+}
+
+/** The one way the application reads its settings. Throws ConfigError listing every problem. */
+export function loadSettings(options: LoadOptions = {}): Settings {
+  return parseSettings(readSettingValues(options), options);
 }

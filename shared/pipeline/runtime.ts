@@ -12,7 +12,7 @@ import type { InvocationContext } from "@azure/functions";
 import type { TokenCredential } from "@azure/identity";
 import { createAvePointClient } from "../avepoint/index.js";
 import type { GraphCredentialSettings } from "../config/email.js";
-import { loadSettings } from "../config/load.js";
+import { loadSettings } from "../config/settings.js";
 import type { Settings } from "../config/settings.js";
 import { createGraphCredential } from "../receivers/email-graph.js";
 import { escalationStep } from "../bot/escalation.js";
