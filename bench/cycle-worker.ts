@@ -32,7 +32,7 @@ function init(values: Record<string, string>): Bench {
   const settings = parseSettings(values);
   const storage = settings.storage;
   const webhookUrl = settings.teams.webhookUrl;
-  if (!storage || !webhookUrl) throw new Error("the benchmark needs ALERTS_STORAGE_CONNECTION and TEAMS_WEBHOOK_URL");
+  if (!storage || !webhookUrl) throw new Error("the benchmark needs ALERTS_STORAGE and TEAMS_WEBHOOK_URL");
   const logger = createLogger({ error: console.error, warn: console.error, info: () => {} }, "warn");
   const clients = createTableClients(storage, settings.tablePrefix);
   const counter = new TableRoundTrips();

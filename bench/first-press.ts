@@ -31,7 +31,7 @@ const OUR_TENANT = "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b";
 function settingsFor(connection: string, prefix: string): Settings {
   return parseSettings(
     {
-      ALERTS_STORAGE_CONNECTION: connection,
+      ALERTS_STORAGE: connection,
       ALERTS_TABLE_PREFIX: prefix,
       ALERT_TENANT_NAME: TENANT,
       TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",

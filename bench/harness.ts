@@ -53,7 +53,7 @@ export function settingValues(services: Services, scenario: ScenarioSettings): R
     AVEPOINT_API_URL: services.simulator.url,
     AVEPOINT_TOKEN_URL: services.simulator.tokenUrl,
     AVEPOINT_PAGE_SIZE: String(scenario.pageSize),
-    ALERTS_STORAGE_CONNECTION: services.azurite.connectionString,
+    ALERTS_STORAGE: services.azurite.connectionString,
     ALERTS_TABLE_PREFIX: scenario.tablePrefix,
     TEAMS_WEBHOOK_URL: services.receiver.url,
     ALERT_TENANT_NAME: "Bench",

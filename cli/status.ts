@@ -20,12 +20,12 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
   if (!settings) return 2;
   const storage = settings.storage;
   if (!storage) {
-    io.stderr(`${new ConfigError([{ variable: "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", message: "no storage for the alert ledger: status reads it" }]).message}\n`);
+    io.stderr(`${new ConfigError([{ variable: "AzureWebJobsStorage, ALERTS_STORAGE", message: "no storage for the alert ledger: status reads it" }]).message}\n`);
     return 2;
   }
   try {
     const report = await createRuntime(settings, io.now ? { now: io.now } : {}).status();
-    // Several settings can name the storage; say which one was read, so a surprising answer can be traced.
+    // Two settings can name the storage; say which one was read, so a surprising answer can be traced.
     const source = `Ledger: ${storageVariable(storage)} (Table Storage at ${storageOrigin(storage)}, tables ${settings.tablePrefix}*)\n`;
     io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : source + formatStatusText(report));
     return report.healthy ? 0 : 1;

@@ -510,7 +510,7 @@ var applicationSettings = {
   ESCALATION_RECEIVER: deployBot ? escalationReceiver : ''
   ONCALL_UPN: deployBot ? oncallUpn : ''
   // The ledger: Table Storage through the managed identity.
-  ALERTS_STORAGE_ACCOUNT_URL: storage.outputs.tableEndpoint
+  ALERTS_STORAGE: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId
   ALERTS_TABLE_PREFIX: alertsTablePrefix
   LEDGER_RETENTION_DAYS: string(ledgerRetentionDays)

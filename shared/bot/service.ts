@@ -57,7 +57,7 @@ export function createBotService(options: BotServiceOptions): BotService {
   const authentication = options.authentication ?? (settings.bot ? { kind: "settings" as const, settings: settings.bot } : undefined);
   if (!authentication) throw new Error("the Teams bot is not configured: set TEAMS_BOT_APP_ID (and its credential)");
   const storage = settings.storage;
-  if (!options.tables && !storage) throw new Error("the Teams bot needs Table Storage: set AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION or ALERTS_STORAGE_ACCOUNT_URL");
+  if (!options.tables && !storage) throw new Error("the Teams bot needs Table Storage: set ALERTS_STORAGE (or AzureWebJobsStorage)");
   const tables = options.tables ?? createBotTables(storage!, settings.tablePrefix, options.tableOptions);
   const installations = new InstallationStore(tables.conversations);
   const cards = new CardStore(tables.cards);

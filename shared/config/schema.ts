@@ -155,6 +155,24 @@ const secretUrl: Read<Secret> = (value, problem) => {
   return undefined;
 };
 
+/**
+ * ALERTS_STORAGE, told by its shape: a table endpoint URL (reached with the
+ * managed identity) or a connection string (anything with "="). Never quoted:
+ * a connection string holds the account key.
+ */
+const tableStorage: Read<{ kind: "accountUrl"; url: string } | { kind: "connectionString"; connectionString: Secret }> = (value, problem) => {
+  if (/^https?:\/\//i.test(value)) {
+    if (isAllowedUrl(value)) return { kind: "accountUrl", url: value.replace(/\/+$/, "") };
+    problem(`is a table endpoint, so it ${URL_RULE}`);
+    return undefined;
+  }
+  if (value.includes("=")) return { kind: "connectionString", connectionString: new Secret(value) };
+  problem(
+    "must be the table endpoint (https://<account>.table.core.windows.net, reached with the managed identity) or a connection string (AccountName=...;AccountKey=..., or UseDevelopmentStorage=true for Azurite)",
+  );
+  return undefined;
+};
+
 /** A Teams Workflows webhook URL (a credential): the one check, config/webhook-url.ts. */
 const webhookUrl: Read<WebhookUrl> = (value, problem) => {
   const checked = checkWebhookUrl(value);
@@ -314,9 +332,13 @@ export const SCHEMA = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: row(text, { description: "Application Insights connection string; when set, the cycle metrics are exported there as well as the host's logs", scope: "platform" }),
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: row(text, { description: "`Authorization=AAD;ClientId=<id>`: the host and the metrics exporter sign in to Application Insights as that managed identity", scope: "platform" }),
   // Storage
-  AzureWebJobsStorage: row(text, { description: "Storage connection string (used for the ledger unless one of the two below is set)", scope: "platform" }),
-  ALERTS_STORAGE_CONNECTION: row(text, { description: "Connection string of the ledger's storage account", scope: "local-only", secret: true }),
-  ALERTS_STORAGE_ACCOUNT_URL: row(url(), { description: "Table endpoint of the ledger's storage account, reached with a managed identity (e.g. `https://acct.table.core.windows.net`)", scope: "infra" }),
+  AzureWebJobsStorage: row(text, { description: "Storage connection string (used for the ledger unless ALERTS_STORAGE is set)", scope: "platform" }),
+  ALERTS_STORAGE: row(tableStorage, {
+    description:
+      "The ledger's Table Storage, told by its shape: the account's table endpoint (`https://acct.table.core.windows.net`), reached with the managed identity (AZURE_CLIENT_ID), or, for local runs, a connection string (`AccountName=...`, `UseDevelopmentStorage=true` for Azurite; a credential, never echoed)",
+    shown: "AzureWebJobsStorage, when it is a connection string",
+    scope: "infra",
+  }),
   AZURE_CLIENT_ID: row(text, { description: "Client id of the user-assigned managed identity used for storage", scope: "infra" }),
   ALERTS_TABLE_PREFIX: withDefault(tablePrefix, "cba", { description: "Prefix of the ledger's table names", scope: "infra" }),
   LEDGER_RETENTION_DAYS: withDefault(int(1, 3650), 30, { description: "Days a delivered alert is kept in the ledger beyond `JOBS_LOOKBACK_HOURS`; older delivered rows are removed, open ones never", scope: "infra" }),
@@ -360,6 +382,8 @@ export const REMOVED_SETTINGS: Readonly<Record<string, string>> = {
   JOBS_OVERLAP_MINUTES: `later cycles always read from ${JOBS_OVERLAP_MINUTES} minutes before the watermark`,
   EMAIL_TRANSPORT: "email goes through SMTP when SMTP_HOST is set, else through Microsoft Graph",
   LICENSE_HYSTERESIS_PERCENT: `a license metric counts as resolved once it falls ${LICENSE_HYSTERESIS_PERCENT} points below the warning threshold`,
+  ALERTS_STORAGE_CONNECTION: "the ledger's storage is now ALERTS_STORAGE, set to this connection string",
+  ALERTS_STORAGE_ACCOUNT_URL: "the ledger's storage is now ALERTS_STORAGE, set to this table endpoint (still reached with the managed identity)",
 };
 
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";

@@ -202,8 +202,8 @@ export function parseSettings(raw: Record<string, string | undefined>, options: 
 
   if (requireAvePoint && !storage && !problems.some((p) => /STORAGE/i.test(p.variable))) {
     problem(
-      "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL",
-      "no storage for the alert ledger: set a connection string (UseDevelopmentStorage=true for Azurite) or a table endpoint reached with a managed identity",
+      "AzureWebJobsStorage, ALERTS_STORAGE",
+      "no storage for the alert ledger: set ALERTS_STORAGE to a connection string (UseDevelopmentStorage=true for Azurite) or to a table endpoint reached with a managed identity",
     );
   }
   if (requireAvePoint && routing.source === "default" && !read.given("TEAMS_WEBHOOK_URL") && !read.given("TEAMS_BOT_APP_ID") && !read.given("EMAIL_TO")) {
@@ -357,15 +357,17 @@ export function defaultRouting(configured: { teamsWebhookUrl?: WebhookUrl; email
   return { source: "default", receivers, routes: [], defaultReceivers: receivers.map((r) => r.name), silences: [] };
 }
 
-/** The ledger's Table Storage: a table endpoint with a managed identity, else a connection string. */
+/**
+ * The ledger's Table Storage: ALERTS_STORAGE (a table endpoint with a managed
+ * identity, or a connection string), else the host's AzureWebJobsStorage when
+ * it is a connection string. ALERTS_STORAGE given but refused: no fallback.
+ */
 function storageSettings({ values: v, given }: ReadSettings, problem: Problem): StorageSettings | undefined {
   let storage: StorageSettings | undefined;
-  if (given("ALERTS_STORAGE_ACCOUNT_URL")) {
-    if (v.ALERTS_STORAGE_ACCOUNT_URL) {
-      storage = { kind: "accountUrl", url: v.ALERTS_STORAGE_ACCOUNT_URL, ...(v.AZURE_CLIENT_ID ? { managedIdentityClientId: v.AZURE_CLIENT_ID } : {}) };
-    }
-  } else if (v.ALERTS_STORAGE_CONNECTION !== undefined) {
-    storage = { kind: "connectionString", connectionString: new Secret(v.ALERTS_STORAGE_CONNECTION), variable: "ALERTS_STORAGE_CONNECTION" };
+  const target = v.ALERTS_STORAGE;
+  if (given("ALERTS_STORAGE")) {
+    if (target?.kind === "accountUrl") storage = { ...target, ...(v.AZURE_CLIENT_ID ? { managedIdentityClientId: v.AZURE_CLIENT_ID } : {}) };
+    else if (target) storage = { ...target, variable: "ALERTS_STORAGE" };
   } else if (v.AzureWebJobsStorage !== undefined && v.AzureWebJobsStorage.includes("=")) {
     storage = { kind: "connectionString", connectionString: new Secret(v.AzureWebJobsStorage), variable: "AzureWebJobsStorage" };
   }

@@ -19,7 +19,7 @@ export interface TableClientsOptions {
    * Default: the SDK's (3 retries, exponential from 800 ms). Tests lower it.
    */
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
-  /** Token credential for ALERTS_STORAGE_ACCOUNT_URL. Default: managed identity (see createTableClients). */
+  /** Token credential for ALERTS_STORAGE as a table endpoint. Default: managed identity (see createTableClients). */
   credential?: TokenCredential;
 }
 
@@ -69,7 +69,7 @@ export function createPrefixedTableClients<K extends string>(
   const url = new URL(storage.url);
   const allowInsecureConnection = url.protocol === "http:" && isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !allowInsecureConnection) {
-    throw new ConfigError([{ variable: "ALERTS_STORAGE_ACCOUNT_URL", message: "must be an https URL (http only for Azurite on this machine)" }]);
+    throw new ConfigError([{ variable: "ALERTS_STORAGE", message: "must be an https URL (http only for Azurite on this machine)" }]);
   }
   const credential =
     options.credential ??
@@ -89,9 +89,9 @@ function readFrom(client: TableClient, storage: StorageSettings): TableClient {
   return client;
 }
 
-/** The setting the storage was read from: ALERTS_STORAGE_ACCOUNT_URL, ALERTS_STORAGE_CONNECTION or AzureWebJobsStorage. */
+/** The setting the storage was read from: ALERTS_STORAGE, or AzureWebJobsStorage (a connection string only). */
 export function storageVariable(storage: StorageSettings): string {
-  return storage.kind === "connectionString" ? storage.variable : "ALERTS_STORAGE_ACCOUNT_URL";
+  return storage.kind === "connectionString" ? storage.variable : "ALERTS_STORAGE";
 }
 
 /** The setting a client of createTableClients was built from; undefined for a client made elsewhere. */

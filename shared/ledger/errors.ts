@@ -92,7 +92,7 @@ export function describeStorageError(err: unknown, operation: string, client: Ta
     const name = err instanceof Error ? err.name : "Error";
     const detail = err instanceof Error ? firstLine(err.message) : String(err);
     return new LedgerUnavailableError(
-      `${where} could not be used while ${operation}: ${name}: ${detail}. With ALERTS_STORAGE_ACCOUNT_URL the function app's managed identity (AZURE_CLIENT_ID when user-assigned) must be able to get a token.`,
+      `${where} could not be used while ${operation}: ${name}: ${detail}. With ALERTS_STORAGE set to a table endpoint the function app's managed identity (AZURE_CLIENT_ID when user-assigned) must be able to get a token.`,
       "access",
       undefined,
       undefined,
@@ -105,7 +105,7 @@ export function describeStorageError(err: unknown, operation: string, client: Ta
   const ref = [code, requestId ? `request id ${requestId}` : undefined].filter(Boolean).join(", ");
   if (status === undefined) {
     return new LedgerUnavailableError(
-      `${where} is unreachable while ${operation} (${code ?? "no response"}). Check that the storage account (or Azurite, locally) is running and reachable from here, and the endpoint in ${storageVariableOf(client) ?? "ALERTS_STORAGE_CONNECTION / ALERTS_STORAGE_ACCOUNT_URL"}.`,
+      `${where} is unreachable while ${operation} (${code ?? "no response"}). Check that the storage account (or Azurite, locally) is running and reachable from here, and the endpoint in ${storageVariableOf(client) ?? "ALERTS_STORAGE / AzureWebJobsStorage"}.`,
       "network",
       undefined,
       code,

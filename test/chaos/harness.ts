@@ -350,7 +350,7 @@ function runConfig(world: World, run: number, random: SeededRandom, seedTag: str
     AVEPOINT_TOKEN_URL: world.simulator.tokenUrl,
     AVEPOINT_API_PROFILE: random.pick(["seed", "current"]),
     AVEPOINT_PAGE_SIZE: String(random.int(2, 10)),
-    ALERTS_STORAGE_CONNECTION: world.proxiedConnection,
+    ALERTS_STORAGE: world.proxiedConnection,
     ALERTS_TABLE_PREFIX: TABLE_PREFIX,
     TEAMS_WEBHOOK_URL: world.receiver.url.replace(world.receiver.origin, world.gate.origin),
     ALERT_TENANT_NAME: tenant,
@@ -391,7 +391,7 @@ class LedgerChecker {
 
   constructor(world: World) {
     const clients = createTableClients(
-      { kind: "connectionString", connectionString: new Secret(world.azurite.connectionString), variable: "ALERTS_STORAGE_CONNECTION" },
+      { kind: "connectionString", connectionString: new Secret(world.azurite.connectionString), variable: "ALERTS_STORAGE" },
       TABLE_PREFIX,
     );
     this.ledger = new AlertLedger(clients, { now: () => this.asOf, leaseInMs: LEASE_IN_MS });

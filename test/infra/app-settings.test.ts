@@ -138,7 +138,7 @@ describe("app settings against the schema", () => {
   });
 
   it("the ledger is reached through the table endpoint with the app's identity", () => {
-    expect(entryText("ALERTS_STORAGE_ACCOUNT_URL")).toBe("storage.outputs.tableEndpoint");
+    expect(entryText("ALERTS_STORAGE")).toBe("storage.outputs.tableEndpoint");
     expect(entryText("AZURE_CLIENT_ID")).toBe("identity.outputs.clientId");
     const storageOutputs = outputs(requireFile(files, "modules/storage.bicep"));
     expect(storageOutputs.find((o) => o.name === "tableEndpoint")?.value.text).toBe("storage.properties.primaryEndpoints.table");

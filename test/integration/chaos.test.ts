@@ -95,7 +95,7 @@ describe("found by the chaos suite", () => {
         AVEPOINT_CLIENT_SECRET: "sim-secret",
         AVEPOINT_API_URL: simulator.url,
         AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-        ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+        ALERTS_STORAGE: inject("azuriteConnectionString"),
         ALERTS_TABLE_PREFIX: `repro${Date.now().toString(36)}`,
         TEAMS_WEBHOOK_URL: receiver.url.replace(receiver.origin, gate.origin),
         ALERT_TENANT_NAME: tenant,

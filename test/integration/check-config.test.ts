@@ -55,7 +55,7 @@ function env(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     AVEPOINT_CLIENT_ID: "0b5e7a1c-client",
     AVEPOINT_CLIENT_SECRET: CLIENT_SECRET,
-    ALERTS_STORAGE_CONNECTION: "UseDevelopmentStorage=true",
+    ALERTS_STORAGE: "UseDevelopmentStorage=true",
     ALERT_TENANT_NAME: "Contoso",
     ALERT_ROUTES_FILE: routesFile("routes.yaml", ROUTES_YAML),
     TEAMS_WEBHOOK_ONCALL: ONCALL_HOOK,
@@ -120,6 +120,25 @@ describe("a valid configuration", () => {
     const run = io(env({ AVEPOINT_CLIENT_SECRET: "", AVEPOINT_CERTIFICATE_PATH: path }));
     expect(await main([], run)).toBe(0);
     expect(run.out()).toContain("warning: the AvePoint certificate expires in 10 d (2026-12-09 02:00 UTC): renew it soon");
+  });
+});
+
+describe("the ledger's storage (ALERTS_STORAGE)", () => {
+  it("says which setting it read and how, never quoting a connection string; the settings it replaced exit 2 naming it", async () => {
+    const key = "QUNDT1VOVEtFWXNlY3JldA==";
+    const connection = io(env({ ALERTS_STORAGE: `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key};EndpointSuffix=core.windows.net` }));
+    expect(await main([], connection)).toBe(0);
+    expect(connection.out()).toMatch(/Ledger +Table Storage, connection string from ALERTS_STORAGE;/);
+    expect(connection.out() + connection.err()).not.toContain(key);
+
+    const identity = io(env({ ALERTS_STORAGE: "https://acct.table.core.windows.net/" }));
+    expect(await main([], identity)).toBe(0);
+    expect(identity.out()).toMatch(/Ledger +Table Storage at acct\.table\.core\.windows\.net \(managed identity\)/);
+
+    const old = io(env({ ALERTS_STORAGE_CONNECTION: `AccountName=acct;AccountKey=${key}` }));
+    expect(await main([], old)).toBe(2);
+    expect(old.err()).toMatch(/ALERTS_STORAGE_CONNECTION: was removed: .*ALERTS_STORAGE\b/);
+    expect(old.out() + old.err()).not.toContain(key);
   });
 });
 

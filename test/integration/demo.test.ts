@@ -107,7 +107,7 @@ describe("npm start (the demo)", () => {
     const [status, pollOnce, testAlert] = commands as [string, string, string];
     const statusRun = await runPrinted(status);
     expect(statusRun.code, statusRun.stderr).toBe(0);
-    expect(statusRun.stdout).toContain("Ledger: ALERTS_STORAGE_CONNECTION");
+    expect(statusRun.stdout).toContain("Ledger: ALERTS_STORAGE (");
     expect(statusRun.stdout).toContain("tenant Contoso (demo)");
     expect(statusRun.stdout).toMatch(/^jobs +ok/m);
 

@@ -62,7 +62,7 @@ function runtimeWith(settingsOverrides: Record<string, string> = {}) {
     AVEPOINT_CLIENT_SECRET: "test-secret-value",
     AVEPOINT_API_URL: simulator.url,
     AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-    ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+    ALERTS_STORAGE: inject("azuriteConnectionString"),
     ALERTS_TABLE_PREFIX: `t${randomBytes(5).toString("hex")}`,
     ALERT_TENANT_NAME: "Contoso",
     EMAIL_TO: "oncall@contoso.com, backup-team@contoso.com",

@@ -33,7 +33,7 @@ function uniquePrefix(): string {
 }
 
 function storage(cs = connectionString): StorageSettings {
-  return { kind: "connectionString", connectionString: new Secret(cs), variable: "ALERTS_STORAGE_CONNECTION" };
+  return { kind: "connectionString", connectionString: new Secret(cs), variable: "ALERTS_STORAGE" };
 }
 
 /** Requests the clients sent, counted by a pipeline policy (a batch is one request). */
@@ -733,7 +733,7 @@ describe("when storage is unreachable", () => {
 
   it("refuses plain http to a host other than this machine", () => {
     const cs = "DefaultEndpointsProtocol=http;AccountName=acct;AccountKey=abc;TableEndpoint=http://acct.table.core.windows.net;";
-    expect(() => createTableClients(storage(cs), "cba")).toThrow(/ALERTS_STORAGE_CONNECTION.*https/);
+    expect(() => createTableClients(storage(cs), "cba")).toThrow(/ALERTS_STORAGE.*https/);
   });
 });
 

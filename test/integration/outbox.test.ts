@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 function clientsFor(prefix: string): LedgerTableClients {
-  return createTableClients({ kind: "connectionString", connectionString: new Secret(connectionString), variable: "ALERTS_STORAGE_CONNECTION" }, prefix);
+  return createTableClients({ kind: "connectionString", connectionString: new Secret(connectionString), variable: "ALERTS_STORAGE" }, prefix);
 }
 
 function newLedger(prefix: string, clock: { now: Date }): AlertLedger {

@@ -19,7 +19,7 @@ describe("npm run poll -- --once", () => {
       AVEPOINT_CLIENT_SECRET: "cli-secret-value",
       AVEPOINT_API_URL: simulator.url,
       AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-      ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+      ALERTS_STORAGE: inject("azuriteConnectionString"),
       ALERTS_TABLE_PREFIX: `cli${randomBytes(4).toString("hex")}`,
       TEAMS_WEBHOOK_URL: receiver.url,
       ALERT_TENANT_NAME: "Contoso",

@@ -58,7 +58,7 @@ async function startWorld(hookNames: string[], routes: (urlFrom: (name: string) 
     AVEPOINT_CLIENT_SECRET: "test-secret-value",
     AVEPOINT_API_URL: simulator.url,
     AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-    ALERTS_STORAGE_CONNECTION: connection,
+    ALERTS_STORAGE: connection,
     ALERTS_TABLE_PREFIX: `r${randomBytes(5).toString("hex")}`,
     ALERT_TENANT_NAME: "Contoso",
     ALERT_ROUTES: JSON.stringify(routes(settingOf)),

@@ -86,7 +86,7 @@ async function startWorld(overrides: Record<string, string> = {}): Promise<World
     AVEPOINT_CLIENT_SECRET: "test-secret-value",
     AVEPOINT_API_URL: simulator.url,
     AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-    ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+    ALERTS_STORAGE: inject("azuriteConnectionString"),
     ALERTS_TABLE_PREFIX: `e${randomBytes(5).toString("hex")}`,
     ALERT_TENANT_NAME: "Contoso",
     TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",

@@ -16,7 +16,7 @@ describe("POST /api/messages", () => {
   it("is registered anonymous (the Bot Framework JWT is the authentication) and refuses an unsigned activity with 401", async () => {
     vi.stubEnv("AVEPOINT_CLIENT_ID", "avepoint-client");
     vi.stubEnv("AVEPOINT_CLIENT_SECRET", "avepoint-secret");
-    vi.stubEnv("ALERTS_STORAGE_CONNECTION", inject("azuriteConnectionString"));
+    vi.stubEnv("ALERTS_STORAGE", inject("azuriteConnectionString"));
     vi.stubEnv("ALERTS_TABLE_PREFIX", "bothttp");
     vi.stubEnv("TEAMS_BOT_APP_ID", "11111111-2222-3333-4444-555555555555");
     vi.stubEnv("TEAMS_BOT_APP_PASSWORD", "bot-password-never-shown");

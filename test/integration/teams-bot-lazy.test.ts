@@ -23,7 +23,7 @@ describe("the bot is loaded lazily", () => {
     await import("../../functions/jobsMonitor.js");
     await import("../../functions/messages.js");
     const settings = parseSettings(
-      { ALERTS_STORAGE_CONNECTION: "UseDevelopmentStorage=true", TEAMS_BOT_APP_ID: "app", TEAMS_BOT_APP_PASSWORD: "pw", TEAMS_BOT_TENANT_ID: "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b", ALERT_TENANT_NAME: "Contoso" },
+      { ALERTS_STORAGE: "UseDevelopmentStorage=true", TEAMS_BOT_APP_ID: "app", TEAMS_BOT_APP_PASSWORD: "pw", TEAMS_BOT_TENANT_ID: "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b", ALERT_TENANT_NAME: "Contoso" },
       { requireAvePoint: false },
     );
     createRuntime(settings);

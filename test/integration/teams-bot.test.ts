@@ -67,7 +67,7 @@ beforeEach(() => {
   clock = new Date("2026-11-29T08:20:00Z");
   settings = parseSettings(
     {
-      ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+      ALERTS_STORAGE: inject("azuriteConnectionString"),
       ALERTS_TABLE_PREFIX: `bot${randomBytes(4).toString("hex")}`,
       ALERT_TENANT_NAME: TENANT,
       TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555",

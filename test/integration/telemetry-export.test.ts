@@ -74,7 +74,7 @@ describe("custom metrics exported to Application Insights", () => {
       AVEPOINT_CLIENT_SECRET: "otel-secret-value",
       AVEPOINT_API_URL: simulator.url,
       AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-      ALERTS_STORAGE_CONNECTION: inject("azuriteConnectionString"),
+      ALERTS_STORAGE: inject("azuriteConnectionString"),
       ALERTS_TABLE_PREFIX: `otel${randomBytes(4).toString("hex")}`,
       TEAMS_WEBHOOK_URL: receiver.url,
       ALERT_TENANT_NAME: "Contoso",

@@ -47,7 +47,7 @@ export async function startPipelineWorld(options: {
     AVEPOINT_CLIENT_SECRET: "test-secret-value",
     AVEPOINT_API_URL: simulator.url,
     AVEPOINT_TOKEN_URL: simulator.tokenUrl,
-    ALERTS_STORAGE_CONNECTION: options.azuriteConnectionString,
+    ALERTS_STORAGE: options.azuriteConnectionString,
     ALERTS_TABLE_PREFIX: `t${randomBytes(5).toString("hex")}`,
     TEAMS_WEBHOOK_URL: receiver.url,
     ALERT_TENANT_NAME: "Contoso",

@@ -364,7 +364,7 @@ describe("WorkflowsWebhookChannel: construction and printing", () => {
     expect(JSON.stringify(checked)).not.toContain(sigOf(url));
     const refused = (() => {
       try {
-        parseSettings({ ALERTS_STORAGE_CONNECTION: "UseDevelopmentStorage=true", TEAMS_WEBHOOK_URL: url }, { requireAvePoint: false });
+        parseSettings({ ALERTS_STORAGE: "UseDevelopmentStorage=true", TEAMS_WEBHOOK_URL: url }, { requireAvePoint: false });
       } catch (error) {
         return error;
       }

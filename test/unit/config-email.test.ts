@@ -4,7 +4,7 @@ import { ConfigError, parseSettings } from "../../shared/config/settings.js";
 const base = {
   AVEPOINT_CLIENT_ID: "client",
   AVEPOINT_CLIENT_SECRET: "secret-value",
-  ALERTS_STORAGE_CONNECTION: "UseDevelopmentStorage=true",
+  ALERTS_STORAGE: "UseDevelopmentStorage=true",
 };
 const email = { EMAIL_TO: "oncall@contoso.com, Backup-Team@contoso.com; oncall@contoso.com", EMAIL_FROM: "backup-alerts@contoso.com" };
 

@@ -101,7 +101,7 @@ describe("settings", () => {
         "AVEPOINT_ENVIRONMENT",
         "AVEPOINT_PAGE_SIZE",
         "AVEPOINT_REGION",
-        "AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL",
+        "AzureWebJobsStorage, ALERTS_STORAGE",
         "JOBS_LOOKBACK_HOURS",
         "JOBS_SCHEDULE",
         "LOG_LEVEL",
@@ -182,8 +182,8 @@ describe("settings", () => {
 
   it("asks for ledger storage and a receiver when the monitors will run", () => {
     const problems = problemsOf({ AVEPOINT_CLIENT_ID: "a", AVEPOINT_CLIENT_SECRET: "b" }).map((p) => p.variable);
-    expect(problems).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE_CONNECTION, ALERTS_STORAGE_ACCOUNT_URL", "TEAMS_WEBHOOK_URL, EMAIL_TO"]);
-    const identity = parseSettings({ ...base, AzureWebJobsStorage: "", ALERTS_STORAGE_ACCOUNT_URL: "https://acct.table.core.windows.net", AZURE_CLIENT_ID: "uami" });
+    expect(problems).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE", "TEAMS_WEBHOOK_URL, EMAIL_TO"]);
+    const identity = parseSettings({ ...base, AzureWebJobsStorage: "", ALERTS_STORAGE: "https://acct.table.core.windows.net", AZURE_CLIENT_ID: "uami" });
     expect(identity.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
   });
 
@@ -210,5 +210,89 @@ describe("settings", () => {
     expect(plain.length).toBeGreaterThan(25);
     const unset = JSON.stringify(parseSettings(base));
     for (const s of plain) expect(JSON.stringify(parseSettings({ ...base, [s.name]: s.default! })), s.name).toBe(unset);
+  });
+});
+
+/**
+ * The ledger's storage: one setting, ALERTS_STORAGE, read by its shape (a
+ * table endpoint URL → the managed identity; a connection string → as given,
+ * never echoed), else the Functions host's AzureWebJobsStorage. The two
+ * settings it replaced are refused, naming it.
+ */
+const KEY = "QUNDT1VOVEtFWXNlY3JldA==";
+const CONNECTION = `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`;
+
+describe("ALERTS_STORAGE, recognised by its shape", () => {
+  it("a table endpoint URL is reached with the managed identity (AZURE_CLIENT_ID picks a user-assigned one)", () => {
+    const s = parseSettings({ ...base, ALERTS_STORAGE: "https://acct.table.core.windows.net/", AZURE_CLIENT_ID: "uami", AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(s.storage).toEqual({ kind: "accountUrl", url: "https://acct.table.core.windows.net", managedIdentityClientId: "uami" });
+    const system = parseSettings({ ...base, ALERTS_STORAGE: "HTTPS://acct.table.core.windows.net" });
+    expect(system.storage).toMatchObject({ kind: "accountUrl" });
+    expect(system.storage).not.toHaveProperty("managedIdentityClientId");
+  });
+
+  it("a loopback http URL is Azurite's table endpoint", () => {
+    const s = parseSettings({ ...base, ALERTS_STORAGE: "http://127.0.0.1:10002/devstoreaccount1" });
+    expect(s.storage).toEqual({ kind: "accountUrl", url: "http://127.0.0.1:10002/devstoreaccount1" });
+  });
+
+  it("anything with = is a connection string: kept as a secret, read from ALERTS_STORAGE before AzureWebJobsStorage", () => {
+    const s = parseSettings({ ...base, ALERTS_STORAGE: CONNECTION, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(s.storage?.kind).toBe("connectionString");
+    if (s.storage?.kind !== "connectionString") return;
+    expect(s.storage.variable).toBe("ALERTS_STORAGE");
+    expect(s.storage.connectionString.reveal()).toBe(CONNECTION);
+    expect(JSON.stringify(s)).not.toContain(KEY);
+    expect(inspect(s, { depth: 10 })).not.toContain(KEY);
+    expect(parseSettings({ ...base, ALERTS_STORAGE: "UseDevelopmentStorage=true" }).storage).toMatchObject({ kind: "connectionString", variable: "ALERTS_STORAGE" });
+    expect(parseSettings({ ...base, ALERTS_STORAGE: "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;SharedAccessSignature=sv=x" }).storage).toMatchObject({ kind: "connectionString" });
+  });
+
+  it("refuses a connection string without AccountName or TableEndpoint, naming ALERTS_STORAGE and never quoting it", () => {
+    const problems = problemsOf({ ...base, ALERTS_STORAGE: `AccountKey=${KEY}`, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(problems).toEqual([{ variable: "ALERTS_STORAGE", message: "is not a storage connection string (expected AccountName=... or TableEndpoint=...)" }]);
+  });
+
+  it("refuses a URL that is neither https nor loopback http, naming ALERTS_STORAGE and never quoting it", () => {
+    const problems = problemsOf({ ...base, ALERTS_STORAGE: `http://acct.table.core.windows.net/?sig=${KEY}`, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(problems.map((p) => p.variable)).toEqual(["ALERTS_STORAGE"]);
+    expect(problems[0]!.message).toMatch(/https/);
+    expect(JSON.stringify(problems)).not.toContain(KEY);
+  });
+
+  it("refuses a value of neither shape, saying both, and does not fall back to AzureWebJobsStorage", () => {
+    const problems = problemsOf({ ...base, ALERTS_STORAGE: "acct.table.core.windows.net/SECRETMARK", AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(problems.map((p) => p.variable)).toEqual(["ALERTS_STORAGE"]);
+    expect(problems[0]!.message).toMatch(/https:\/\/.*table endpoint|table endpoint.*https:\/\//);
+    expect(problems[0]!.message).toMatch(/connection string/);
+    expect(JSON.stringify(problems)).not.toContain("SECRETMARK");
+  });
+
+  it("unset: AzureWebJobsStorage when it is a connection string, as the host's own setting", () => {
+    const s = parseSettings({ ...base, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
+    expect(s.storage).toMatchObject({ kind: "connectionString", variable: "AzureWebJobsStorage" });
+    const none = problemsOf({ ...base, AzureWebJobsStorage: "not a connection string" });
+    expect(none.map((p) => p.variable)).toEqual(["AzureWebJobsStorage, ALERTS_STORAGE"]);
+  });
+
+  it("is one setting in the schema; the two it replaced are refused, naming ALERTS_STORAGE, without quoting their values", () => {
+    expect(SCHEMA_VARIABLES).toContain("ALERTS_STORAGE");
+    expect(SCHEMA_VARIABLES).not.toContain("ALERTS_STORAGE_CONNECTION");
+    expect(SCHEMA_VARIABLES).not.toContain("ALERTS_STORAGE_ACCOUNT_URL");
+    expect(SETTINGS.find((s) => s.name === "ALERTS_STORAGE")?.scope).toBe("infra");
+
+    const problems = problemsOf({
+      ...base,
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      ALERTS_STORAGE_CONNECTION: CONNECTION,
+      ALERTS_STORAGE_ACCOUNT_URL: "https://acct.table.core.windows.net",
+    });
+    expect(problems.map((p) => p.variable)).toEqual(["ALERTS_STORAGE_CONNECTION", "ALERTS_STORAGE_ACCOUNT_URL"]);
+    for (const p of problems) expect(p.message).toMatch(/^was removed: .*ALERTS_STORAGE\b/);
+    expect(problems[0]!.message).toMatch(/connection string/);
+    expect(problems[1]!.message).toMatch(/table endpoint/);
+    expect(JSON.stringify(problems)).not.toContain(KEY);
+    // Refused even beside the new setting: an old local.settings.json must not linger unnoticed.
+    expect(problemsOf({ ...base, ALERTS_STORAGE: CONNECTION, ALERTS_STORAGE_ACCOUNT_URL: "https://acct.table.core.windows.net" }).map((p) => p.variable)).toEqual(["ALERTS_STORAGE_ACCOUNT_URL"]);
   });
 });

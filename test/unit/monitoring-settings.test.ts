@@ -4,7 +4,7 @@ import { ConfigError, parseSettings } from "../../shared/config/index.js";
 const BASE = {
   AVEPOINT_CLIENT_ID: "c",
   AVEPOINT_CLIENT_SECRET: "client-secret-value",
-  ALERTS_STORAGE_CONNECTION: "UseDevelopmentStorage=true",
+  ALERTS_STORAGE: "UseDevelopmentStorage=true",
   TEAMS_WEBHOOK_URL: "https://example.webhook.invalid/workflows/x?sig=abc123456",
 };
 

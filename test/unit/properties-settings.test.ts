@@ -12,9 +12,9 @@ const RUNS = { numRuns: 400 };
 
 /**
  * Variables whose values are credentials: the schema's secrets, plus the
- * platform's storage connection string (it holds the account key).
+ * storage settings (a connection string holds the account key).
  */
-const SECRET_VARIABLES = new Set([...SETTINGS.filter((s) => s.secret).map((s) => s.name), "AzureWebJobsStorage"]);
+const SECRET_VARIABLES = new Set([...SETTINGS.filter((s) => s.secret).map((s) => s.name), "AzureWebJobsStorage", "ALERTS_STORAGE"]);
 
 /** Values that look like what operators write, per variable (valid and almost valid). */
 const PLAUSIBLE: Record<string, string[]> = {
@@ -39,13 +39,17 @@ const PLAUSIBLE: Record<string, string[]> = {
   LICENSE_WARN_PERCENT: ["90", "0", "150", "1000.5", "NaN", "Infinity"],
   LICENSE_CRITICAL_PERCENT: ["100", "80", "1000", "-1"],
   LICENSE_REMIND_HOURS: ["24", "0", "8760", "8761"],
-  ALERTS_STORAGE_ACCOUNT_URL: ["https://acct.table.core.windows.net", "http://acct.table.core.windows.net"],
   AZURE_CLIENT_ID: ["11111111-1111-1111-1111-111111111111"],
   ALERTS_TABLE_PREFIX: ["cba", "1abc", "a".repeat(31), "with-dash"],
 };
 
 /** A marker that appears nowhere but in a secret value, so any echo of it is found. */
 const marker = fc.stringMatching(/^[a-z0-9]{12}$/).map((s) => `SECRETMARK${s}`);
+
+/** Storage connection strings, valid and not, carrying the marker as their account key. */
+function connectionStrings(m: string): string[] {
+  return [`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${m};EndpointSuffix=core.windows.net`, `AccountKey=${m}`, "UseDevelopmentStorage=true"];
+}
 
 /** Secret values in the forms they take, each carrying a marker (returned for the check). */
 function secretValue(variable: string): fc.Arbitrary<{ value: string; marker: string }> {
@@ -60,9 +64,12 @@ function secretValue(variable: string): fc.Arbitrary<{ value: string; marker: st
           `not a url ${m}`,
         );
         break;
-      case "ALERTS_STORAGE_CONNECTION":
+      case "ALERTS_STORAGE":
+        // Its other shape, a table endpoint URL (a credential only with a SAS in it; never quoted either way).
+        forms.push("https://acct.table.core.windows.net", "http://acct.table.core.windows.net", `http://acct.table.core.windows.net/?sig=${m}`, ...connectionStrings(m));
+        break;
       case "AzureWebJobsStorage":
-        forms.push(`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${m};EndpointSuffix=core.windows.net`, `AccountKey=${m}`, "UseDevelopmentStorage=true");
+        forms.push(...connectionStrings(m));
         break;
       case "AVEPOINT_CERTIFICATE":
         forms.push(`-----BEGIN CERTIFICATE-----\\n${m}\\n-----END CERTIFICATE-----\\n-----BEGIN PRIVATE KEY-----\\n${m}\\n-----END PRIVATE KEY-----`, `-----BEGIN CERTIFICATE-----${m}`);
