@@ -23,11 +23,9 @@ export type { DurationUnit } from "./normalize.js";
 export { describeServiceReading, readServiceReading } from "./service-reading.js";
 export type { ServiceReading } from "./service-reading.js";
 export {
-  normalizeBackupFrequency,
   normalizeJobPage,
   normalizeJobState,
   normalizeLicenseUsage,
-  normalizeUnusualActivity,
   parseBackupFrequency,
   parseJobPage,
   parseLicenseUsage,
