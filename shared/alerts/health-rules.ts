@@ -59,7 +59,7 @@ const time = (iso: string | null): number => (iso === null ? Number.NaN : Date.p
 
 // --- Stuck jobs ------------------------------------------------------------------
 
-export interface StuckJobOptions {
+interface StuckJobOptions {
   tenant: string;
   now: Date;
   maxRuntimeHours: number;
@@ -113,7 +113,7 @@ export function detectStuckJobs(
 
 // --- Failed and skipped objects of one job -----------------------------------------
 
-export interface FailureRatioOptions {
+interface FailureRatioOptions {
   tenant: string;
   now: Date;
   /** JOB_FAILED_OBJECTS_PERCENT; null = rule off. */
@@ -123,7 +123,7 @@ export interface FailureRatioOptions {
 }
 
 /** (failed + skipped) / total in percent; null without counts or objects. */
-export function failedObjectsPercent(job: BackupJob): number | null {
+function failedObjectsPercent(job: BackupJob): number | null {
   const counts = job.counts;
   if (!counts || counts.total <= 0 || counts.missing?.some((c) => c !== "successful")) return null;
   return ((counts.failed + counts.skipped) * 100) / counts.total;

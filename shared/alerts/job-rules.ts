@@ -19,13 +19,13 @@ import type { JobAlert, JobRecoveryAlert, Severity } from "./model.js";
  * ALERT_JOB_STATES narrows the first three; an unknown state always alerts,
  * because a response we do not understand must not read as healthy.
  */
-export const SEVERITY_BY_STATE: Record<AlertableJobState, Severity> = {
+const SEVERITY_BY_STATE: Record<AlertableJobState, Severity> = {
   Failed: "critical",
   FinishedException: "warning",
   PartiallyFinished: "warning",
 };
 
-export interface JobRuleOptions {
+interface JobRuleOptions {
   tenant: string;
   alertStates: readonly AlertableJobState[];
   detectedAt: Date;

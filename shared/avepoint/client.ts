@@ -30,10 +30,10 @@ import { JOBS_SCOPE, LICENSE_SCOPE, AvePointTokenProvider, SETTINGS_SCOPE, UNUSU
 import type { ServiceReading } from "./service-reading.js";
 
 /** Pages read at most in one listing before it is taken for a loop. */
-export const DEFAULT_MAX_PAGES = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_MAX_PAGES = 1000;
+const DEFAULT_PAGE_SIZE = 100;
 /** Pages of one listing in flight at once when not told (the settings default, AVEPOINT_PAGE_CONCURRENCY, is 4). */
-export const DEFAULT_PAGE_CONCURRENCY = 1;
+const DEFAULT_PAGE_CONCURRENCY = 1;
 
 export interface AvePointClientOptions extends AvePointTransportOptions {
   /** API base URL, e.g. https://graph-us.avepointonlineservices.com. */
@@ -62,14 +62,14 @@ export interface AvePointClientOptions extends AvePointTransportOptions {
 }
 
 /** One API request as sent, for observers (never the URL's query or any header). */
-export interface AvePointRequestInfo {
+interface AvePointRequestInfo {
   path: string;
   /** The HTTP status; null when no response came (refused, reset, timed out). */
   status: number | null;
   elapsedInMs: number;
 }
 
-export interface ListJobPagesOptions {
+interface ListJobPagesOptions {
   /** Overrides the client's page size for this listing. */
   pageSize?: number;
   abortSignal?: AbortSignal;
@@ -79,18 +79,18 @@ export interface ListJobPagesOptions {
   pageConcurrency?: number;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   abortSignal?: AbortSignal;
 }
 
 /** The detection window of an unusual-activity query. */
-export interface UnusualActivityQuery {
+interface UnusualActivityQuery {
   startTime: Date;
   finishTime: Date;
 }
 
 /** The endpoint exists only in the current API revision. */
-export class UnsupportedByProfileError extends Error {
+class UnsupportedByProfileError extends Error {
   override readonly name = "UnsupportedByProfileError";
   constructor(readonly feature: string, readonly profile: string) {
     super(`${feature} is only available in the current API revision (this client uses ${profile})`);
@@ -104,7 +104,7 @@ interface Answer {
 }
 
 /** Where the next page is: by index (PageIndex) or by the link the server gave. */
-export type PageLink = { kind: "index"; pageIndex: number } | { kind: "next"; url: URL };
+type PageLink = { kind: "index"; pageIndex: number } | { kind: "next"; url: URL };
 
 export class AvePointClient {
   /** "auto", or the pinned revision's name. */

@@ -131,7 +131,7 @@ const SECONDS_LIMIT = 1e11;
  */
 const TICKS_LIMIT = 5e17;
 /** .NET ticks at the Unix epoch. */
-export const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
+const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
 const TICKS_PER_MS = 10_000;
 
 /** How the API wrote a time: what the client writes its own query times in, once it has seen one. */
@@ -532,7 +532,7 @@ function parseJson(text: string, page: number | string): unknown {
 
 // --- Error bodies ----------------------------------------------------------------
 
-export interface ErrorBodyInfo {
+interface ErrorBodyInfo {
   message: string | null;
   requestId: string | null;
   traceId: string | null;

@@ -17,17 +17,17 @@ export const JOBS_SCOPE = "microsoft365backup.jobInfo.read.all";
 /** Read license consumption: all the license monitor needs. Each has its own token, so one missing grant stops only its monitor. */
 export const LICENSE_SCOPE = "microsoft365backup.subscriptionInfo.read.all";
 /** Both monitors' permissions (what an app registration should be granted). */
-export const AVEPOINT_SCOPES = `${JOBS_SCOPE} ${LICENSE_SCOPE}`;
+const AVEPOINT_SCOPES = `${JOBS_SCOPE} ${LICENSE_SCOPE}`;
 /** Read backup settings (the backup frequency); requested only by the features that need it. */
 export const SETTINGS_SCOPE = "microsoft365backup.settings.read.all";
 /** Read unusual-activity detections; requested only by the features that need it. */
 export const UNUSUAL_ACTIVITY_SCOPE = "microsoft365backup.unusualActivity.read.all";
-export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /** Refresh this long before expiry (or at half the lifetime for short-lived tokens). */
-export const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
+const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
 /** Lifetime assumed when the token endpoint omits expires_in: short, so a wrong guess costs little. */
-export const DEFAULT_TOKEN_LIFETIME_IN_MS = 10 * 60_000;
+const DEFAULT_TOKEN_LIFETIME_IN_MS = 10 * 60_000;
 
 /** How requests to AvePoint are sent and retried; shared by the token provider and the client. */
 export interface AvePointTransportOptions {
@@ -47,7 +47,7 @@ export interface AvePointTransportOptions {
   readFile?: LoadCertificateOptions["readFile"];
 }
 
-export interface TokenProviderOptions extends AvePointTransportOptions {
+interface TokenProviderOptions extends AvePointTransportOptions {
   tokenUrl: string;
   clientId: string;
   credential: AvePointCredential;

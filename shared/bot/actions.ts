@@ -24,9 +24,9 @@ import type { SnoozeStore } from "../ledger/snoozes.js";
  * answered with a short message instead of hanging.
  */
 
-export const SNOOZE_HOURS: Partial<Record<BotVerb, number>> = { [BOT_VERBS.snooze4h]: 4, [BOT_VERBS.snooze24h]: 24 };
+const SNOOZE_HOURS: Partial<Record<BotVerb, number>> = { [BOT_VERBS.snooze4h]: 4, [BOT_VERBS.snooze24h]: 24 };
 
-export interface CardActionDeps {
+interface CardActionDeps {
   cards: CardStore;
   snoozes: SnoozeStore;
   render: RenderContext;
@@ -47,7 +47,7 @@ export interface CardActionDeps {
   answerBudgetInMs?: number;
 }
 
-export const DEFAULT_ANSWER_BUDGET_IN_MS = 2_500;
+const DEFAULT_ANSWER_BUDGET_IN_MS = 2_500;
 
 /** Tries the conditional write again when a concurrent press changed the row first. */
 const MAX_CONFLICT_RETRIES = 3;

@@ -25,7 +25,7 @@ import {
 } from "./records.js";
 
 /** A query's rows: those decoded, and those this build cannot read (set aside, never a reason to fail the query). */
-export interface LedgerRows {
+interface LedgerRows {
   records: DeliveryRecord[];
   unreadable: UnreadableRow[];
   /** pendingWork only: rows another run is sending right now (live lease); not claimable, but not delivered either. */

@@ -20,13 +20,7 @@ import { orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
  * or, for one alert, `await snoozes.isSnoozed(tenant, fingerprint, now)`.
  */
 
-export interface Snooze {
-  key: string;
-  until: Date;
-  by: string;
-}
-
-export interface ActiveSnoozes {
+interface ActiveSnoozes {
   readonly keys: ReadonlySet<string>;
   /** True when the alert's fingerprint or its incident is snoozed. */
   covers(alert: Alert): boolean;

@@ -23,7 +23,7 @@ export interface DeliveryResult {
  * email to its recipients) report which destinations took it, so a retry
  * goes only to those that did not (DeliveryError.accepted, SendOptions.skipDestinations).
  */
-export type Destination = string;
+type Destination = string;
 
 export interface SendOptions {
   /** Stops pacing waits, retry waits and the request in flight; `send` then rejects with the signal's reason. */
@@ -89,7 +89,7 @@ export function attemptsIn(attempts: number, elapsedInMs: number): string {
   return `${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedInMs / 1000).toFixed(1)} s`;
 }
 
-export interface DeliveryErrorOptions {
+interface DeliveryErrorOptions {
   receiver: string;
   status?: number;
   /** True when a later try may succeed (throttling, outage, network); false when someone must fix something first. */

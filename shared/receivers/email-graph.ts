@@ -38,7 +38,7 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
  * Exchange Online accepts about 30 messages a minute from one mailbox; this
  * process stays under it. Digests keep the count low in the first place.
  */
-export const DEFAULT_GRAPH_MIN_INTERVAL_IN_MS = 2000;
+const DEFAULT_GRAPH_MIN_INTERVAL_IN_MS = 2000;
 
 export interface GraphMailChannelOptions extends HttpSendOptions {
   /** Permanent receiver id; names the channel in logs and errors. */

@@ -60,7 +60,7 @@ export interface SmtpMailChannelOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_SMTP_TIMEOUT_IN_MS = 30_000;
+const DEFAULT_SMTP_TIMEOUT_IN_MS = 30_000;
 
 /** The nodemailer error fields this channel reads. */
 interface SmtpFailure {

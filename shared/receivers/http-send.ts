@@ -65,7 +65,7 @@ export function httpSendSettings(options: HttpSendOptions, defaultMinIntervalInM
 }
 
 /** What a channel says about a send that failed; each text starts with its receiver label. */
-export interface HttpFailureText {
+interface HttpFailureText {
   /** Starts "failed unexpectedly" messages. */
   label: string;
   /** No answer after every try; `reason` is redacted. */
@@ -80,7 +80,7 @@ export interface HttpFailureText {
 }
 
 /** One delivery: a JSON POST. */
-export interface HttpSend {
+interface HttpSend {
   /** The channel's name: `receiver` of errors and log fields. */
   receiver: string;
   /**

@@ -61,7 +61,7 @@ const UNINSTALLED_CODES = new Set(["BotNotInConversationRoster", "ConversationNo
 /** An update of one message: 403/404 mean that message is gone (deleted, or never there), not the conversation. */
 const MESSAGE_GONE_STATUSES = new Set([403, 404]);
 
-export function isRetryableConnectorError(error: ConnectorError): boolean {
+function isRetryableConnectorError(error: ConnectorError): boolean {
   return !error.signIn && (error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status));
 }
 

@@ -18,7 +18,7 @@ import { SILENCED_RECEIVER, type Routing, type Silence } from "../config/routing
 import { isSilenced, routeAlert } from "./route.js";
 import { silenceWindowAt } from "./silence-window.js";
 
-export interface RoutedAdmission {
+interface RoutedAdmission {
   /** Rows created for real receivers (alert × receiver), to be delivered. */
   admitted: DeliveryRecord[];
   /** Alerts held back by a silence (recorded, not sent). */

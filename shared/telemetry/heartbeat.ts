@@ -14,9 +14,9 @@ import { redact, type Secret } from "../security/secret.js";
  * fail or slow down a cycle by more than its short timeout.
  */
 
-export const HEARTBEAT_TIMEOUT_IN_MS = 5_000;
+const HEARTBEAT_TIMEOUT_IN_MS = 5_000;
 
-export interface HeartbeatOptions {
+interface HeartbeatOptions {
   logger: Logger;
   /** Default HEARTBEAT_TIMEOUT_IN_MS. */
   timeoutInMs?: number;
