@@ -170,20 +170,6 @@ export class AvePointClient {
   }
 
   /**
-   * Every job in the query's window, page by page. Follows NextLink when the
-   * server gives one (same origin only); otherwise asks for PageIndex + 1 until
-   * TotalCount jobs are read or a page comes back short or empty.
-   */
-  listJobPages(query: JobQuery, options: ListJobPagesOptions = {}): AsyncIterableIterator<JobPage> {
-    return this.#pages(query, options);
-  }
-
-  /** Every job of the window, one at a time, over the same pages as listJobPages. */
-  listJobs(query: JobQuery, options: ListJobPagesOptions = {}): AsyncIterableIterator<BackupJob> {
-    return this.#jobs(query, options);
-  }
-
-  /**
    * License consumption (permission microsoft365backup.subscriptionInfo.read.all only).
    * With `auto`, the license paths are asked newest first like the jobs paths.
    */
@@ -320,11 +306,17 @@ export class AvePointClient {
     return revision;
   }
 
-  async *#jobs(query: JobQuery, options: ListJobPagesOptions): AsyncGenerator<BackupJob, void, undefined> {
-    for await (const page of this.#pages(query, options)) yield* page.jobs;
+  /** Every job of the window, one at a time, over the same pages as listJobPages. */
+  async *listJobs(query: JobQuery, options: ListJobPagesOptions = {}): AsyncGenerator<BackupJob, void, undefined> {
+    for await (const page of this.listJobPages(query, options)) yield* page.jobs;
   }
 
-  async *#pages(query: JobQuery, options: ListJobPagesOptions): AsyncGenerator<JobPage, void, undefined> {
+  /**
+   * Every job in the query's window, page by page. Follows NextLink when the
+   * server gives one (same origin only); otherwise asks for PageIndex + 1 until
+   * TotalCount jobs are read or a page comes back short or empty.
+   */
+  async *listJobPages(query: JobQuery, options: ListJobPagesOptions = {}): AsyncGenerator<JobPage, void, undefined> {
     let rediscovered = false;
     for (;;) {
       const revision = await this.#jobsRevision(options.abortSignal);

@@ -541,7 +541,7 @@ export class AlertLedger {
   async #dropMarkers(records: readonly DeliveryRecord[]): Promise<void> {
     const byPartition = new Map<string, string[]>();
     for (const record of records) {
-      const partitionKey = partitionKeyOf(record);
+      const partitionKey = tenantPartitionKey(record.tenant);
       byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), deliveryRowKey(record.fingerprint, record.receiver)]);
     }
     const batches: { partitionKey: string; rowKeys: string[] }[] = [];
@@ -599,10 +599,6 @@ export class AlertLedger {
 /** The open-work marker of a delivery row: same partition, RowKey `!` + the row's. */
 function openMarker(entity: { partitionKey: string; rowKey: string }): Entity {
   return { partitionKey: entity.partitionKey, rowKey: `${OPEN_MARKER_PREFIX}${entity.rowKey}` };
-}
-
-function partitionKeyOf(record: DeliveryRecord): string {
-  return tenantPartitionKey(record.tenant);
 }
 
 function assertClaimed(record: DeliveryRecord, operation: string): void {
