@@ -64,8 +64,6 @@ interface StuckJobOptions {
   now: Date;
   maxRuntimeHours: number;
   sendResolved: boolean;
-  /** Service per job id, when learned. */
-  serviceOf?: (jobId: string) => ServiceId | undefined;
 }
 
 /**
@@ -84,8 +82,7 @@ export function detectStuckJobs(
   const ctx = { tenant, now, generation: 0, sendResolved: options.sendResolved };
   const byId = new Map(jobs.filter((j) => j.id !== null).map((j) => [j.id as string, j]));
   const withService = (job: BackupJob) => {
-    const service = job.service ?? (job.id !== null ? options.serviceOf?.(job.id) : undefined);
-    return service !== undefined ? { service } : {};
+    return job.service !== undefined ? { service: job.service } : {};
   };
 
   for (const [id, entry] of Object.entries(stuck)) {

@@ -29,8 +29,6 @@ interface JobRuleOptions {
   tenant: string;
   alertStates: readonly AlertableJobState[];
   detectedAt: Date;
-  /** Service per job id, when learned. */
-  serviceOf?: (job: BackupJob) => ServiceId | undefined;
 }
 
 /**
@@ -50,7 +48,7 @@ export function detectJobAlerts(jobs: Iterable<BackupJob>, options: JobRuleOptio
     const severity = severityOf(job, options.alertStates);
     if (!severity) continue;
     const identity = jobIdentity(options.tenant, job);
-    const service = options.serviceOf?.(job) ?? job.service;
+    const service = job.service;
     alerts.push({
       kind: "job",
       fingerprint: fingerprintOf(identity),

@@ -83,7 +83,7 @@ function base64UrlJson(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
-export interface LoadCertificateOptions {
+interface LoadCertificateOptions {
   /** Injected for tests; defaults to fs.readFile. */
   readFile?: (path: string) => Promise<Buffer>;
 }

@@ -227,7 +227,7 @@ export class AvePointClient {
         credential: options.credential,
         logger: this.#logger,
         scope,
-        ...pick(options, ["retryPolicy", "sleep", "timeoutInMs", "now", "random", "readFile"]),
+        ...pick(options, ["retryPolicy", "sleep", "timeoutInMs", "now", "random"]),
       });
       this.#tokens.set(scope, provider);
     }

@@ -9,7 +9,7 @@ import { httpRequest, NetworkError, safeOrigin } from "../http/request.js";
 import { isRetryableStatus, parseRetryAfter, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { redact, Secret } from "../security/secret.js";
-import { loadClientCertificate, type ClientCertificate, type LoadCertificateOptions } from "./certificate.js";
+import { loadClientCertificate, type ClientCertificate } from "./certificate.js";
 import { AvePointAuthError } from "./errors.js";
 
 /** Read backup jobs: all the jobs monitor needs. */
@@ -43,8 +43,6 @@ export interface AvePointTransportOptions {
   now?: () => number;
   /** Jitter source. Default Math.random. */
   random?: () => number;
-  /** Reads AVEPOINT_CERTIFICATE_PATH. Default fs.readFile. */
-  readFile?: LoadCertificateOptions["readFile"];
 }
 
 interface TokenProviderOptions extends AvePointTransportOptions {
@@ -118,7 +116,7 @@ export class AvePointTokenProvider {
     const credential = this.#options.credential;
     if (credential.kind !== "certificate") throw new Error("no certificate configured");
     if (!this.#certificate) {
-      this.#certificate = loadClientCertificate(credential, this.#options.readFile ? { readFile: this.#options.readFile } : {});
+      this.#certificate = loadClientCertificate(credential);
       // A failed load (wrong password, missing file) is retried on the next call rather than cached forever.
       this.#certificate.catch(() => {
         this.#certificate = null;

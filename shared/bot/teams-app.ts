@@ -36,8 +36,6 @@ interface TeamsBot {
 interface TeamsBotOptions {
   authentication: BotAuthentication;
   handlers: BotHandlers;
-  /** Clock for the answer budget. Default Date.now. */
-  now?: () => number;
 }
 
 /** The Bot Framework configuration names CloudAdapter reads. Secrets go only here, never into logs. */

@@ -18,8 +18,6 @@ const HEARTBEAT_TIMEOUT_IN_MS = 5_000;
 
 interface HeartbeatOptions {
   logger: Logger;
-  /** Default HEARTBEAT_TIMEOUT_IN_MS. */
-  timeoutInMs?: number;
   abortSignal?: AbortSignal;
 }
 
@@ -30,7 +28,7 @@ export async function pingHeartbeat(url: Secret, options: HeartbeatOptions): Pro
     const response = await httpRequest({
       url: url.reveal(),
       method: "GET",
-      timeoutInMs: options.timeoutInMs ?? HEARTBEAT_TIMEOUT_IN_MS,
+      timeoutInMs: HEARTBEAT_TIMEOUT_IN_MS,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
     if (response.status >= 200 && response.status < 300) {
