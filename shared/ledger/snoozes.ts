@@ -21,7 +21,6 @@ import { orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
  */
 
 interface ActiveSnoozes {
-  readonly keys: ReadonlySet<string>;
   /** True when the alert's fingerprint or its incident is snoozed. */
   covers(alert: Alert): boolean;
 }
@@ -63,6 +62,6 @@ export class SnoozeStore {
       });
       for await (const row of rows) if (row.rowKey) keys.add(row.rowKey);
     });
-    return { keys, covers: (alert) => snoozeKeysOf(alert).some((k) => keys.has(k)) };
+    return { covers: (alert) => snoozeKeysOf(alert).some((k) => keys.has(k)) };
   }
 }
