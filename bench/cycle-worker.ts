@@ -13,7 +13,8 @@ import { deliveryFromEntity } from "../shared/ledger/records.js";
 import { tenantPartitionKey } from "../shared/ledger/keys.js";
 import { createLogger, type Logger } from "../shared/logging.js";
 import { buildWorkflowsMessages, digestOrder, digestSummary, jsonBytes, renderDigestCard, workflowsPayload } from "../shared/render/index.js";
-import { createRuntime, TEAMS_RECEIVER, type Runtime } from "../shared/pipeline/runtime.js";
+import { createRuntime, type Runtime } from "../shared/pipeline/runtime.js";
+import { DEFAULT_TEAMS_RECEIVER } from "../shared/config/routing-file.js";
 import { TableRoundTrips, withMemorySampling } from "./measure.js";
 import type { CycleMeasurement, DigestMeasurement, WorkerReply, WorkerRequest } from "./protocol.js";
 
@@ -42,7 +43,7 @@ function init(values: Record<string, string>): Bench {
     now: () => new Date(clock.nowMs),
     ledger: new AlertLedger(clients),
     // No pacing: a production webhook gets at most one post a second; here it would only add idle seconds.
-    receivers: [{ channel: new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: webhookUrl, minIntervalInMs: 0, logger }) }],
+    receivers: [{ channel: new WorkflowsWebhookChannel({ name: DEFAULT_TEAMS_RECEIVER, url: webhookUrl, minIntervalInMs: 0, logger }) }],
   });
   return { settings, storage, runtime, counter, logger, clock };
 }

@@ -6,7 +6,7 @@
 
 export type Severity = "critical" | "warning" | "info";
 /** `firing` = something is wrong; `resolved` = a notice that it no longer is. */
-export type AlertStatus = "firing" | "resolved";
+type AlertStatus = "firing" | "resolved";
 
 export interface AlertBase {
   /**

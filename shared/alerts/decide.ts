@@ -11,7 +11,7 @@
  */
 import type { Alert } from "./model.js";
 
-export type Verdict = "first" | "repeat" | "resolved";
+type Verdict = "first" | "repeat" | "resolved";
 
 export interface Decision<A extends Alert = Alert> {
   alert: A;
@@ -19,7 +19,7 @@ export interface Decision<A extends Alert = Alert> {
   reason: string;
 }
 
-export interface DecideInput<A extends Alert> {
+interface DecideInput<A extends Alert> {
   /** What the cycle detected, in the order it should be admitted. */
   detected: readonly A[];
   /** Fingerprints among them the ledger already holds (for any receiver). */

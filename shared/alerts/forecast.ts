@@ -14,7 +14,7 @@ export interface UsageSample {
   used: number;
 }
 
-export interface ForecastOptions {
+interface ForecastOptions {
   /**
    * The readings must span at least this long for a rate to mean anything.
    * Default: one hour (MIN_FORECAST_SPAN_IN_MS).

@@ -41,7 +41,7 @@ export interface StuckJobAlert extends AlertBase {
 }
 
 /** One run in a skipped-objects trend. */
-export interface SkippedRun {
+interface SkippedRun {
   jobId: string;
   finishTime: Date | null;
   skipped: number;

@@ -59,13 +59,11 @@ const time = (iso: string | null): number => (iso === null ? Number.NaN : Date.p
 
 // --- Stuck jobs ------------------------------------------------------------------
 
-export interface StuckJobOptions {
+interface StuckJobOptions {
   tenant: string;
   now: Date;
   maxRuntimeHours: number;
   sendResolved: boolean;
-  /** Service per job id, when learned. */
-  serviceOf?: (jobId: string) => ServiceId | undefined;
 }
 
 /**
@@ -84,8 +82,7 @@ export function detectStuckJobs(
   const ctx = { tenant, now, generation: 0, sendResolved: options.sendResolved };
   const byId = new Map(jobs.filter((j) => j.id !== null).map((j) => [j.id as string, j]));
   const withService = (job: BackupJob) => {
-    const service = job.service ?? (job.id !== null ? options.serviceOf?.(job.id) : undefined);
-    return service !== undefined ? { service } : {};
+    return job.service !== undefined ? { service: job.service } : {};
   };
 
   for (const [id, entry] of Object.entries(stuck)) {
@@ -113,7 +110,7 @@ export function detectStuckJobs(
 
 // --- Failed and skipped objects of one job -----------------------------------------
 
-export interface FailureRatioOptions {
+interface FailureRatioOptions {
   tenant: string;
   now: Date;
   /** JOB_FAILED_OBJECTS_PERCENT; null = rule off. */
@@ -123,7 +120,7 @@ export interface FailureRatioOptions {
 }
 
 /** (failed + skipped) / total in percent; null without counts or objects. */
-export function failedObjectsPercent(job: BackupJob): number | null {
+function failedObjectsPercent(job: BackupJob): number | null {
   const counts = job.counts;
   if (!counts || counts.total <= 0 || counts.missing?.some((c) => c !== "successful")) return null;
   return ((counts.failed + counts.skipped) * 100) / counts.total;

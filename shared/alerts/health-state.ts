@@ -16,7 +16,7 @@ export interface Episode {
 }
 
 /** One backup run of a service, for the skipped-objects trend. */
-export interface RunRecord {
+interface RunRecord {
   id: string;
   /** ISO finish time. */
   finish: string | null;
@@ -49,7 +49,7 @@ export interface StuckJobState {
   service?: number;
 }
 
-export interface ScheduleState {
+interface ScheduleState {
   /** ISO time the frequency was last read; null = never. */
   fetchedAt: string | null;
   /** Scheduled starts per ObjectType service (ISO, oldest first), not yet checked. */
@@ -65,7 +65,7 @@ export interface UnusualServiceState extends Episode {
   notices: number;
 }
 
-export interface UnusualState {
+interface UnusualState {
   /** ISO time of the last successful reading; null = never. */
   checkedAt: string | null;
   retryAt: string | null;
@@ -117,7 +117,7 @@ const stateSchema = z.object({
   }),
 });
 
-export function closedEpisode(): Episode {
+function closedEpisode(): Episode {
   return { episode: 0, open: false, since: null };
 }
 
@@ -134,7 +134,7 @@ export function freshServiceHealth(): ServiceHealthState {
   };
 }
 
-export function freshHealthState(): HealthState {
+function freshHealthState(): HealthState {
   return {
     version: 1,
     generation: null,

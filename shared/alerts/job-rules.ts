@@ -19,18 +19,16 @@ import type { JobAlert, JobRecoveryAlert, Severity } from "./model.js";
  * ALERT_JOB_STATES narrows the first three; an unknown state always alerts,
  * because a response we do not understand must not read as healthy.
  */
-export const SEVERITY_BY_STATE: Record<AlertableJobState, Severity> = {
+const SEVERITY_BY_STATE: Record<AlertableJobState, Severity> = {
   Failed: "critical",
   FinishedException: "warning",
   PartiallyFinished: "warning",
 };
 
-export interface JobRuleOptions {
+interface JobRuleOptions {
   tenant: string;
   alertStates: readonly AlertableJobState[];
   detectedAt: Date;
-  /** Service per job id, when learned. */
-  serviceOf?: (job: BackupJob) => ServiceId | undefined;
 }
 
 /**
@@ -50,7 +48,7 @@ export function detectJobAlerts(jobs: Iterable<BackupJob>, options: JobRuleOptio
     const severity = severityOf(job, options.alertStates);
     if (!severity) continue;
     const identity = jobIdentity(options.tenant, job);
-    const service = options.serviceOf?.(job) ?? job.service;
+    const service = job.service;
     alerts.push({
       kind: "job",
       fingerprint: fingerprintOf(identity),

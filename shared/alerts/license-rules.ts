@@ -53,14 +53,14 @@ const DAY_IN_MS = 24 * HOUR_IN_MS;
 /** The history keeps at most this many readings (48 hourly readings = two days)… */
 export const LICENSE_HISTORY_MAX_READINGS = 48;
 /** …and none older than this, whichever bound cuts more. */
-export const LICENSE_HISTORY_MAX_AGE_IN_MS = 30 * DAY_IN_MS;
+const LICENSE_HISTORY_MAX_AGE_IN_MS = 30 * DAY_IN_MS;
 
-export const LICENSE_METRICS = ["seats", "storage", "policy"] as const satisfies readonly LicenseMetric[];
+const LICENSE_METRICS = ["seats", "storage", "policy"] as const satisfies readonly LicenseMetric[];
 const LEVELS = ["ok", "warning", "critical"] as const satisfies readonly LicenseLevel[];
 const RANK: Record<LicenseLevel, number> = { ok: 0, warning: 1, critical: 2 };
 
-export type LicenseNoticeReason = LicenseAlert["reason"];
-export type LicenseThresholds = Pick<Settings["license"], "warnPercent" | "criticalPercent" | "hysteresisPercent">;
+type LicenseNoticeReason = LicenseAlert["reason"];
+type LicenseThresholds = Pick<Settings["license"], "warnPercent" | "criticalPercent" | "hysteresisPercent">;
 
 /** Where one metric's state machine stands. */
 export interface LicenseMetricState {
@@ -76,7 +76,7 @@ export interface LicenseMetricState {
 }
 
 /** One poll's numbers, kept for the forecast. */
-export interface LicenseReading {
+interface LicenseReading {
   /** ISO time of the cycle that read it. */
   at: string;
   seatsUsed: number;
@@ -105,7 +105,7 @@ export interface ParsedLicenseState {
   problem?: string;
 }
 
-export interface LicenseEvaluationInput {
+interface LicenseEvaluationInput {
   usage: LicenseUsage;
   /** The stored state (`parseLicenseState(...).state`); undefined means a fresh one. */
   state: LicenseState | undefined;
@@ -116,7 +116,7 @@ export interface LicenseEvaluationInput {
   now: Date;
 }
 
-export interface LicenseEvaluation {
+interface LicenseEvaluation {
   /** Notices to admit to the ledger, in metric order seats, storage, policy. */
   alerts: LicenseAlert[];
   /** The next state: store it only after the alerts were admitted. */

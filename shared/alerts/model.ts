@@ -124,8 +124,8 @@ export interface SilenceSummaryAlert extends AlertBase {
 }
 
 export type Alert = JobAlert | JobRecoveryAlert | LicenseAlert | MonitoringAlert | HealthAlert | SilenceSummaryAlert;
-export type { AlertBase, AlertEscalation, AlertStatus, Severity, SilenceRef } from "./alert-base.js";
-export type { FailureRatioAlert, HealthAlert, MissedBackupAlert, SkippedRun, StuckJobAlert, UnusualActivityAlert } from "./health-model.js";
+export type { AlertBase, AlertEscalation, Severity, SilenceRef } from "./alert-base.js";
+export type { FailureRatioAlert, HealthAlert, MissedBackupAlert, StuckJobAlert, UnusualActivityAlert } from "./health-model.js";
 export type AlertKind = Alert["kind"];
 
 /**

@@ -23,7 +23,7 @@ import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem,
 
 const DAY_IN_MS = 24 * 60 * 60 * 1000;
 /** The error text an alert carries: enough to recognise the failure, short enough for a card. */
-export const MONITORING_ERROR_CHARS = 400;
+const MONITORING_ERROR_CHARS = 400;
 
 // --- Classifying a failed cycle ----------------------------------------------------
 
@@ -84,7 +84,7 @@ function problemOf(error: unknown): MonitoringProblem {
 }
 
 /** `Name: message`, with anything that looks like a credential removed, cut to MONITORING_ERROR_CHARS. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const text = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   return text.length <= MONITORING_ERROR_CHARS ? text : `${text.slice(0, MONITORING_ERROR_CHARS - 1)}\u2026`;
 }
@@ -178,7 +178,7 @@ export function parseMonitorHealthState(json: unknown): MonitorHealthState {
   };
 }
 
-export interface MonitorHealthInput {
+interface MonitorHealthInput {
   tenant: string;
   monitor: string;
   /** This cycle's failure; null when the cycle's read succeeded. */
@@ -212,7 +212,7 @@ export interface SharedHealthState {
   counts: Partial<Record<MonitoringProblem, number>>;
 }
 
-export interface DegradedEpisode {
+interface DegradedEpisode {
   /** Identity of its alerts without the `:degraded` / `:resolved` ending. */
   identity: string;
   /** The monitor that raised it (the cards' incident key). */
@@ -243,13 +243,13 @@ export function parseSharedHealthState(json: unknown): SharedHealthState {
   return { version: 2, generation: typeof v.generation === "number" ? v.generation : null, monitors: v.monitors, episodes, counts: v.counts };
 }
 
-export interface SharedHealthInput extends MonitorHealthInput {
+interface SharedHealthInput extends MonitorHealthInput {
   shared: SharedHealthState;
   /** This monitor's own stored state (MonitorHealthState), read once to carry an episode open before this rule existed. */
   own: MonitorHealthState;
 }
 
-export interface SharedHealthEvaluation {
+interface SharedHealthEvaluation {
   alerts: MonitoringDegradedAlert[];
   shared: SharedHealthState;
   /** This monitor's view, kept in its checkpoint for status tooling. */
@@ -408,7 +408,7 @@ export function parseCredentialNoticeState(json: unknown): CredentialNoticeState
   return out;
 }
 
-export interface CredentialExpiryInput {
+interface CredentialExpiryInput {
   tenant: string;
   credentials: readonly CredentialExpiry[];
   state: CredentialNoticeState;

@@ -11,14 +11,14 @@ import type { AvePointCredential } from "../config/settings.js";
 import type { Secret } from "../security/secret.js";
 import { AvePointCertificateError } from "./errors.js";
 
-export type CertificateCredential = Extract<AvePointCredential, { kind: "certificate" }>;
+type CertificateCredential = Extract<AvePointCredential, { kind: "certificate" }>;
 
 /** How long a client assertion is valid: short, so a leaked one is useless soon. */
-export const ASSERTION_LIFETIME_IN_MS = 5 * 60_000;
+const ASSERTION_LIFETIME_IN_MS = 5 * 60_000;
 /** Back-dating of `nbf`, for clocks that run a little ahead of the identity service's. */
-export const ASSERTION_CLOCK_SKEW_IN_MS = 60_000;
+const ASSERTION_CLOCK_SKEW_IN_MS = 60_000;
 
-export interface AssertionClaims {
+interface AssertionClaims {
   clientId: string;
   /** The token URL (the audience the identity service checks). */
   audience: string;
@@ -83,7 +83,7 @@ function base64UrlJson(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
-export interface LoadCertificateOptions {
+interface LoadCertificateOptions {
   /** Injected for tests; defaults to fs.readFile. */
   readFile?: (path: string) => Promise<Buffer>;
 }

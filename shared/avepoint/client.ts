@@ -30,10 +30,10 @@ import { JOBS_SCOPE, LICENSE_SCOPE, AvePointTokenProvider, SETTINGS_SCOPE, UNUSU
 import type { ServiceReading } from "./service-reading.js";
 
 /** Pages read at most in one listing before it is taken for a loop. */
-export const DEFAULT_MAX_PAGES = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_MAX_PAGES = 1000;
+const DEFAULT_PAGE_SIZE = 100;
 /** Pages of one listing in flight at once when not told (the settings default, AVEPOINT_PAGE_CONCURRENCY, is 4). */
-export const DEFAULT_PAGE_CONCURRENCY = 1;
+const DEFAULT_PAGE_CONCURRENCY = 1;
 
 export interface AvePointClientOptions extends AvePointTransportOptions {
   /** API base URL, e.g. https://graph-us.avepointonlineservices.com. */
@@ -62,14 +62,14 @@ export interface AvePointClientOptions extends AvePointTransportOptions {
 }
 
 /** One API request as sent, for observers (never the URL's query or any header). */
-export interface AvePointRequestInfo {
+interface AvePointRequestInfo {
   path: string;
   /** The HTTP status; null when no response came (refused, reset, timed out). */
   status: number | null;
   elapsedInMs: number;
 }
 
-export interface ListJobPagesOptions {
+interface ListJobPagesOptions {
   /** Overrides the client's page size for this listing. */
   pageSize?: number;
   abortSignal?: AbortSignal;
@@ -79,18 +79,18 @@ export interface ListJobPagesOptions {
   pageConcurrency?: number;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   abortSignal?: AbortSignal;
 }
 
 /** The detection window of an unusual-activity query. */
-export interface UnusualActivityQuery {
+interface UnusualActivityQuery {
   startTime: Date;
   finishTime: Date;
 }
 
 /** The endpoint exists only in the current API revision. */
-export class UnsupportedByProfileError extends Error {
+class UnsupportedByProfileError extends Error {
   override readonly name = "UnsupportedByProfileError";
   constructor(readonly feature: string, readonly profile: string) {
     super(`${feature} is only available in the current API revision (this client uses ${profile})`);
@@ -104,7 +104,7 @@ interface Answer {
 }
 
 /** Where the next page is: by index (PageIndex) or by the link the server gave. */
-export type PageLink = { kind: "index"; pageIndex: number } | { kind: "next"; url: URL };
+type PageLink = { kind: "index"; pageIndex: number } | { kind: "next"; url: URL };
 
 export class AvePointClient {
   /** "auto", or the pinned revision's name. */
@@ -170,20 +170,6 @@ export class AvePointClient {
   }
 
   /**
-   * Every job in the query's window, page by page. Follows NextLink when the
-   * server gives one (same origin only); otherwise asks for PageIndex + 1 until
-   * TotalCount jobs are read or a page comes back short or empty.
-   */
-  listJobPages(query: JobQuery, options: ListJobPagesOptions = {}): AsyncIterableIterator<JobPage> {
-    return this.#pages(query, options);
-  }
-
-  /** Every job of the window, one at a time, over the same pages as listJobPages. */
-  listJobs(query: JobQuery, options: ListJobPagesOptions = {}): AsyncIterableIterator<BackupJob> {
-    return this.#jobs(query, options);
-  }
-
-  /**
    * License consumption (permission microsoft365backup.subscriptionInfo.read.all only).
    * With `auto`, the license paths are asked newest first like the jobs paths.
    */
@@ -241,7 +227,7 @@ export class AvePointClient {
         credential: options.credential,
         logger: this.#logger,
         scope,
-        ...pick(options, ["retryPolicy", "sleep", "timeoutInMs", "now", "random", "readFile"]),
+        ...pick(options, ["retryPolicy", "sleep", "timeoutInMs", "now", "random"]),
       });
       this.#tokens.set(scope, provider);
     }
@@ -320,11 +306,17 @@ export class AvePointClient {
     return revision;
   }
 
-  async *#jobs(query: JobQuery, options: ListJobPagesOptions): AsyncGenerator<BackupJob, void, undefined> {
-    for await (const page of this.#pages(query, options)) yield* page.jobs;
+  /** Every job of the window, one at a time, over the same pages as listJobPages. */
+  async *listJobs(query: JobQuery, options: ListJobPagesOptions = {}): AsyncGenerator<BackupJob, void, undefined> {
+    for await (const page of this.listJobPages(query, options)) yield* page.jobs;
   }
 
-  async *#pages(query: JobQuery, options: ListJobPagesOptions): AsyncGenerator<JobPage, void, undefined> {
+  /**
+   * Every job in the query's window, page by page. Follows NextLink when the
+   * server gives one (same origin only); otherwise asks for PageIndex + 1 until
+   * TotalCount jobs are read or a page comes back short or empty.
+   */
+  async *listJobPages(query: JobQuery, options: ListJobPagesOptions = {}): AsyncGenerator<JobPage, void, undefined> {
     let rediscovered = false;
     for (;;) {
       const revision = await this.#jobsRevision(options.abortSignal);

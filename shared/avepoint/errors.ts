@@ -115,7 +115,7 @@ export class PageLimitExceededError extends Error {
   }
 }
 
-export function describePage(page: number | string): string {
+function describePage(page: number | string): string {
   return typeof page === "number" ? `page ${page}` : page === "license" ? "license consumption" : `page ${page}`;
 }
 

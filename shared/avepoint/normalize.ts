@@ -131,7 +131,7 @@ const SECONDS_LIMIT = 1e11;
  */
 const TICKS_LIMIT = 5e17;
 /** .NET ticks at the Unix epoch. */
-export const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
+const TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000;
 const TICKS_PER_MS = 10_000;
 
 /** How the API wrote a time: what the client writes its own query times in, once it has seen one. */
@@ -341,12 +341,7 @@ export function parseJobPage(text: string, context: NormalizeContext): JobPage {
 }
 
 export function normalizeJobPage(body: unknown, context: NormalizeContext): JobPage {
-  try {
-    return readJobPage(body, context);
-  } catch (err) {
-    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
-    throw err;
-  }
+  return readingPage(context.page, () => readJobPage(body, context));
 }
 
 function readJobPage(body: unknown, context: NormalizeContext): JobPage {
@@ -481,7 +476,7 @@ export function parseLicenseUsage(text: string, context: NormalizeContext): Lice
 }
 
 export function normalizeLicenseUsage(body: unknown, context: NormalizeContext): LicenseUsage {
-  try {
+  return readingPage(context.page, () => {
     const { payload, enveloped } = unwrap(body, context);
     if (!isObject(payload)) fail(`${enveloped ? "data" : "the body"} is ${describeType(payload)}, expected the license consumption object`);
     const f = new Fields(payload);
@@ -499,13 +494,25 @@ export function normalizeLicenseUsage(body: unknown, context: NormalizeContext):
       purchasedStorageGb: storage(["purchasedStorageSize", "purchasedStorage"], "PurchasedStorageSize"),
       protectedStorageGb: storage(["protectedSize", "protectedStorageSize"], "ProtectedSize"),
     };
-  } catch (err) {
-    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
-    throw err;
-  }
+  });
 }
 
 // --- JSON ------------------------------------------------------------------------
+
+/**
+ * Runs a reader: the one place its complaint becomes a MalformedResponseError
+ * naming the page. (Jobs and license have a second entry, normalize*, for a body
+ * already parsed: tests feed it values, a bare JSON string among them, that no
+ * response text reads as.)
+ */
+function readingPage<T>(page: number | string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof Unreadable) throw new MalformedResponseError(page, err.message);
+    throw err;
+  }
+}
 
 function parseJson(text: string, page: number | string): unknown {
   const trimmed = text.trim();
@@ -525,7 +532,7 @@ function parseJson(text: string, page: number | string): unknown {
 
 // --- Error bodies ----------------------------------------------------------------
 
-export interface ErrorBodyInfo {
+interface ErrorBodyInfo {
   message: string | null;
   requestId: string | null;
   traceId: string | null;
@@ -576,12 +583,8 @@ function readList(body: unknown, context: NormalizeContext, what: string): unkno
 }
 
 export function parseBackupFrequency(text: string, context: NormalizeContext): BackupFrequency[] {
-  return normalizeBackupFrequency(parseJson(text, context.page), context);
-}
-
-export function normalizeBackupFrequency(body: unknown, context: NormalizeContext): BackupFrequency[] {
-  try {
-    return readList(body, context, "backup frequency").map((raw, position) => {
+  return readingPage(context.page, () =>
+    readList(parseJson(text, context.page), context, "backup frequency").map((raw, position) => {
       const what = `backup frequency[${position}]`;
       if (!isObject(raw)) fail(`${what} is ${describeType(raw)}, expected an object`);
       const f = new Fields(raw);
@@ -591,20 +594,13 @@ export function normalizeBackupFrequency(body: unknown, context: NormalizeContex
         .map((t, i) => readTime(t, `${what}.backupStartTime[${i}]`))
         .filter((t): t is Date => t !== null);
       return { serviceType: readServiceType(f, what), frequency: readCount(f.get("frequency"), `${what}.frequency`) ?? null, startTimes };
-    });
-  } catch (err) {
-    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
-    throw err;
-  }
+    }),
+  );
 }
 
 export function parseUnusualActivity(text: string, context: NormalizeContext): UnusualActivityCounts[] {
-  return normalizeUnusualActivity(parseJson(text, context.page), context);
-}
-
-export function normalizeUnusualActivity(body: unknown, context: NormalizeContext): UnusualActivityCounts[] {
-  try {
-    return readList(body, context, "unusual activity").map((raw, position) => {
+  return readingPage(context.page, () =>
+    readList(parseJson(text, context.page), context, "unusual activity").map((raw, position) => {
       const what = `unusual activity[${position}]`;
       if (!isObject(raw)) fail(`${what} is ${describeType(raw)}, expected an object`);
       const f = new Fields(raw);
@@ -614,9 +610,6 @@ export function normalizeUnusualActivity(body: unknown, context: NormalizeContex
         ransomwareCount: requireCount(f.get("potentialRansomwareAttackCount", "ransomwareCount"), `${what}.potentialRansomwareAttackCount`),
         unusualCount: requireCount(f.get("unusualActivitiesCount", "unusualActivityCount"), `${what}.unusualActivitiesCount`),
       };
-    });
-  } catch (err) {
-    if (err instanceof Unreadable) throw new MalformedResponseError(context.page, err.message);
-    throw err;
-  }
+    }),
+  );
 }

@@ -32,7 +32,7 @@ export interface ApiRevision {
   durationUnit: DurationUnit;
 }
 
-export type RevisionName = "current" | "2025-04" | "2025-01" | "2024-12" | "seed";
+type RevisionName = "current" | "2025-04" | "2025-01" | "2024-12" | "seed";
 
 /** Newest first: the order `auto` asks them in. */
 export const API_REVISIONS: readonly ApiRevision[] = [

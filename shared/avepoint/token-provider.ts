@@ -9,7 +9,7 @@ import { httpRequest, NetworkError, safeOrigin } from "../http/request.js";
 import { isRetryableStatus, parseRetryAfter, withRetry, type RetryPolicy } from "../http/retry.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { redact, Secret } from "../security/secret.js";
-import { loadClientCertificate, type ClientCertificate, type LoadCertificateOptions } from "./certificate.js";
+import { loadClientCertificate, type ClientCertificate } from "./certificate.js";
 import { AvePointAuthError } from "./errors.js";
 
 /** Read backup jobs: all the jobs monitor needs. */
@@ -17,17 +17,17 @@ export const JOBS_SCOPE = "microsoft365backup.jobInfo.read.all";
 /** Read license consumption: all the license monitor needs. Each has its own token, so one missing grant stops only its monitor. */
 export const LICENSE_SCOPE = "microsoft365backup.subscriptionInfo.read.all";
 /** Both monitors' permissions (what an app registration should be granted). */
-export const AVEPOINT_SCOPES = `${JOBS_SCOPE} ${LICENSE_SCOPE}`;
+const AVEPOINT_SCOPES = `${JOBS_SCOPE} ${LICENSE_SCOPE}`;
 /** Read backup settings (the backup frequency); requested only by the features that need it. */
 export const SETTINGS_SCOPE = "microsoft365backup.settings.read.all";
 /** Read unusual-activity detections; requested only by the features that need it. */
 export const UNUSUAL_ACTIVITY_SCOPE = "microsoft365backup.unusualActivity.read.all";
-export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /** Refresh this long before expiry (or at half the lifetime for short-lived tokens). */
-export const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
+const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
 /** Lifetime assumed when the token endpoint omits expires_in: short, so a wrong guess costs little. */
-export const DEFAULT_TOKEN_LIFETIME_IN_MS = 10 * 60_000;
+const DEFAULT_TOKEN_LIFETIME_IN_MS = 10 * 60_000;
 
 /** How requests to AvePoint are sent and retried; shared by the token provider and the client. */
 export interface AvePointTransportOptions {
@@ -43,11 +43,9 @@ export interface AvePointTransportOptions {
   now?: () => number;
   /** Jitter source. Default Math.random. */
   random?: () => number;
-  /** Reads AVEPOINT_CERTIFICATE_PATH. Default fs.readFile. */
-  readFile?: LoadCertificateOptions["readFile"];
 }
 
-export interface TokenProviderOptions extends AvePointTransportOptions {
+interface TokenProviderOptions extends AvePointTransportOptions {
   tokenUrl: string;
   clientId: string;
   credential: AvePointCredential;
@@ -118,7 +116,7 @@ export class AvePointTokenProvider {
     const credential = this.#options.credential;
     if (credential.kind !== "certificate") throw new Error("no certificate configured");
     if (!this.#certificate) {
-      this.#certificate = loadClientCertificate(credential, this.#options.readFile ? { readFile: this.#options.readFile } : {});
+      this.#certificate = loadClientCertificate(credential);
       // A failed load (wrong password, missing file) is retried on the next call rather than cached forever.
       this.#certificate.catch(() => {
         this.#certificate = null;

@@ -20,13 +20,13 @@ import type { SnoozeStore } from "../ledger/snoozes.js";
  * escalation keeps its own content (with the new status), and the original
  * alert's card, here and in every other conversation that shows it, is
  * updated too. Those other updates run after the answer (`followUp`): Teams
- * waits about 5 seconds for it, and past `answerBudgetInMs` the press is
+ * waits about 5 seconds for it, and past ANSWER_BUDGET_IN_MS the press is
  * answered with a short message instead of hanging.
  */
 
-export const SNOOZE_HOURS: Partial<Record<BotVerb, number>> = { [BOT_VERBS.snooze4h]: 4, [BOT_VERBS.snooze24h]: 24 };
+const SNOOZE_HOURS: Partial<Record<BotVerb, number>> = { [BOT_VERBS.snooze4h]: 4, [BOT_VERBS.snooze24h]: 24 };
 
-export interface CardActionDeps {
+interface CardActionDeps {
   cards: CardStore;
   snoozes: SnoozeStore;
   render: RenderContext;
@@ -39,21 +39,19 @@ export interface CardActionDeps {
   redraw?: (card: PostedCard) => Promise<void>;
   /** Runs work after the answer; failures are the callee's to log. Default: not awaited. */
   followUp?: (work: () => Promise<void>) => void;
-  /**
-   * Default 2 500 ms. Teams waits about 5 s, and after this handler the SDK
-   * still replaces the pressed card for everyone (a token and a PUT to the
-   * Bot Connector) before the answer leaves.
-   */
-  answerBudgetInMs?: number;
 }
 
-export const DEFAULT_ANSWER_BUDGET_IN_MS = 2_500;
+/**
+ * Teams waits about 5 s, and after this handler the SDK still replaces the
+ * pressed card for everyone (a token and a PUT to the Bot Connector) before the answer leaves.
+ */
+const ANSWER_BUDGET_IN_MS = 2_500;
 
 /** Tries the conditional write again when a concurrent press changed the row first. */
 const MAX_CONFLICT_RETRIES = 3;
 
 export async function handleCardAction(request: CardActionRequest, deps: CardActionDeps): Promise<BotAdaptiveCard | string> {
-  const budget = deps.answerBudgetInMs ?? DEFAULT_ANSWER_BUDGET_IN_MS;
+  const budget = ANSWER_BUDGET_IN_MS;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve("That took too long to record; please press the button again."), budget);

@@ -31,7 +31,7 @@ import { SnoozeStore } from "../ledger/snoozes.js";
 
 export const ESCALATION_FINGERPRINT_PREFIX = "escalate:";
 
-export interface EscalationOptions {
+interface EscalationOptions {
   tenant: string;
   settings: EscalationSettings;
   cards: Pick<CardStore, "overdue" | "forAlert" | "update">;
@@ -42,7 +42,7 @@ export interface EscalationOptions {
   logger: Logger;
 }
 
-export interface EscalationResult {
+interface EscalationResult {
   /** Escalations admitted now (each is delivered by this cycle's outbox). */
   admitted: number;
   /** Overdue alerts left alone: acknowledged or resolved elsewhere, or snoozed. */
@@ -59,7 +59,7 @@ export function escalationOf(alert: Alert, settings: EscalationSettings): Alert 
   };
 }
 
-export async function admitEscalations(options: EscalationOptions): Promise<EscalationResult> {
+async function admitEscalations(options: EscalationOptions): Promise<EscalationResult> {
   const { tenant, settings, cards, now, logger } = options;
   const result: EscalationResult = { admitted: 0, held: 0 };
   if (settings.afterMinutes <= 0) return result;

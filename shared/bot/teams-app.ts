@@ -27,17 +27,15 @@ import { BotResponseRecorder } from "./http-bridge.js";
  */
 export type BotAuthentication = { kind: "settings"; settings: BotSettings } | { kind: "unauthenticated" };
 
-export interface TeamsBot {
+interface TeamsBot {
   readonly connector: BotConnector;
   /** Processes one POST /api/messages. */
   handle(request: BotHttpRequest): Promise<BotHttpResponse>;
 }
 
-export interface TeamsBotOptions {
+interface TeamsBotOptions {
   authentication: BotAuthentication;
   handlers: BotHandlers;
-  /** Clock for the answer budget. Default Date.now. */
-  now?: () => number;
 }
 
 /** The Bot Framework configuration names CloudAdapter reads. Secrets go only here, never into logs. */
@@ -196,7 +194,7 @@ type SdkError = {
 /** Error names of MSAL and @azure/identity: the bot's token could not be had, the Connector was never asked. */
 const SIGN_IN_ERRORS = new Set(["ServerError", "ClientAuthError", "ClientConfigurationError", "AuthError", "InteractionRequiredAuthError", "AuthenticationError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
 
-export const BOT_SIGN_IN_ADVICE = "check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE (SingleTenant or UserAssignedMSI for bots registered since July 2025), TEAMS_BOT_TENANT_ID and the bot's password, certificate or managed identity";
+const BOT_SIGN_IN_ADVICE = "check TEAMS_BOT_APP_ID, TEAMS_BOT_APP_TYPE (SingleTenant or UserAssignedMSI for bots registered since July 2025), TEAMS_BOT_TENANT_ID and the bot's password, certificate or managed identity";
 
 /** Exported for its tests: how an SDK or MSAL failure reads to the channel (status, code, retry or not). */
 export function toConnectorError(err: unknown): ConnectorError {

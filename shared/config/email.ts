@@ -9,13 +9,13 @@ import { isLoopbackHost } from "./environment.js";
  */
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
-export const DEFAULT_SMTP_PORT = 587;
+const DEFAULT_SMTP_PORT = 587;
 export const SMTP_AUTH_KINDS = ["password", "oauth2"] as const;
-export type SmtpAuthKind = (typeof SMTP_AUTH_KINDS)[number];
+type SmtpAuthKind = (typeof SMTP_AUTH_KINDS)[number];
 /** The resource an Exchange Online SMTP XOAUTH2 token is for. */
 export const EXCHANGE_SMTP_SCOPE = "https://outlook.office365.com/.default";
 /** Implicit TLS (SMTP_SECURE=true) is served on 465 (RFC 8314). */
-export const DEFAULT_SMTPS_PORT = 465;
+const DEFAULT_SMTPS_PORT = 465;
 
 export type GraphCredentialSettings =
   | { kind: "secret"; tenantId: string; clientId: string; secret: Secret }
@@ -24,7 +24,7 @@ export type GraphCredentialSettings =
   /** The app's managed identity: user-assigned when a client id is given (AZURE_CLIENT_ID), else system-assigned. */
   | { kind: "managedIdentity"; clientId?: string };
 
-export type EmailTransportSettings =
+type EmailTransportSettings =
   | { kind: "graph"; credential: GraphCredentialSettings; baseUrl: string }
   | {
       kind: "smtp";
@@ -46,7 +46,7 @@ export interface EmailSettings {
 }
 
 /** The settings this module reads, as schema.ts has read them (undefined = unset or refused). */
-export interface EmailValues {
+interface EmailValues {
   EMAIL_TO?: string | undefined;
   EMAIL_FROM?: string | undefined;
   EMAIL_GRAPH_TENANT_ID?: string | undefined;

@@ -4,7 +4,7 @@
  * drives the local runner, which has no Functions host.
  * Supports `*`, `n`, `a-b`, lists and `/step`; month and day names are not needed by our defaults.
  */
-export interface Schedule {
+interface Schedule {
   matches(date: Date): boolean;
   /** The next matching whole second strictly after `from` (UTC), within a year. */
   next(from: Date): Date;

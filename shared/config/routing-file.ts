@@ -66,27 +66,27 @@ interface ReceiverSpecBase {
   fallback?: string;
 }
 
-export interface TeamsWorkflowsReceiverSpec extends ReceiverSpecBase {
+interface TeamsWorkflowsReceiverSpec extends ReceiverSpecBase {
   type: "teams-workflows";
   url: WebhookUrl;
   /** The setting the URL was read from, when given by reference (Key Vault references land in settings). */
   urlFrom?: string;
 }
 
-export interface EmailReceiverSpec extends ReceiverSpecBase {
+interface EmailReceiverSpec extends ReceiverSpecBase {
   type: "email";
   to: string[];
 }
 
 /** Posts through the Teams bot configured by TEAMS_BOT_* (one bot per app). */
-export interface TeamsBotReceiverSpec extends ReceiverSpecBase {
+interface TeamsBotReceiverSpec extends ReceiverSpecBase {
   type: "teams-bot";
 }
 
 export type ReceiverSpec = TeamsWorkflowsReceiverSpec | EmailReceiverSpec | TeamsBotReceiverSpec;
 export type ReceiverType = ReceiverSpec["type"];
 
-export interface Route {
+interface Route {
   matchers: AlertMatchers;
   receivers: string[];
   /** When true, later routes are tried too. */
@@ -113,7 +113,7 @@ export interface Routing {
   silences: Silence[];
 }
 
-export interface RoutingInput {
+interface RoutingInput {
   /** Every setting (ALERT_ROUTES_FILE, ALERT_ROUTES, and the settings `urlFrom` names). */
   values: Record<string, string | undefined>;
   /** Reads ALERT_ROUTES_FILE. Default: the file system (UTF-8). */
@@ -518,7 +518,7 @@ function isPermanentId(name: string): boolean {
 }
 
 /** `routes[1].receivers[0]`, `receivers.oncall-teams.urlFrom`. */
-export function formatPath(path: readonly PathKey[]): string {
+function formatPath(path: readonly PathKey[]): string {
   if (path.length === 0) return "(top level)";
   let out = "";
   for (const key of path) {

@@ -19,7 +19,7 @@ export function checkWebhookUrl(value: string): { url: WebhookUrl } | { problem:
  * Workflows webhook URLs carry their own credential, so nothing of the URL is
  * echoed. Legacy Office 365 connector URLs are refused: they no longer deliver.
  */
-export function describeWebhookUrlProblem(value: string): string | undefined {
+function describeWebhookUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);

@@ -4,7 +4,7 @@
  * Callers decide what a status means; the retrier decides whether to try again.
  */
 
-export interface HttpRequest {
+interface HttpRequest {
   url: string;
   method?: "GET" | "POST" | "PUT" | "DELETE";
   headers?: Record<string, string>;

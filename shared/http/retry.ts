@@ -29,7 +29,7 @@ export interface RetryDecision {
   retryAfterInMs?: number;
 }
 
-export interface RetryOptions {
+interface RetryOptions {
   policy?: Partial<RetryPolicy>;
   /** Decides per error whether another attempt may help. */
   classify: (error: unknown) => RetryDecision;
@@ -58,7 +58,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The wait before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number, retryAfterInMs?: number): number {
+function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number, retryAfterInMs?: number): number {
   const exponential = Math.min(policy.maxDelayInMs, policy.baseDelayInMs * 2 ** (attempt - 1));
   // Full jitter spreads retries of overlapping runs; never below half the step so backoff still grows.
   const jittered = exponential / 2 + random() * (exponential / 2);

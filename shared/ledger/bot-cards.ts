@@ -1,5 +1,6 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import type { Alert, Severity } from "../alerts/model.js";
+import { DEFAULT_TEAMS_BOT_RECEIVER } from "../config/routing-file.js";
 import { decodeAlert, encodeAlert } from "./alert-codec.js";
 import { tenantPartitionKey } from "./keys.js";
 import { assertEntityFits, joinLongText, splitLongText } from "./long-text.js";
@@ -36,8 +37,6 @@ export interface PostedCard {
   etag: string;
 }
 
-/** Receiver name of rows written before cards kept theirs: the default bot receiver. */
-const DEFAULT_CARD_RECEIVER = "teams-bot";
 
 export class CardStore {
   readonly #table: TableClient;
@@ -155,7 +154,7 @@ function fromEntity(entity: Record<string, unknown>): PostedCard {
     severity: String(entity["severity"]) as Severity,
     alert: decodeAlert(joinLongText("alertJson", entity, `card ${String(entity["rowKey"])}`)),
     postedAt: entity["postedAt"] instanceof Date ? entity["postedAt"] : new Date(String(entity["postedAt"])),
-    receiver: typeof entity["receiver"] === "string" ? entity["receiver"] : DEFAULT_CARD_RECEIVER,
+    receiver: typeof entity["receiver"] === "string" ? entity["receiver"] : DEFAULT_TEAMS_BOT_RECEIVER, // rows written before cards kept their receiver
     state: String(entity["state"]) as CardState,
     status,
     escalated: entity["escalated"] === true,

@@ -9,7 +9,7 @@ import { conversationKey, orUndefinedWhenAbsent, withTable } from "./bot-tables.
  * answers 403/404 for it. Proactive alerts go to every stored conversation.
  */
 
-export type ConversationType = "channel" | "groupChat" | "personal";
+type ConversationType = "channel" | "groupChat" | "personal";
 
 /** The parts of a Bot Framework conversation reference a proactive send needs; plain JSON. */
 export interface StoredConversationReference {
@@ -38,7 +38,7 @@ export function baseConversationId(id: string): string {
   return thread < 0 ? id : id.slice(0, thread);
 }
 
-export function conversationTypeOf(reference: StoredConversationReference): ConversationType {
+function conversationTypeOf(reference: StoredConversationReference): ConversationType {
   const type = reference.conversation.conversationType;
   if (type === "channel" || type === "groupChat" || type === "personal") return type;
   return reference.conversation.isGroup ? "groupChat" : "personal";

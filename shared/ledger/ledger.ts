@@ -25,7 +25,7 @@ import {
 } from "./records.js";
 
 /** A query's rows: those decoded, and those this build cannot read (set aside, never a reason to fail the query). */
-export interface LedgerRows {
+interface LedgerRows {
   records: DeliveryRecord[];
   unreadable: UnreadableRow[];
   /** pendingWork only: rows another run is sending right now (live lease); not claimable, but not delivered either. */
@@ -43,8 +43,6 @@ export interface AlertLedgerOptions {
   now?: () => Date;
   /** Default: silent. */
   logger?: Logger;
-  /** Requests in flight at once for batches and their one-by-one fallback. Default 4. */
-  concurrency?: number;
 }
 
 /** Entities per transaction (a service limit) and payload bytes per transaction (4 MiB limit, with margin). */
@@ -66,6 +64,8 @@ const OPEN_INDEX_ROW = "open-index";
 const STALE_MARKER_AGE_IN_MS = 60 * 60_000;
 const MAX_BATCH_PAYLOAD_BYTES = 3_500_000;
 const DEFAULT_LEASE_IN_MS = 5 * 60_000;
+/** Requests in flight at once for batches and their one-by-one fallback (lookups: twice as many). */
+const CONCURRENCY = 4;
 
 
 /**
@@ -93,7 +93,6 @@ export class AlertLedger {
   readonly #leaseInMs: number;
   readonly #now: () => Date;
   readonly #logger: Logger;
-  readonly #concurrency: number;
   /** Partitions whose open rows are known to have markers (#ensureOpenIndex). */
   readonly #indexed = new Set<string>();
 
@@ -103,7 +102,6 @@ export class AlertLedger {
     this.#leaseInMs = options.leaseInMs ?? DEFAULT_LEASE_IN_MS;
     this.#now = options.now ?? (() => new Date());
     this.#logger = options.logger ?? silentLogger;
-    this.#concurrency = Math.max(1, options.concurrency ?? 4);
     if (!(this.#leaseInMs > 0)) throw new RangeError(`leaseInMs must be positive, got ${this.#leaseInMs}`);
   }
 
@@ -229,7 +227,7 @@ export class AlertLedger {
       if (batch.length > 0) batches.push(batch);
     }
 
-    const created = await mapWithConcurrency(batches, this.#concurrency, (batch) => this.#admitBatch(batch));
+    const created = await mapWithConcurrency(batches, CONCURRENCY, (batch) => this.#admitBatch(batch));
     return created.flat();
   }
 
@@ -247,7 +245,7 @@ export class AlertLedger {
     this.#logger.debug("ledger: some alerts were already admitted (by an earlier or concurrent run); admitting this batch row by row", {
       rows: batch.length,
     });
-    const outcomes = await mapWithConcurrency(batch, this.#concurrency, async ({ record, entity }) => {
+    const outcomes = await mapWithConcurrency(batch, CONCURRENCY, async ({ record, entity }) => {
       try {
         // The marker first: a crash in between leaves a marker without a row (cleaned later), never a row nobody finds.
         await this.#alerts.upsertEntity(openMarker(entity), "Replace");
@@ -300,7 +298,7 @@ export class AlertLedger {
     const partitionKey = tenantPartitionKey(tenant);
     const unique = [...new Set(fingerprints)];
     unique.forEach(assertFingerprint);
-    const found = await mapWithConcurrency(unique, this.#concurrency * 2, async (fingerprint) => {
+    const found = await mapWithConcurrency(unique, CONCURRENCY * 2, async (fingerprint) => {
       try {
         // Receiver names are [a-z0-9-]: every `<fingerprint>~<receiver>` lies between `<fingerprint>~` and `<fingerprint>~~`.
         const rows = this.#alerts.listEntities({
@@ -362,7 +360,7 @@ export class AlertLedger {
    */
   async markAllDelivered(records: readonly DeliveryRecord[], info: { messageId?: string } = {}): Promise<boolean[]> {
     records.forEach((record) => assertClaimed(record, "markDelivered"));
-    const marked = await mapWithConcurrency(records, this.#concurrency * 2, async (record) => {
+    const marked = await mapWithConcurrency(records, CONCURRENCY * 2, async (record) => {
       const next: DeliveryRecord = { ...record, state: "delivered", deliveredAt: this.#now(), leaseUntil: null, lastError: null };
       if (info.messageId !== undefined) next.messageId = info.messageId;
       if ((await this.#replaceIfMatch(record, next, "recording a delivery")) !== null) return true;
@@ -414,7 +412,7 @@ export class AlertLedger {
       }
       const batches: string[][] = [];
       for (let i = 0; i < keys.length; i += MAX_BATCH_ENTITIES) batches.push(keys.slice(i, i + MAX_BATCH_ENTITIES));
-      await mapWithConcurrency(batches, this.#concurrency, (batch) => this.#alerts.submitTransaction(batch.map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey }])));
+      await mapWithConcurrency(batches, CONCURRENCY, (batch) => this.#alerts.submitTransaction(batch.map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey }])));
     } catch (err) {
       throw this.#fail(err, "removing delivered alerts past their retention", this.#alerts);
     }
@@ -477,7 +475,7 @@ export class AlertLedger {
         queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${OPEN_MARKER_PREFIX} and RowKey lt ${OPEN_MARKER_END}`, select: ["RowKey", "Timestamp"] },
       });
       for await (const marker of listed) markers.push({ rowKey: (marker.rowKey ?? "").slice(OPEN_MARKER_PREFIX.length), timestamp: marker.timestamp });
-      const rows = await mapWithConcurrency(markers, this.#concurrency * 2, async ({ rowKey }) => {
+      const rows = await mapWithConcurrency(markers, CONCURRENCY * 2, async ({ rowKey }) => {
         try {
           return await this.#alerts.getEntity<Record<string, unknown>>(partitionKey, rowKey);
         } catch (err) {
@@ -526,7 +524,7 @@ export class AlertLedger {
       for await (const row of this.#alerts.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and state ne 'delivered'`, select: ["RowKey"] } })) {
         if (row.rowKey && !row.rowKey.startsWith(OPEN_MARKER_PREFIX)) open.push(row.rowKey);
       }
-      await mapWithConcurrency(open, this.#concurrency, (rowKey) => this.#alerts.upsertEntity(openMarker({ partitionKey, rowKey }), "Replace"));
+      await mapWithConcurrency(open, CONCURRENCY, (rowKey) => this.#alerts.upsertEntity(openMarker({ partitionKey, rowKey }), "Replace"));
       try {
         await this.writeCheckpoint(flag);
       } catch (err) {
@@ -541,14 +539,14 @@ export class AlertLedger {
   async #dropMarkers(records: readonly DeliveryRecord[]): Promise<void> {
     const byPartition = new Map<string, string[]>();
     for (const record of records) {
-      const partitionKey = partitionKeyOf(record);
+      const partitionKey = tenantPartitionKey(record.tenant);
       byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), deliveryRowKey(record.fingerprint, record.receiver)]);
     }
     const batches: { partitionKey: string; rowKeys: string[] }[] = [];
     for (const [partitionKey, rowKeys] of byPartition) {
       for (let i = 0; i < rowKeys.length; i += MAX_BATCH_ENTITIES) batches.push({ partitionKey, rowKeys: rowKeys.slice(i, i + MAX_BATCH_ENTITIES) });
     }
-    await mapWithConcurrency(batches, this.#concurrency, async ({ partitionKey, rowKeys }) => {
+    await mapWithConcurrency(batches, CONCURRENCY, async ({ partitionKey, rowKeys }) => {
       if (rowKeys.length > 1) {
         try {
           await this.#alerts.submitTransaction(rowKeys.map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey: `${OPEN_MARKER_PREFIX}${rowKey}` }]));
@@ -557,7 +555,7 @@ export class AlertLedger {
           // One by one below; each failure is only a marker left for the next read.
         }
       }
-      await mapWithConcurrency(rowKeys, this.#concurrency * 2, (rowKey) => this.#dropMarker(partitionKey, rowKey));
+      await mapWithConcurrency(rowKeys, CONCURRENCY * 2, (rowKey) => this.#dropMarker(partitionKey, rowKey));
     });
   }
 
@@ -599,10 +597,6 @@ export class AlertLedger {
 /** The open-work marker of a delivery row: same partition, RowKey `!` + the row's. */
 function openMarker(entity: { partitionKey: string; rowKey: string }): Entity {
   return { partitionKey: entity.partitionKey, rowKey: `${OPEN_MARKER_PREFIX}${entity.rowKey}` };
-}
-
-function partitionKeyOf(record: DeliveryRecord): string {
-  return tenantPartitionKey(record.tenant);
 }
 
 function assertClaimed(record: DeliveryRecord, operation: string): void {

@@ -9,9 +9,9 @@ import { LedgerDataError } from "./errors.js";
  */
 
 /** Characters per property: under 32,768 with room to spare. */
-export const MAX_CHARS_PER_PROPERTY = 32_000;
+const MAX_CHARS_PER_PROPERTY = 32_000;
 /** Under the 1 MiB entity limit, leaving room for keys and system properties. */
-export const MAX_ENTITY_BYTES = 1_000_000;
+const MAX_ENTITY_BYTES = 1_000_000;
 
 export function splitLongText(name: string, text: string): Record<string, string | number> {
   const parts: string[] = [];
@@ -45,7 +45,7 @@ export function joinLongText(name: string, entity: Record<string, unknown>, rowL
 }
 
 /** Size by the service's formula: 4 + keys + per property 8 + 2×name + value (strings 4 + 2×length, dates and numbers 8). */
-export function entityBytes(entity: Record<string, unknown>): number {
+function entityBytes(entity: Record<string, unknown>): number {
   let bytes = 4;
   for (const [name, value] of Object.entries(entity)) {
     if (name === "partitionKey" || name === "rowKey") {

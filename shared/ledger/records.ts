@@ -26,7 +26,7 @@ export interface Checkpoint {
 }
 
 /** `quarantined`: set aside because it could not be read or rendered (lastError says why); never sent, listed by status. */
-export type DeliveryState = "pending" | "sending" | "delivered" | "quarantined";
+type DeliveryState = "pending" | "sending" | "delivered" | "quarantined";
 
 /** One alert for one receiver. */
 export interface DeliveryRecord {

@@ -20,14 +20,7 @@ import { orUndefinedWhenAbsent, withTable } from "./bot-tables.js";
  * or, for one alert, `await snoozes.isSnoozed(tenant, fingerprint, now)`.
  */
 
-export interface Snooze {
-  key: string;
-  until: Date;
-  by: string;
-}
-
-export interface ActiveSnoozes {
-  readonly keys: ReadonlySet<string>;
+interface ActiveSnoozes {
   /** True when the alert's fingerprint or its incident is snoozed. */
   covers(alert: Alert): boolean;
 }
@@ -69,6 +62,6 @@ export class SnoozeStore {
       });
       for await (const row of rows) if (row.rowKey) keys.add(row.rowKey);
     });
-    return { keys, covers: (alert) => snoozeKeysOf(alert).some((k) => keys.has(k)) };
+    return { covers: (alert) => snoozeKeysOf(alert).some((k) => keys.has(k)) };
   }
 }

@@ -26,7 +26,7 @@ import { CheckpointConflictError, type AlertLedger, type Checkpoint } from "../l
 import { parseSilenceSummaryState, type SilenceSummaryState } from "../routing/silence-summary.js";
 
 /** A monitor's checkpoint state, as read: every key parsed. */
-export interface CheckpointState {
+interface CheckpointState {
   /** Jobs: services with a failure not yet followed by a successful backup, by service id. */
   openFailures: Record<string, OpenFailure>;
   /** Jobs: the backup-health rules' state (with the problem, when what was stored could not be read). */

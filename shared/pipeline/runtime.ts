@@ -18,7 +18,6 @@ import { createGraphCredential } from "../receivers/email-graph.js";
 import { escalationStep } from "../bot/escalation.js";
 import type { Receiver } from "../receivers/channel.js";
 import { buildReceivers } from "../receivers/registry.js";
-import { DEFAULT_EMAIL_RECEIVER, DEFAULT_TEAMS_RECEIVER } from "../config/routing-file.js";
 import { AlertLedger, createTableClients } from "../ledger/index.js";
 import { createLogger, silentLogger, type Logger } from "../logging.js";
 import { redact } from "../security/secret.js";
@@ -33,7 +32,7 @@ import { runLicenseMonitor } from "./license.js";
 import type { AvePointReader } from "./monitor.js";
 import { buildStatus, type StatusReport } from "./status.js";
 
-export interface RuntimeOptions {
+interface RuntimeOptions {
   now?: () => Date;
   /** Replaces the AvePoint client (the demo's simulator is reached through the real client; tests may inject). */
   reader?: AvePointReader;
@@ -50,11 +49,6 @@ export interface Runtime {
   /** Where every monitor stands (status.ts): for `npm run status` and GET /api/health. */
   status(): Promise<StatusReport>;
 }
-
-/** Receiver name of the Teams Workflows webhook from TEAMS_WEBHOOK_URL; permanent (the ledger keys deliveries by it). */
-export const TEAMS_RECEIVER = DEFAULT_TEAMS_RECEIVER;
-/** Receiver name of the email list from EMAIL_TO; permanent like TEAMS_RECEIVER. */
-export const EMAIL_RECEIVER = DEFAULT_EMAIL_RECEIVER;
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const storage = settings.storage;

@@ -15,13 +15,13 @@ import type { MonitorName } from "../telemetry/cycle-summary.js";
 import { readMonitorCheckpoint } from "./checkpoint.js";
 
 /** A monitor is stale once this many scheduled runs have passed since its last success. */
-export const STALE_AFTER_RUNS = 3;
+const STALE_AFTER_RUNS = 3;
 /** Grace for the last of those runs to finish: one interval, at most this. */
-export const STALE_GRACE_MAX_IN_MS = 10 * 60_000;
+const STALE_GRACE_MAX_IN_MS = 10 * 60_000;
 /** Deliveries listed one by one (all are counted). */
-export const MAX_LISTED_DELIVERIES = 100;
+const MAX_LISTED_DELIVERIES = 100;
 
-export interface MonitorStatus {
+interface MonitorStatus {
   monitor: MonitorName;
   tenant: string;
   /** NCRONTAB schedule. */
@@ -47,7 +47,7 @@ export interface MonitorStatus {
   openFailures: { service: number; serviceName: string; jobIds: string[]; lastFailureAt: string }[];
 }
 
-export interface DeliveryStatus {
+interface DeliveryStatus {
   receiver: string;
   fingerprint: string;
   kind: string;
@@ -81,7 +81,7 @@ export interface StatusReport {
   };
 }
 
-export interface StatusOptions {
+interface StatusOptions {
   settings: Settings;
   ledger: Pick<AlertLedger, "readCheckpoint" | "openWork">;
   now: Date;
@@ -94,7 +94,7 @@ export interface StatusOptions {
  * in scheduled runs, not wall time, so a weekday-only schedule is not stale on
  * a Monday morning. A monitor that never succeeded is not healthy.
  */
-export function monitorDeadline(schedule: string, lastSuccessAt: Date): { staleAt: Date; intervalInMs: number } {
+function monitorDeadline(schedule: string, lastSuccessAt: Date): { staleAt: Date; intervalInMs: number } {
   const runs: Date[] = [];
   const parsed = parseSchedule(schedule);
   let t = lastSuccessAt;

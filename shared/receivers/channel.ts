@@ -1,5 +1,7 @@
 import { inspect } from "node:util";
 import type { ReceiverType } from "../config/routing-file.js";
+import { DEFAULT_RETRY_POLICY, sleep as timerSleep, type RetryPolicy } from "../http/retry.js";
+import { silentLogger, type Logger } from "../logging.js";
 
 /**
  * The contract every receiver implements (Teams Workflows webhook now; email and
@@ -23,7 +25,7 @@ export interface DeliveryResult {
  * email to its recipients) report which destinations took it, so a retry
  * goes only to those that did not (DeliveryError.accepted, SendOptions.skipDestinations).
  */
-export type Destination = string;
+type Destination = string;
 
 export interface SendOptions {
   /** Stops pacing waits, retry waits and the request in flight; `send` then rejects with the signal's reason. */
@@ -89,7 +91,7 @@ export function attemptsIn(attempts: number, elapsedInMs: number): string {
   return `${attempts} attempt${attempts === 1 ? "" : "s"} in ${(elapsedInMs / 1000).toFixed(1)} s`;
 }
 
-export interface DeliveryErrorOptions {
+interface DeliveryErrorOptions {
   receiver: string;
   status?: number;
   /** True when a later try may succeed (throttling, outage, network); false when someone must fix something first. */
@@ -137,4 +139,37 @@ export class ChannelConfigError extends Error {
   ) {
     super(message);
   }
+}
+
+/** How a channel retries and what it tells about it; every channel takes these, tests inject them. */
+export interface RetryTimingOptions {
+  /** Defaults: shared/http/retry.ts DEFAULT_RETRY_POLICY (5 tries, at most 120 s). */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Injected for tests; defaults to a timer. Used for pacing and retry waits. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Injected for tests; defaults to Date.now. */
+  now?: () => number;
+  /** Injected for tests; the retrier's jitter. Defaults to Math.random. */
+  random?: () => number;
+  /** Retries are logged at warn. Defaults to a logger that keeps nothing. */
+  logger?: Logger;
+}
+
+export interface RetryTiming {
+  retryPolicy: RetryPolicy;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+  random: (() => number) | undefined;
+  logger: Logger;
+}
+
+/** Defaults: DEFAULT_RETRY_POLICY, a timer, Date.now, Math.random (in the retrier), a silent logger. */
+export function retryTiming(options: RetryTimingOptions): RetryTiming {
+  return {
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy },
+    sleep: options.sleep ?? timerSleep,
+    now: options.now ?? Date.now,
+    random: options.random,
+    logger: options.logger ?? silentLogger,
+  };
 }

@@ -38,7 +38,7 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
  * Exchange Online accepts about 30 messages a minute from one mailbox; this
  * process stays under it. Digests keep the count low in the first place.
  */
-export const DEFAULT_GRAPH_MIN_INTERVAL_IN_MS = 2000;
+const DEFAULT_GRAPH_MIN_INTERVAL_IN_MS = 2000;
 
 export interface GraphMailChannelOptions extends HttpSendOptions {
   /** Permanent receiver id; names the channel in logs and errors. */
@@ -50,8 +50,6 @@ export interface GraphMailChannelOptions extends HttpSendOptions {
   credential: TokenCredential;
   /** Default https://graph.microsoft.com; national clouds and tests set their own. */
   graphBaseUrl?: string;
-  /** Default `GRAPH_SCOPE`. National clouds use their Graph host's `/.default`. */
-  scope?: string;
   /** Least time between two sends from this mailbox in this process. Default 2000 ms. */
   minIntervalInMs?: number;
 }
@@ -72,7 +70,6 @@ export class GraphMailChannel extends PrintSafeChannel<"email"> {
   readonly #recipients: readonly string[];
   readonly #credential: TokenCredential;
   readonly #url: string;
-  readonly #scope: string;
   readonly #settings: HttpSendSettings;
   /** Tokens handed out in this process, so no text this channel writes can carry one. */
   readonly #tokens = new Set<string>();
@@ -90,7 +87,6 @@ export class GraphMailChannel extends PrintSafeChannel<"email"> {
     this.#recipients = [...options.recipients];
     this.#credential = options.credential;
     this.#url = `${base}/v1.0/users/${encodeURIComponent(options.sender)}/sendMail`;
-    this.#scope = options.scope ?? GRAPH_SCOPE;
     this.#settings = httpSendSettings(options, DEFAULT_GRAPH_MIN_INTERVAL_IN_MS);
   }
 
@@ -147,7 +143,7 @@ export class GraphMailChannel extends PrintSafeChannel<"email"> {
   async #token(receiver: string, attempt: number, abortSignal: AbortSignal | undefined): Promise<string> {
     let token: string | undefined;
     try {
-      const access = await this.#credential.getToken(this.#scope, abortSignal ? { abortSignal } : {});
+      const access = await this.#credential.getToken(GRAPH_SCOPE, abortSignal ? { abortSignal } : {});
       token = access?.token;
     } catch (error) {
       if (abortSignal?.aborted) throw error;

@@ -2,10 +2,9 @@ import type { ConnectionOptions } from "node:tls";
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { isEmailAddress } from "../config/email.js";
-import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
-import { silentLogger, type Logger } from "../logging.js";
+import { withRetry } from "../http/retry.js";
 import { redact, type Secret } from "../security/secret.js";
-import { attemptsIn, ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, type DeliveryResult, type SendOptions } from "./channel.js";
+import { attemptsIn, ChannelConfigError, DeliveryError, PrintSafeChannel, receiverNameOf, retryTiming, type DeliveryResult, type RetryTiming, type RetryTimingOptions, type SendOptions } from "./channel.js";
 import { checkRecipients, emailMessageOf } from "./email-receiver.js";
 
 /**
@@ -28,7 +27,7 @@ import { checkRecipients, emailMessageOf } from "./email-receiver.js";
  * logs name the server and the user, never the password.
  */
 
-export interface SmtpMailChannelOptions {
+export interface SmtpMailChannelOptions extends RetryTimingOptions {
   /** Permanent receiver id; names the channel in logs and errors. */
   name: string;
   host: string;
@@ -53,14 +52,9 @@ export interface SmtpMailChannelOptions {
   tls?: ConnectionOptions;
   /** Connect, greeting and socket inactivity timeout. Default 30 000 ms. */
   timeoutInMs?: number;
-  retryPolicy?: Partial<RetryPolicy>;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => number;
-  random?: () => number;
-  logger?: Logger;
 }
 
-export const DEFAULT_SMTP_TIMEOUT_IN_MS = 30_000;
+const DEFAULT_SMTP_TIMEOUT_IN_MS = 30_000;
 
 /** The nodemailer error fields this channel reads. */
 interface SmtpFailure {
@@ -103,11 +97,7 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
   readonly #transportOptions: SMTPTransport.Options;
   /** nodemailer is imported on the first send: a process that never mails (every timer without SMTP) never loads it. */
   #transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
-  readonly #retryPolicy: RetryPolicy;
-  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly #now: () => number;
-  readonly #random: (() => number) | undefined;
-  readonly #logger: Logger;
+  readonly #retry: RetryTiming;
 
   constructor(options: SmtpMailChannelOptions) {
     super("SmtpMailChannel");
@@ -143,18 +133,14 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       logger: false,
       debug: false,
     };
-    this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
-    this.#sleep = options.sleep ?? timerSleep;
-    this.#now = options.now ?? Date.now;
-    this.#random = options.random;
-    this.#logger = options.logger ?? silentLogger;
+    this.#retry = retryTiming(options);
   }
 
   async send(payload: object, options: SendOptions = {}): Promise<DeliveryResult> {
     const { abortSignal } = options;
     abortSignal?.throwIfAborted();
     const message = emailMessageOf(this.name, payload);
-    const started = this.#now();
+    const started = this.#retry.now();
     // Recipients that took this message in an earlier try are not sent it again.
     const recipients = this.#recipients.filter((r) => !options.skipDestinations?.has(r));
     if (recipients.length === 0) return { status: 250, attempts: 0, elapsedInMs: 0 };
@@ -177,14 +163,14 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
           });
         },
         {
-          policy: this.#retryPolicy,
+          policy: this.#retry.retryPolicy,
           classify: (error) => ({ retry: isRetryable(failureOf(error)) }),
-          sleep: this.#sleep,
-          now: this.#now,
-          ...(this.#random ? { random: this.#random } : {}),
+          sleep: this.#retry.sleep,
+          now: this.#retry.now,
+          ...(this.#retry.random ? { random: this.#retry.random } : {}),
           ...(abortSignal ? { abortSignal } : {}),
           onRetry: ({ attempt, delayInMs, error }) => {
-            this.#logger.warn(`Email receiver "${this.name}": SMTP attempt ${attempt} failed (${this.#describe(failureOf(error))}); retrying in ${delayInMs} ms`, {
+            this.#retry.logger.warn(`Email receiver "${this.name}": SMTP attempt ${attempt} failed (${this.#describe(failureOf(error))}); retrying in ${delayInMs} ms`, {
               receiver: this.name,
               attempt,
               delayInMs,
@@ -198,15 +184,15 @@ export class SmtpMailChannel extends PrintSafeChannel<"email"> {
       if (Array.isArray(everyoneRefused) && everyoneRefused.length > 0) {
         throw this.#refusedRecipients(everyoneRefused.map(String), (error as { rejectedErrors?: unknown[] }).rejectedErrors ?? [], recipients, attempts);
       }
-      throw this.#toDeliveryError(failureOf(error), attempts, this.#now() - started);
+      throw this.#toDeliveryError(failureOf(error), attempts, this.#retry.now() - started);
     }
     // nodemailer resolves when at least one recipient was accepted: the refused ones are not delivered.
     const refused = (info.rejected ?? []).map(String);
     if (refused.length > 0) throw this.#refusedRecipients(refused, info.rejectedErrors ?? [], recipients, attempts);
     const status = Number(/^\d{3}/.exec(info.response ?? "")?.[0] ?? 250);
-    const result: DeliveryResult = { status, attempts, elapsedInMs: this.#now() - started };
+    const result: DeliveryResult = { status, attempts, elapsedInMs: this.#retry.now() - started };
     if (info.messageId) result.messageId = info.messageId;
-    this.#logger.debug(`Email receiver "${this.name}": ${this.#server} accepted the message`, { receiver: this.name, attempts });
+    this.#retry.logger.debug(`Email receiver "${this.name}": ${this.#server} accepted the message`, { receiver: this.name, attempts });
     return result;
   }
 

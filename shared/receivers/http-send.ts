@@ -1,7 +1,6 @@
 import { DEFAULT_TIMEOUT_IN_MS, httpRequest, NetworkError, type HttpResponse } from "../http/request.js";
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
-import { silentLogger, type Logger } from "../logging.js";
-import { attemptsIn, DeliveryError, type DeliveryResult } from "./channel.js";
+import { isRetryableStatus, parseRetryAfter, withRetry } from "../http/retry.js";
+import { attemptsIn, DeliveryError, retryTiming, type DeliveryResult, type RetryTiming, type RetryTimingOptions } from "./channel.js";
 import { processWidePacer, type SendPacer } from "./pacing.js";
 
 /**
@@ -18,54 +17,35 @@ import { processWidePacer, type SendPacer } from "./pacing.js";
  */
 
 /** How a channel sends; fixed when it is built. */
-export interface HttpSendSettings {
-  retryPolicy: RetryPolicy;
+export interface HttpSendSettings extends RetryTiming {
   /** Least time between two requests to one pacing key. */
   minIntervalInMs: number;
   /** Per request. */
   timeoutInMs: number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now: () => number;
-  random: (() => number) | undefined;
-  logger: Logger;
   pacer: SendPacer;
 }
 
 /** The options of a channel that sends with sendWithRetry; each channel documents its own minIntervalInMs. */
-export interface HttpSendOptions {
-  /** Defaults: shared/http/retry.ts DEFAULT_RETRY_POLICY (5 tries, at most 120 s). */
-  retryPolicy?: Partial<RetryPolicy>;
+export interface HttpSendOptions extends RetryTimingOptions {
   minIntervalInMs?: number;
   /** Per request. Default 30 000 ms (shared/http/request.ts). */
   timeoutInMs?: number;
-  /** Injected for tests; defaults to a timer. Used for pacing and retry waits. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Injected for tests; defaults to Date.now. */
-  now?: () => number;
-  /** Injected for tests; the retrier's jitter. Defaults to Math.random. */
-  random?: () => number;
-  /** Retries are logged at warn. Defaults to a logger that keeps nothing. */
-  logger?: Logger;
   /** Defaults to the one pacer shared by every channel in the process. */
   pacer?: SendPacer;
 }
 
-/** Defaults: DEFAULT_RETRY_POLICY, the given interval, DEFAULT_TIMEOUT_IN_MS, a timer, Date.now, Math.random (in the retrier), a silent logger, the process-wide pacer. */
+/** Defaults: retryTiming's, the given interval, DEFAULT_TIMEOUT_IN_MS, the process-wide pacer. */
 export function httpSendSettings(options: HttpSendOptions, defaultMinIntervalInMs: number): HttpSendSettings {
   return {
-    retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy },
+    ...retryTiming(options),
     minIntervalInMs: options.minIntervalInMs ?? defaultMinIntervalInMs,
     timeoutInMs: options.timeoutInMs ?? DEFAULT_TIMEOUT_IN_MS,
-    sleep: options.sleep ?? timerSleep,
-    now: options.now ?? Date.now,
-    random: options.random,
-    logger: options.logger ?? silentLogger,
     pacer: options.pacer ?? processWidePacer,
   };
 }
 
 /** What a channel says about a send that failed; each text starts with its receiver label. */
-export interface HttpFailureText {
+interface HttpFailureText {
   /** Starts "failed unexpectedly" messages. */
   label: string;
   /** No answer after every try; `reason` is redacted. */
@@ -80,7 +60,7 @@ export interface HttpFailureText {
 }
 
 /** One delivery: a JSON POST. */
-export interface HttpSend {
+interface HttpSend {
   /** The channel's name: `receiver` of errors and log fields. */
   receiver: string;
   /**

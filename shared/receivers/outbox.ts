@@ -35,7 +35,7 @@ export interface OutboxOptions {
 }
 
 /** A row set aside this cycle (it could not be read or rendered). */
-export interface SetAside {
+interface SetAside {
   receiver: string;
   /** The ledger row key. */
   row: string;
@@ -63,7 +63,7 @@ export interface OutboxResult {
   oldestUndelivered: Date | null;
 }
 
-export const RECEIVER_PAUSE_IN_MS = 60_000;
+const RECEIVER_PAUSE_IN_MS = 60_000;
 /** Claims and records in flight at once (each is one conditional write). */
 const LEDGER_CONCURRENCY = 8;
 

@@ -23,7 +23,7 @@ import { createGraphCredential, GraphMailChannel } from "./email-graph.js";
 import { SmtpMailChannel } from "./email-smtp.js";
 import { WorkflowsWebhookChannel, type WorkflowsWebhookChannelOptions } from "./teams-workflows.js";
 
-export interface ReceiverContext {
+interface ReceiverContext {
   settings: Settings;
   logger: Logger;
   /** The Graph credential for email receivers; one per process, since it caches its token. Default: a new one. */
@@ -38,7 +38,7 @@ export interface ComposedMessage {
   fingerprints: string[];
 }
 
-export interface ComposeOptions {
+interface ComposeOptions {
   render: RenderContext;
   groupThreshold: number;
 }

@@ -4,11 +4,10 @@ import type { CardStore, PostedCard } from "../ledger/bot-cards.js";
 import { incidentKeyOf } from "../alerts/incident.js";
 import type { Installation, InstallationStore } from "../ledger/installations.js";
 import type { SnoozeStore } from "../ledger/snoozes.js";
-import { DEFAULT_RETRY_POLICY, sleep as timerSleep, withRetry, type RetryPolicy } from "../http/retry.js";
-import { silentLogger, type Logger } from "../logging.js";
+import { withRetry, type RetryPolicy } from "../http/retry.js";
 import { alertSummary } from "../render/kinds/index.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, type DeliveryResult, type SendOptions } from "./channel.js";
+import { ChannelConfigError, DeliveryError, PrintSafeChannel, retryTiming, type DeliveryResult, type RetryTimingOptions, type SendOptions } from "./channel.js";
 import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
 
 /**
@@ -35,7 +34,7 @@ import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter }
  * conversations that did accept (DeliveryError.accepted) for that record.
  */
 
-export interface TeamsBotChannelOptions {
+export interface TeamsBotChannelOptions extends RetryTimingOptions {
   /** Permanent receiver id (default receiver: `teams-bot`). */
   name: string;
   connector: BotConnector;
@@ -44,12 +43,6 @@ export interface TeamsBotChannelOptions {
   snoozes: SnoozeStore;
   /** The tenant label whose installations receive alerts (ALERT_TENANT_NAME). */
   tenant: string;
-  retryPolicy?: Partial<RetryPolicy>;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Clock in ms for pacing and retries. Default Date.now. */
-  now?: () => number;
-  random?: () => number;
-  logger?: Logger;
   /** Teams' per-conversation and per-app limits; default: the one limiter of this process. */
   limiter?: TeamsBotRateLimiter;
 }
@@ -61,7 +54,7 @@ const UNINSTALLED_CODES = new Set(["BotNotInConversationRoster", "ConversationNo
 /** An update of one message: 403/404 mean that message is gone (deleted, or never there), not the conversation. */
 const MESSAGE_GONE_STATUSES = new Set([403, 404]);
 
-export function isRetryableConnectorError(error: ConnectorError): boolean {
+function isRetryableConnectorError(error: ConnectorError): boolean {
   return !error.signIn && (error.status === undefined || RETRYABLE_CONNECTOR_STATUSES.has(error.status));
 }
 
@@ -86,10 +79,7 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
     this.#o = {
       ...options,
       name,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy },
-      sleep: options.sleep ?? timerSleep,
-      now: options.now ?? Date.now,
-      logger: options.logger ?? silentLogger,
+      ...retryTiming(options),
       limiter: options.limiter ?? processWideTeamsBotLimiter,
     };
   }

@@ -16,12 +16,12 @@ import type { PacingClock } from "./pacing.js";
  * map and are never logged.
  */
 
-export interface RateWindow {
+interface RateWindow {
   windowInMs: number;
   max: number;
 }
 
-export interface TeamsBotRateLimits {
+interface TeamsBotRateLimits {
   perConversation: readonly RateWindow[];
   /** Across all conversations of this process; under the ~30 RPS per app and tenant. */
   processWide: RateWindow;

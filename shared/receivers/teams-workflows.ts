@@ -46,7 +46,7 @@ export interface WorkflowsWebhookChannelOptions extends HttpSendOptions {
  *   four requests in one second are throttled (/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook).
  * So posts keep to that figure, and a 429's Retry-After holds every sender to this URL (http-send.ts).
  */
-export const DEFAULT_MIN_INTERVAL_IN_MS = 250;
+const DEFAULT_MIN_INTERVAL_IN_MS = 250;
 
 const CHECK_WORKFLOW_ADVICE =
   "In Teams, open the channel's ... menu > Workflows (or Power Automate > My flows) and check that the " +

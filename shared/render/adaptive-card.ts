@@ -4,12 +4,12 @@
  * more than 1.4 (no `style: "heading"`, no Table).
  */
 
-export const CARD_VERSION = "1.4";
-export const CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json";
+const CARD_VERSION = "1.4";
+const CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json";
 
-export type TextColor = "default" | "dark" | "light" | "accent" | "good" | "warning" | "attention";
-export type ContainerStyle = "default" | "emphasis" | "good" | "attention" | "warning" | "accent";
-export type Spacing = "none" | "small" | "default" | "medium" | "large" | "extraLarge" | "padding";
+type TextColor = "default" | "dark" | "light" | "accent" | "good" | "warning" | "attention";
+type ContainerStyle = "default" | "emphasis" | "good" | "attention" | "warning" | "accent";
+type Spacing = "none" | "small" | "default" | "medium" | "large" | "extraLarge" | "padding";
 
 export interface TextBlock {
   type: "TextBlock";
@@ -29,7 +29,7 @@ export interface Fact {
   value: string;
 }
 
-export interface FactSet {
+interface FactSet {
   type: "FactSet";
   facts: Fact[];
   spacing?: Spacing;

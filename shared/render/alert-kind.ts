@@ -1,6 +1,6 @@
 import type { Alert, AlertBase, RenderContext } from "../alerts/model.js";
 import type { AdaptiveCard, CardDetail, CardElement } from "./adaptive-card.js";
-import type { EmailDetail, EmailDigestEntry, EmailDocument } from "./email-document.js";
+import type { EmailDigestEntry, EmailDocument } from "./email-document.js";
 
 /**
  * Everything the rest of render/ needs to draw one kind of alert. Each kind is
@@ -18,9 +18,9 @@ export interface AlertKindView<A extends AlertBase> {
   /** Headline and one line of details in a digest card, escaped for card markdown (the digest adds label and tone). */
   digestEntry(alert: A, held: HeldAlerts): EntryLines;
   /** What the alert's own email says. */
-  email(alert: A, ctx: RenderContext, detail: EmailDetail, held: HeldAlerts): EmailDocument;
+  email(alert: A, ctx: RenderContext, detail: CardDetail, held: HeldAlerts): EmailDocument;
   /** Headline and one line of details in a digest email (plain text). */
-  emailDigestEntry(alert: A, detail: EmailDetail, held: HeldAlerts): EntryLines;
+  emailDigestEntry(alert: A, detail: CardDetail, held: HeldAlerts): EntryLines;
 }
 
 /** A digest entry's two lines: [headline, details]. */
@@ -34,7 +34,7 @@ export type EntryLines = readonly [headline: string, details: string];
 export interface HeldAlerts {
   summary(alert: Alert, ctx: RenderContext): string;
   digestEntry(alert: Alert): CardElement[];
-  emailDigestEntry(alert: Alert, detail: EmailDetail): EmailDigestEntry;
+  emailDigestEntry(alert: Alert, detail: CardDetail): EmailDigestEntry;
   /** "3 job alerts, 1 license notice". */
   breakdown(alerts: readonly Alert[]): string;
 }

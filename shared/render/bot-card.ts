@@ -14,7 +14,7 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, buildAlertMessage, buildWorkflowsMessages, 
  * resolve. Pure: sending and state live in shared/bot and shared/receivers.
  */
 
-export const BOT_CARD_VERSION = "1.5";
+const BOT_CARD_VERSION = "1.5";
 
 /** The verbs the bot's `Action.Execute` buttons send; handled in shared/bot/actions.ts. */
 export const BOT_VERBS = {
@@ -31,7 +31,7 @@ export interface BotActionData {
   fingerprint: string;
 }
 
-export interface ExecuteAction {
+interface ExecuteAction {
   type: "Action.Execute";
   title: string;
   verb: BotVerb;
@@ -118,7 +118,7 @@ export function toBotCard(card: AdaptiveCard, target: BotActionData | null, stat
   };
 }
 
-export function botActivity(card: BotAdaptiveCard, summary: string): BotActivity {
+function botActivity(card: BotAdaptiveCard, summary: string): BotActivity {
   return { type: "message", summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] };
 }
 

@@ -47,7 +47,7 @@ export function digestEntryBlocks(alert: Alert, [headline, details]: EntryLines)
 }
 
 /** What stands above the entries: the header band and an optional note under it. */
-export interface DigestBanner {
+interface DigestBanner {
   tone: CardTone;
   title: string;
   subtitle: string;

@@ -1,4 +1,5 @@
 import type { AlertBase, RenderContext } from "../alerts/model.js";
+import type { CardDetail } from "./adaptive-card.js";
 import { plainApiText } from "./escape.js";
 import { alertLabel, tenantLabel, whenText } from "./format.js";
 
@@ -60,20 +61,13 @@ export interface EmailDocument {
 }
 
 /**
- * How much untrusted detail an email carries. Mail has room the Teams size
- * budget does not give, so more errors and longer texts are shown; what is
- * left out is still counted.
+ * How much untrusted detail an email carries (the budget a card has, CardDetail).
+ * Mail has room the Teams size budget does not give, so more errors and longer
+ * texts are shown; what is left out is still counted.
  */
-export interface EmailDetail {
-  maxErrors: number;
-  maxTextChars: number;
-  maxIdChars: number;
-  maxListedIds: number;
-}
-
-export const EMAIL_DETAIL: EmailDetail = { maxErrors: 10, maxTextChars: 1000, maxIdChars: 200, maxListedIds: 50 };
+export const EMAIL_DETAIL: CardDetail = { maxErrors: 10, maxTextChars: 1000, maxIdChars: 200, maxListedIds: 50 };
 /** Digest entries stay short, as on the digest card. */
-export const EMAIL_DIGEST_DETAIL: EmailDetail = { maxErrors: 1, maxTextChars: 160, maxIdChars: 120, maxListedIds: 5 };
+export const EMAIL_DIGEST_DETAIL: CardDetail = { maxErrors: 1, maxTextChars: 160, maxIdChars: 120, maxListedIds: 5 };
 
 export const TENANT_CHARS = 80;
 /** Subject ids are cut like summary ids (format.ts): real ids are about 23 characters. */

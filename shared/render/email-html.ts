@@ -23,14 +23,14 @@ export function escapeHtml(text: string): string {
 }
 
 /** Band colour and label colour per tone (label colours keep 4.5:1 contrast on white). */
-export const EMAIL_TONE_COLORS: Record<EmailTone, { band: string; text: string }> = {
+const EMAIL_TONE_COLORS: Record<EmailTone, { band: string; text: string }> = {
   critical: { band: "#C50F1F", text: "#B10E1C" },
   warning: { band: "#F2A900", text: "#8A5300" },
   info: { band: "#0F6CBD", text: "#0F6CBD" },
   good: { band: "#107C10", text: "#0E700E" },
 };
 
-export const EMAIL_WIDTH_PX = 640;
+const EMAIL_WIDTH_PX = 640;
 
 const FONT = "font-family:'Segoe UI',Helvetica,Arial,sans-serif;";
 const MONO = "font-family:Consolas,'Courier New',monospace;";

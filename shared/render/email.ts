@@ -19,7 +19,7 @@ export interface EmailMessage {
   text: string;
 }
 
-export interface EmailMessagesOptions {
+interface EmailMessagesOptions {
   /** More alerts than this in one batch become one digest email instead of one email each. */
   groupThreshold: number;
 }

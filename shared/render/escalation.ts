@@ -16,13 +16,13 @@ import type { EmailDocument } from "./email-document.js";
 
 export const ESCALATED_PREFIX = "Escalated: ";
 
-export function escalationHeadline(escalation: AlertEscalation): string {
+function escalationHeadline(escalation: AlertEscalation): string {
   const minutes = escalation.afterMinutes;
   return `Escalated: not acknowledged within ${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
 /** The card mention of a user principal name (validated by the settings parser: no markdown or angle brackets). */
-export function upnMention(upn: string): MentionEntity {
+function upnMention(upn: string): MentionEntity {
   return { type: "mention", text: `<at>${upn}</at>`, mentioned: { id: upn, name: upn } };
 }
 

@@ -38,7 +38,7 @@ export function normalizeApiText(raw: string): string {
     .trim();
 }
 
-export const ELLIPSIS = "…";
+const ELLIPSIS = "…";
 
 /** Cuts to at most `maxChars` code points, ending with "…" when cut. */
 export function truncateText(text: string, maxChars: number): string {

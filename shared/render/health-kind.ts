@@ -14,7 +14,7 @@ import { alertLabel, alertTag, summaryLine, tenantLabel } from "./format.js";
  * and facts. Each kind module gives its own parts; `healthKind` makes the
  * card, summary, digest entries and email from them.
  */
-export interface HealthParts<A extends HealthAlert> {
+interface HealthParts<A extends HealthAlert> {
   /** What happened, where: "No successful backup for 30 h: Exchange Online". Project text only (no API text). */
   headline(alert: A): string;
   /** The facts in display order; the tenant is added by the caller. */

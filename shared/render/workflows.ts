@@ -23,7 +23,7 @@ export const WORKFLOWS_MAX_BYTES = 20_000;
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";
 
-export interface WorkflowsPayload {
+interface WorkflowsPayload {
   type: "message";
   summary: string;
   attachments: [{ contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; contentUrl: null; content: AdaptiveCard }];
@@ -37,7 +37,7 @@ export interface WorkflowsMessage {
   bytes: number;
 }
 
-export interface WorkflowsMessagesOptions {
+interface WorkflowsMessagesOptions {
   /** More alerts than this in one batch become digest posts instead of one card each. */
   groupThreshold: number;
   /** Size budget of one post in bytes. Default `WORKFLOWS_MAX_BYTES` (20,000). */

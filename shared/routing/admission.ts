@@ -18,11 +18,9 @@ import { SILENCED_RECEIVER, type Routing, type Silence } from "../config/routing
 import { isSilenced, routeAlert } from "./route.js";
 import { silenceWindowAt } from "./silence-window.js";
 
-export interface RoutedAdmission {
+interface RoutedAdmission {
   /** Rows created for real receivers (alert × receiver), to be delivered. */
   admitted: DeliveryRecord[];
-  /** Alerts held back by a silence (recorded, not sent). */
-  silenced: number;
 }
 
 /**
@@ -55,7 +53,7 @@ export async function admitRouted(
 
   const created = await Promise.all([...groups.values()].map((g) => ledger.admit(g.alerts, g.receivers)));
   const admitted = created.flat().filter((r) => r.receiver !== SILENCED_RECEIVER);
-  return { admitted, silenced: [...silencedBy.values()].reduce((a, b) => a + b, 0) };
+  return { admitted };
 }
 
 /** The window of `silence` in force at `now` (worked out once per silence and cycle). */

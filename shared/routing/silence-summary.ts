@@ -75,7 +75,7 @@ function listedCopy(alert: Alert): Alert {
   return copy;
 }
 
-export interface SilenceSummaryOptions {
+interface SilenceSummaryOptions {
   ledger: Pick<AlertLedger, "deliveriesTo" | "admit">;
   routing: Pick<Routing, "routes" | "defaultReceivers" | "silences">;
   tenant: string;
@@ -85,7 +85,7 @@ export interface SilenceSummaryOptions {
   logger: Logger;
 }
 
-export interface SilenceSummaryOutcome {
+interface SilenceSummaryOutcome {
   /** To store as the monitor's `state.silenceSummary`; undefined without silences (nothing stored). */
   state: SilenceSummaryState | undefined;
   /** Summary rows admitted for delivery. */

@@ -11,7 +11,7 @@
 import type { Silence } from "../config/routing-file.js";
 import { isSilenceActive } from "./route.js";
 
-export interface SilenceWindow {
+interface SilenceWindow {
   /** First instant in force. */
   start: Date;
   /** First instant no longer in force (exclusive). */

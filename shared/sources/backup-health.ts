@@ -41,17 +41,17 @@ import type { JobReader } from "./jobs-window.js";
  */
 
 /** How far back the unusual-activity counts reach. */
-export const UNUSUAL_ACTIVITY_WINDOW_HOURS = 24;
+const UNUSUAL_ACTIVITY_WINDOW_HOURS = 24;
 /** Unusual activity is read at most this often (Cloud Backup detects it per backup run). */
-export const UNUSUAL_ACTIVITY_INTERVAL_IN_MS = 60 * 60_000;
+const UNUSUAL_ACTIVITY_INTERVAL_IN_MS = 60 * 60_000;
 /** WATCH_SERVICES=auto looks for newly used services this often. */
-export const DISCOVERY_INTERVAL_IN_MS = 24 * 3_600_000;
+const DISCOVERY_INTERVAL_IN_MS = 24 * 3_600_000;
 /** A missing permission is asked about again after this long. */
-export const NOT_PERMITTED_RETRY_IN_MS = 24 * 3_600_000;
+const NOT_PERMITTED_RETRY_IN_MS = 24 * 3_600_000;
 /** An optional endpoint that failed is tried again after this long (the cycle goes on without it). */
-export const FAILED_ENDPOINT_RETRY_IN_MS = 15 * 60_000;
+const FAILED_ENDPOINT_RETRY_IN_MS = 15 * 60_000;
 /** A backup that starts a little before its scheduled time still counts for it. */
-export const SCHEDULE_EARLY_START_IN_MS = 10 * 60_000;
+const SCHEDULE_EARLY_START_IN_MS = 10 * 60_000;
 
 const HOUR_IN_MS = 3_600_000;
 
@@ -63,7 +63,7 @@ export interface HealthReader extends JobReader {
   getUnusualActivity?(query: { startTime: Date; finishTime: Date }, options?: { abortSignal?: AbortSignal }): Promise<UnusualActivityCounts[]>;
 }
 
-export interface BackupHealthInput {
+interface BackupHealthInput {
   reader: HealthReader;
   settings: Pick<Settings, "health" | "jobs" | "alerts"> & { avepoint: Pick<Settings["avepoint"], "profile" | "pageSize"> };
   /** This cycle's complete jobs listing. */
@@ -75,7 +75,7 @@ export interface BackupHealthInput {
   abortSignal?: AbortSignal;
 }
 
-export interface JobHealthInput extends Omit<BackupHealthInput, "reader" | "abortSignal"> {
+interface JobHealthInput extends Omit<BackupHealthInput, "reader" | "abortSignal"> {
   /** The stored state as read with the checkpoint (shared/pipeline/checkpoint.ts). */
   parsed: ParsedHealthState;
   /** Ids of jobs that alert on their state this cycle (their cards already show the counts). */
@@ -83,7 +83,7 @@ export interface JobHealthInput extends Omit<BackupHealthInput, "reader" | "abor
 }
 
 /** Job-level findings, known before the pipeline learns services (so their job ids can be labelled by the same scan). */
-export interface JobHealth {
+interface JobHealth {
   alerts: HealthAlert[];
   state: HealthState;
 }
@@ -125,7 +125,7 @@ export function withServices(alerts: readonly HealthAlert[], serviceOf: (jobId: 
   });
 }
 
-export interface ServiceHealth {
+interface ServiceHealth {
   alerts: HealthAlert[];
   state: HealthState;
   /** Service of each job id seen in a per-service listing this cycle. */

@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.js";
 import type { Logger } from "../logging.js";
 
 /** What can tell when the certificate credential expires (the AvePoint client; null with a client secret). */
-export interface CertificateExpirySource {
+interface CertificateExpirySource {
   certificateNotAfter?(): Promise<Date | null>;
 }
 

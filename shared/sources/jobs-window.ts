@@ -54,7 +54,7 @@ export function jobsWindow(
  * Reads every job in the window, following every page. With ALERT_JOB_TYPES
  * set, one listing per job type (the listing does not say a job's type).
  */
-export async function readJobs(reader: JobReader, window: JobsWindow, jobTypes: Settings["jobs"]["jobTypes"], signal?: AbortSignal): Promise<BackupJob[]> {
+async function readJobs(reader: JobReader, window: JobsWindow, jobTypes: Settings["jobs"]["jobTypes"], signal?: AbortSignal): Promise<BackupJob[]> {
   const queries: JobQuery[] =
     jobTypes.length === 0
       ? [{ startTime: window.start, finishTime: window.end }]
@@ -67,7 +67,7 @@ export async function readJobs(reader: JobReader, window: JobsWindow, jobTypes: 
 }
 
 /** The window's jobs, and when it was read per service, each service's listing. */
-export interface WindowRead {
+interface WindowRead {
   jobs: BackupJob[];
   /**
    * Per-service listings of the whole window (every service listed, all job
@@ -145,7 +145,7 @@ class JobSet {
   }
 }
 
-export interface ServiceScan {
+interface ServiceScan {
   /** Service of each job id found by a per-service listing. */
   serviceOf: Map<string, ServiceId>;
   /** Jobs read per service, kept only for services with an open failure (what recovery needs): memory grows with alerts, not jobs. */

@@ -44,7 +44,7 @@ export function pendingAfter(summary: CycleSummary): number {
   return d.failed + d.deferred + d.skipped;
 }
 
-export function cycleLogRecord(summary: CycleSummary): CycleLogRecord {
+function cycleLogRecord(summary: CycleSummary): CycleLogRecord {
   const d = summary.delivery;
   const u = summary.usage;
   return {

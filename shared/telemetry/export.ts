@@ -22,16 +22,16 @@ import { redact } from "../security/secret.js";
 import { lazyCredential } from "../security/lazy-credential.js";
 
 /** Platform settings the Functions host reads too; ours only decide whether and how to export. */
-export const CONNECTION_STRING_VARIABLE = "APPLICATIONINSIGHTS_CONNECTION_STRING";
-export const AUTHENTICATION_STRING_VARIABLE = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+const CONNECTION_STRING_VARIABLE = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+const AUTHENTICATION_STRING_VARIABLE = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
-export interface MetricsExportOptions {
+interface MetricsExportOptions {
   /** Default process.env (where the Functions host puts app settings). */
   env?: Record<string, string | undefined>;
   logger?: Logger;
 }
 
-export interface AuthenticationString {
+interface AuthenticationString {
   /** `Authorization=AAD`: sign in with Microsoft Entra ID instead of the instrumentation key. */
   aad: boolean;
   clientId?: string;
@@ -110,13 +110,4 @@ export async function flushMetrics(options: { logger?: Logger; timeoutInMs?: num
       error: redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
     });
   }
-}
-
-/** Stops the exporter (sending what is left) so a process can end cleanly; tests use it too. */
-export async function stopMetricsExport(): Promise<void> {
-  const wasStarted = started ? await started : false;
-  started = undefined;
-  if (!wasStarted) return;
-  const { shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
-  await shutdownAzureMonitor();
 }

@@ -14,12 +14,10 @@ import { redact, type Secret } from "../security/secret.js";
  * fail or slow down a cycle by more than its short timeout.
  */
 
-export const HEARTBEAT_TIMEOUT_IN_MS = 5_000;
+const HEARTBEAT_TIMEOUT_IN_MS = 5_000;
 
-export interface HeartbeatOptions {
+interface HeartbeatOptions {
   logger: Logger;
-  /** Default HEARTBEAT_TIMEOUT_IN_MS. */
-  timeoutInMs?: number;
   abortSignal?: AbortSignal;
 }
 
@@ -30,7 +28,7 @@ export async function pingHeartbeat(url: Secret, options: HeartbeatOptions): Pro
     const response = await httpRequest({
       url: url.reveal(),
       method: "GET",
-      timeoutInMs: options.timeoutInMs ?? HEARTBEAT_TIMEOUT_IN_MS,
+      timeoutInMs: HEARTBEAT_TIMEOUT_IN_MS,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
     if (response.status >= 200 && response.status < 300) {

@@ -10,7 +10,7 @@ import { metrics, type Counter, type Gauge, type Histogram, type MeterProvider }
 import type { CycleSummary } from "./cycle-summary.js";
 import { pendingAfter } from "./cycle-line.js";
 
-export const METER_NAME = "cloud-backup-alerts";
+const METER_NAME = "cloud-backup-alerts";
 
 export const METRIC_NAMES = {
   alertsFound: "cba.alerts.found",

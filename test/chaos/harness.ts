@@ -33,7 +33,8 @@ import { parseSettings, type Settings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
 import { formatSummary, type CycleSummary } from "../../shared/telemetry/cycle-summary.js";
-import { createRuntime, TEAMS_RECEIVER, type Runtime } from "../../shared/pipeline/runtime.js";
+import { createRuntime, type Runtime } from "../../shared/pipeline/runtime.js";
+import { DEFAULT_TEAMS_RECEIVER } from "../../shared/config/routing-file.js";
 import { Secret } from "../../shared/security/secret.js";
 import { AvePointSimulator, type Fault } from "../simulator/index.js";
 import { startAzurite, type RunningAzurite } from "../support/azurite.js";
@@ -372,7 +373,7 @@ function inProcessRuntime(config: RunConfig, clock: VirtualClock, random: Seeded
   const webhookUrl = config.settings.teams.webhookUrl;
   if (!webhookUrl) throw new Error("chaos settings have no webhook");
   const channel = new WorkflowsWebhookChannel({
-    name: TEAMS_RECEIVER,
+    name: DEFAULT_TEAMS_RECEIVER,
     url: webhookUrl,
     timeoutInMs: IN_PROCESS_TIMEOUT_IN_MS,
     minIntervalInMs: 0,

@@ -9,7 +9,8 @@ import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.
 import { parseSettings } from "../../shared/config/index.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { silentLogger } from "../../shared/logging.js";
-import { createRuntime, TEAMS_RECEIVER } from "../../shared/pipeline/runtime.js";
+import { createRuntime } from "../../shared/pipeline/runtime.js";
+import { DEFAULT_TEAMS_RECEIVER } from "../../shared/config/routing-file.js";
 import { EventSequence, startFaultProxy, type RequestAction } from "../chaos/fault-proxy.js";
 import { formatReport, runChaos } from "../chaos/harness.js";
 import { AvePointSimulator } from "../simulator/index.js";
@@ -102,7 +103,7 @@ describe("found by the chaos suite", () => {
       });
       const instance = () => {
         const ledger = new AlertLedger(createTableClients(settings.storage!, settings.tablePrefix), { now: () => now });
-        const channel = new WorkflowsWebhookChannel({ name: TEAMS_RECEIVER, url: settings.teams.webhookUrl!, retryPolicy: { maxAttempts: 1 }, minIntervalInMs: 0, pacer: new SendPacer() });
+        const channel = new WorkflowsWebhookChannel({ name: DEFAULT_TEAMS_RECEIVER, url: settings.teams.webhookUrl!, retryPolicy: { maxAttempts: 1 }, minIntervalInMs: 0, pacer: new SendPacer() });
         return { ledger, runtime: createRuntime(settings, { now: () => now, ledger, receivers: [{ channel }] }) };
       };
       const a = instance();

@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
 import { parseSettings } from "../../shared/config/index.js";
 import type { Logger } from "../../shared/logging.js";
-import { createRuntime, EMAIL_RECEIVER } from "../../shared/pipeline/runtime.js";
+import { createRuntime } from "../../shared/pipeline/runtime.js";
+import { DEFAULT_EMAIL_RECEIVER } from "../../shared/config/routing-file.js";
 import { createTestCertificate } from "../support/certificates.js";
 import { AvePointSimulator } from "../simulator/index.js";
 
@@ -114,7 +115,7 @@ describe("email delivery through the runtime", () => {
     expect(mail?.from?.value[0]?.address).toBe("backup-alerts@contoso.com");
     expect(mail?.text).toContain("Job ID: IB-EMAIL-1");
     expect(mail?.html).toContain("IB-EMAIL-1");
-    expect(EMAIL_RECEIVER).toBe("email");
+    expect(DEFAULT_EMAIL_RECEIVER).toBe("email");
 
     clock.now = at(5 * MINUTE_IN_MS);
     const second = await cycle();

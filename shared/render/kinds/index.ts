@@ -2,7 +2,7 @@ import type { Alert, AlertKind, RenderContext } from "../../alerts/model.js";
 import { FULL_DETAIL, type AdaptiveCard, type CardDetail, type CardElement } from "../adaptive-card.js";
 import type { AlertKindView, HeldAlerts } from "../alert-kind.js";
 import { digestEntryBlocks } from "../digest-layout.js";
-import { EMAIL_DETAIL, emailTone, type EmailDetail, type EmailDigestEntry, type EmailDocument } from "../email-document.js";
+import { EMAIL_DETAIL, emailTone, type EmailDigestEntry, type EmailDocument } from "../email-document.js";
 import { alertLabel, plural } from "../format.js";
 import { failureRatio } from "./failure-ratio.js";
 import { jobRecovery } from "./job-recovery.js";
@@ -55,12 +55,12 @@ export function digestEntry(alert: Alert): CardElement[] {
 }
 
 /** What one alert's email says. */
-export function alertDocument(alert: Alert, ctx: RenderContext, detail: EmailDetail = EMAIL_DETAIL): EmailDocument {
+export function alertDocument(alert: Alert, ctx: RenderContext, detail: CardDetail = EMAIL_DETAIL): EmailDocument {
   return viewOf(alert).email(alert, ctx, detail, HELD);
 }
 
 /** One alert in a digest email. */
-export function emailDigestEntry(alert: Alert, detail: EmailDetail): EmailDigestEntry {
+export function emailDigestEntry(alert: Alert, detail: CardDetail): EmailDigestEntry {
   const [headline, details] = viewOf(alert).emailDigestEntry(alert, detail, HELD);
   return { tone: emailTone(alert), label: alertLabel(alert), headline, details };
 }

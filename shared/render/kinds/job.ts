@@ -4,7 +4,7 @@ import { adaptiveCard, factSet, headerBand, textBlock, type CardDetail, type Car
 import type { AlertKindView, EntryLines } from "../alert-kind.js";
 import { cardSubtitle, idBlock, severityTone } from "../card-parts.js";
 import { DIGEST_DETAIL } from "../digest-layout.js";
-import { alertEmail, SUBJECT_ID_CHARS, tenantText, type EmailBlock, type EmailDetail, type EmailFact, type EmailListItem } from "../email-document.js";
+import { alertEmail, SUBJECT_ID_CHARS, tenantText, type EmailBlock, type EmailFact, type EmailListItem } from "../email-document.js";
 import { escapeApiText, plainApiText, type Encode } from "../escape.js";
 import {
   alertTag,
@@ -125,7 +125,7 @@ function errorSection(errors: readonly JobError[], detail: CardDetail): CardElem
   return items;
 }
 
-function errorBlock(errors: readonly JobError[], detail: EmailDetail): EmailBlock[] {
+function errorBlock(errors: readonly JobError[], detail: CardDetail): EmailBlock[] {
   if (errors.length === 0) return [];
   const { shown, hidden, occurrences } = listedErrors(errors, plainApiText, detail);
   const items = shown.map((error): EmailListItem => (error.reference ? { text: error.text, detail: error.reference } : { text: error.text }));
