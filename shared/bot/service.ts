@@ -26,7 +26,7 @@ import { SnoozeStore } from "../ledger/snoozes.js";
 import { createBotTables, type BotTables } from "../ledger/bot-tables.js";
 import { createTeamsBot, type BotAuthentication } from "./teams-app.js";
 
-export interface BotServiceOptions {
+interface BotServiceOptions {
   settings: Settings;
   /** Default: from settings.bot. Tests pass `{ kind: "unauthenticated" }`. */
   authentication?: BotAuthentication;

@@ -27,7 +27,7 @@ const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as (keyof typeof JOB_TYPES)[];
 export const BOT_APP_TYPES = ["MultiTenant", "SingleTenant", "UserAssignedMSI"] as const;
 
 /** Who sets a setting in Azure: the Bicep (`infra`), the platform itself, or only local runs. */
-export type Scope = "infra" | "platform" | "local-only";
+type Scope = "infra" | "platform" | "local-only";
 
 /**
  * Reads one value (trimmed, never empty). Names each problem through
@@ -39,7 +39,7 @@ type Read<T> = ((value: string, problem: (message: string) => void) => T | undef
   readonly range?: string;
 };
 
-export interface SettingRow<V> {
+interface SettingRow<V> {
   /** What it means, for docs/SETTINGS.md. */
   readonly description: string;
   /** The default as docs/SETTINGS.md shows it; undefined = no default. */
@@ -212,7 +212,7 @@ const tablePrefix: Read<string> = (value, problem) => {
 };
 
 /** A user principal name as Entra ID accepts it (user@domain); also safe inside Teams' `<at>` mention text. */
-export const UPN_PATTERN = /^[A-Za-z0-9'_!#^~+-]+(?:\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const UPN_PATTERN = /^[A-Za-z0-9'_!#^~+-]+(?:\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 const upn: Read<string> = (value, problem) => {
   if (value.length <= 113 && UPN_PATTERN.test(value)) return value;
@@ -254,7 +254,7 @@ const services: Read<ServiceId[] | null> = (value, problem) => {
 
 // --- The table ---------------------------------------------------------------
 
-export const SCHEMA = {
+const SCHEMA = {
   // AvePoint connection
   AVEPOINT_CLIENT_ID: row(text, { description: "Application (client) id of the AvePoint app registration", scope: "infra" }),
   AVEPOINT_CLIENT_SECRET: row(secret, { description: "Client secret of the app registration (give this or a certificate)", scope: "infra", secret: true }),
@@ -344,16 +344,16 @@ export const SCHEMA = {
   LEDGER_RETENTION_DAYS: withDefault(int(1, 3650), 30, { description: "Days a delivered alert is kept in the ledger beyond `JOBS_LOOKBACK_HOURS`; older delivered rows are removed, open ones never", scope: "infra" }),
 } satisfies Record<string, SettingRow<unknown>>;
 
-export type SettingName = keyof typeof SCHEMA;
+type SettingName = keyof typeof SCHEMA;
 /** Each setting as read: its reader's type, or undefined when it has no default and is unset (or refused). */
-export type SettingValues = { [K in SettingName]: ReturnType<(typeof SCHEMA)[K]["parse"]> };
+type SettingValues = { [K in SettingName]: ReturnType<(typeof SCHEMA)[K]["parse"]> };
 
 const NAMES = Object.keys(SCHEMA) as SettingName[];
 /** The names the parser reads. */
 export const SCHEMA_VARIABLES: readonly string[] = NAMES;
 
 /** A row as the settings table and the infra tests see it. */
-export interface SettingInfo {
+interface SettingInfo {
   readonly name: string;
   readonly description: string;
   readonly default?: string;

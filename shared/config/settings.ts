@@ -42,7 +42,7 @@ import {
 export type ApiProfile = (typeof API_PROFILES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type AlertableJobState = (typeof ALERTABLE_JOB_STATES)[number];
-export type JobTypeName = keyof typeof JOB_TYPES;
+type JobTypeName = keyof typeof JOB_TYPES;
 export { ConfigError, type SettingProblem };
 export type { StorageSettings };
 
@@ -105,7 +105,7 @@ export interface Settings {
   monitoring: MonitoringSettings;
 }
 
-export interface MonitoringSettings {
+interface MonitoringSettings {
   /** Failed cycles in a row before "Monitoring degraded" (MONITOR_FAILURE_THRESHOLD). */
   failureThreshold: number;
   /** Days before a credential's expiry the first warning goes out (CREDENTIAL_WARN_DAYS). */
@@ -116,7 +116,7 @@ export interface MonitoringSettings {
   heartbeatUrl?: Secret;
 }
 
-export type BotAppType = (typeof BOT_APP_TYPES)[number];
+type BotAppType = (typeof BOT_APP_TYPES)[number];
 
 export interface BotSettings {
   appId: string;
@@ -144,7 +144,7 @@ export interface EscalationSettings {
 }
 
 
-export interface ParseOptions {
+interface ParseOptions {
   /**
    * Whether the monitors will run: AvePoint credentials, ledger storage and a
    * receiver are then required (false only for tooling such as the demo).
@@ -391,7 +391,7 @@ function monitoringSettings({ values: v }: ReadSettings, problem: Problem): Moni
   return monitoring;
 }
 
-export interface HealthSettings {
+interface HealthSettings {
   /** BACKUP_MAX_AGE_HOURS: a watched service with no successful backup for this long alerts; 0 = off. */
   backupMaxAgeHours: number;
   /** WATCH_SERVICES: null = every service that had a successful backup lately ("auto"). */

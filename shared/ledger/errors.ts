@@ -20,7 +20,7 @@ export class CheckpointConflictError extends Error {
   }
 }
 
-export type LedgerFailureKind = "network" | "server" | "access" | "missing-table";
+type LedgerFailureKind = "network" | "server" | "access" | "missing-table";
 
 /** Table Storage could not be used now (network, 5xx/throttling, refused credentials, table gone). The cycle should fail and run again. */
 export class LedgerUnavailableError extends Error {
@@ -37,7 +37,7 @@ export class LedgerUnavailableError extends Error {
 }
 
 /** Table Storage refused a request for a reason retrying will not fix (a 4xx other than the conflicts the ledger handles). */
-export class LedgerRequestError extends Error {
+class LedgerRequestError extends Error {
   override readonly name = "LedgerRequestError";
   constructor(
     message: string,
