@@ -11,12 +11,13 @@ import functions from "@azure/functions";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { settingProblemLines } from "../support/setting-problems.js";
 import { createAvePointClient } from "../../shared/avepoint/index.js";
 import { ESCALATION_FINGERPRINT_PREFIX, escalationStep } from "../../shared/bot/escalation.js";
 import { createBotService, type BotService } from "../../shared/bot/service.js";
 import { SendPacer } from "../../shared/receivers/pacing.js";
 import { TeamsBotRateLimiter } from "../../shared/receivers/teams-rate-limit.js";
-import { ConfigError, parseSettings, type Settings } from "../../shared/config/settings.js";
+import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { AlertLedger, createTableClients } from "../../shared/ledger/index.js";
 import { BOT_VERBS } from "../../shared/render/bot-card.js";
 import { buildReceiver } from "../../shared/receivers/registry.js";
@@ -337,15 +338,7 @@ describe("escalation of unacknowledged critical bot alerts (ESCALATE_AFTER_MINUT
 
 describe("escalation settings", () => {
   const bot = { TEAMS_BOT_APP_ID: "app", TEAMS_BOT_APP_PASSWORD: "pw", TEAMS_BOT_TENANT_ID: OUR_TENANT };
-  const problemsOf = (values: Record<string, string>) => {
-    try {
-      parseSettings(values, { requireAvePoint: false });
-      return [];
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as ConfigError).problems.map((p) => `${p.variable}: ${p.message}`);
-    }
-  };
+  const problemsOf = (values: Record<string, string>) => settingProblemLines(values, { requireAvePoint: false });
 
   it("defaults to 30 minutes, re-posting through the bot, without a mention", () => {
     expect(parseSettings(bot, { requireAvePoint: false }).bot?.escalation).toEqual({ afterMinutes: 30 });

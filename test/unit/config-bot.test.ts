@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseSettings } from "../../shared/config/settings.js";
+import { settingProblemLines } from "../support/setting-problems.js";
+import { parseSettings } from "../../shared/config/settings.js";
 
 /** TEAMS_BOT_*: how the bot signs in, and which Teams tenants it serves. */
 
@@ -7,15 +8,7 @@ const TENANT = "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b";
 const OTHER = "F00DFEED-0000-4000-8000-00000000BEEF";
 const bot = { TEAMS_BOT_APP_ID: "11111111-2222-3333-4444-555555555555", TEAMS_BOT_APP_PASSWORD: "pw", TEAMS_BOT_TENANT_ID: TENANT };
 
-function problemsOf(values: Record<string, string>): string[] {
-  try {
-    parseSettings(values, { requireAvePoint: false });
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.variable}: ${p.message}`);
-  }
-}
+const problemsOf = (values: Record<string, string>): string[] => settingProblemLines(values, { requireAvePoint: false });
 
 describe("Teams bot settings", () => {
   it("signs in as SingleTenant unless told otherwise, and serves only its own tenant", () => {

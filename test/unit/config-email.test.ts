@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseSettings } from "../../shared/config/settings.js";
+import { settingProblems } from "../support/setting-problems.js";
+import { parseSettings } from "../../shared/config/settings.js";
 
 const base = {
   AVEPOINT_CLIENT_ID: "client",
@@ -8,15 +9,7 @@ const base = {
 };
 const email = { EMAIL_TO: "oncall@contoso.com, Backup-Team@contoso.com; oncall@contoso.com", EMAIL_FROM: "backup-alerts@contoso.com" };
 
-function problemsOf(values: Record<string, string>): { variable: string; message: string }[] {
-  try {
-    parseSettings(values);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (values: Record<string, string>) => settingProblems(values);
 
 describe("email settings", () => {
   it("EMAIL_TO alone is a receiver: Graph as the managed identity by default", () => {
