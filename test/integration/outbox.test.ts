@@ -43,6 +43,15 @@ function newLedger(prefix: string, clock: { now: Date }): AlertLedger {
   return new AlertLedger(clientsFor(prefix), { now: () => clock.now });
 }
 
+/** Two runs (two ledger objects, as two processes would have) on the same fresh tables, with one clock. */
+async function twoRunsOnOneLedger(): Promise<{ clock: { now: Date }; ledgerA: AlertLedger; ledgerB: AlertLedger }> {
+  const clock = { now: T0 };
+  const prefix = `o${randomBytes(5).toString("hex")}`;
+  const ledgerA = newLedger(prefix, clock);
+  await ledgerA.ensureTables();
+  return { clock, ledgerA, ledgerB: newLedger(prefix, clock) };
+}
+
 /** A real Workflows channel to the recording receiver; each send first lets `beforeSend` run (move the clock, start another run). */
 function slowChannel(url: string, beforeSend: (sendNumber: number) => Promise<void>): Channel {
   const inner = new WorkflowsWebhookChannel({ name: "teams", url: webhookUrl(url), minIntervalInMs: 0, pacer: new SendPacer(), sleep: async () => {}, retryPolicy: { maxAttempts: 1 } });
@@ -79,11 +88,7 @@ const postsNaming = (r: RecordingReceiver, id: string) => r.requests.filter((q) 
 describe("a lease covers one send, not a receiver's queue (review D1)", () => {
   it("a second run starting between the first run's slow sends posts nothing twice, and nothing is lost", async () => {
     const rec = (receiver = await startRecordingReceiver());
-    const clock = { now: T0 };
-    const prefix = `o${randomBytes(5).toString("hex")}`;
-    const ledgerA = newLedger(prefix, clock);
-    const ledgerB = newLedger(prefix, clock);
-    await ledgerA.ensureTables();
+    const { clock, ledgerA, ledgerB } = await twoRunsOnOneLedger();
     await ledgerA.admit(alerts, ["teams"]);
 
     let runB: Promise<OutboxResult> | undefined;
@@ -133,11 +138,7 @@ describe("a lease covers one send, not a receiver's queue (review D1)", () => {
 
   it("a run whose claim was taken over does not count the alert as delivered", async () => {
     const rec = (receiver = await startRecordingReceiver());
-    const clock = { now: T0 };
-    const prefix = `o${randomBytes(5).toString("hex")}`;
-    const ledgerA = newLedger(prefix, clock);
-    const ledgerB = newLedger(prefix, clock);
-    await ledgerA.ensureTables();
+    const { clock, ledgerA, ledgerB } = await twoRunsOnOneLedger();
     await ledgerA.admit(alerts.slice(0, 1), ["teams"]);
 
     // A's one send outlasts its lease (the receiver holds it 6 minutes); B takes the row over meanwhile.
