@@ -42,13 +42,6 @@ interface EscalationOptions {
   logger: Logger;
 }
 
-interface EscalationResult {
-  /** Escalations admitted now (each is delivered by this cycle's outbox). */
-  admitted: number;
-  /** Overdue alerts left alone: acknowledged or resolved elsewhere, or snoozed. */
-  held: number;
-}
-
 /** The escalation of an alert: same content (detected when it was), its own identity. */
 export function escalationOf(alert: Alert, settings: EscalationSettings): Alert {
   return {
@@ -59,15 +52,13 @@ export function escalationOf(alert: Alert, settings: EscalationSettings): Alert 
   };
 }
 
-async function admitEscalations(options: EscalationOptions): Promise<EscalationResult> {
+async function admitEscalations(options: EscalationOptions): Promise<void> {
   const { tenant, settings, cards, now, logger } = options;
-  const result: EscalationResult = { admitted: 0, held: 0 };
-  if (settings.afterMinutes <= 0) return result;
   const overdue = await cards.overdue(tenant, new Date(now.getTime() - settings.afterMinutes * 60_000));
   // An escalation card is never escalated itself (record() marks it; this guards older rows).
   const candidates = new Map<string, PostedCard>();
   for (const card of overdue) if (!card.alert.escalation && !candidates.has(card.fingerprint)) candidates.set(card.fingerprint, card);
-  if (candidates.size === 0) return result;
+  if (candidates.size === 0) return;
 
   const snoozed = await options.snoozes.active(tenant, now);
   const due: { alert: Alert; receiver: string; cards: PostedCard[] }[] = [];
@@ -75,29 +66,26 @@ async function admitEscalations(options: EscalationOptions): Promise<EscalationR
   for (const [fingerprint, card] of candidates) {
     const all = await cards.forAlert(tenant, fingerprint);
     const open = all.filter((c) => c.state === "open" && !c.escalated);
-    if (all.some((c) => c.state !== "open")) {
-      settled.push(...open);
-      result.held++;
-    } else if (snoozed.covers(card.alert) || all.some((c) => c.status.snoozed && c.status.snoozed.until > now)) {
-      result.held++;
-    } else {
+    // Acknowledged or resolved on some card: settle the rest. Snoozed: leave it alone.
+    if (all.some((c) => c.state !== "open")) settled.push(...open);
+    else if (!snoozed.covers(card.alert) && !all.some((c) => c.status.snoozed && c.status.snoozed.until > now)) {
       due.push({ alert: card.alert, receiver: settings.receiver ?? card.receiver, cards: open });
     }
   }
 
   const byReceiver = new Map<string, Alert[]>();
   for (const d of due) byReceiver.set(d.receiver, [...(byReceiver.get(d.receiver) ?? []), escalationOf(d.alert, settings)]);
-  for (const [receiver, alerts] of byReceiver) result.admitted += (await options.ledger.admit(alerts, [receiver])).length;
+  let admitted = 0;
+  for (const [receiver, alerts] of byReceiver) admitted += (await options.ledger.admit(alerts, [receiver])).length;
 
   // Marking is bookkeeping for the overdue query; a button pressed meanwhile wins the row, which is fine.
   for (const d of due) for (const card of d.cards) await cards.update(card, { escalated: true, status: { ...card.status, escalatedAfterMinutes: settings.afterMinutes } });
   for (const card of settled) await cards.update(card, { escalated: true });
-  if (result.admitted > 0) {
-    logger.warn(`Teams bot: ${result.admitted} critical alert(s) not acknowledged within ${settings.afterMinutes} minutes escalated`, {
+  if (admitted > 0) {
+    logger.warn(`Teams bot: ${admitted} critical alert(s) not acknowledged within ${settings.afterMinutes} minutes escalated`, {
       receivers: [...byReceiver.keys()],
     });
   }
-  return result;
 }
 
 /**
