@@ -94,7 +94,7 @@ async function route(deps: MonitorDeps, monitor: MonitorName, decisions: readonl
   }
   if (news.length === 0) return { ...polled, admitted: 0 };
   try {
-    const { admitted } = await admitRouted(deps.ledger, news, deps.settings.routing, now, deps.logger);
+    const admitted = await admitRouted(deps.ledger, news, deps.settings.routing, now, deps.logger);
     // Counted only for a complete read, as the summary's `read` is: a failed cycle reports what it read as nothing.
     return { ...polled, admitted: polled.polled ? admitted.length : 0 };
   } catch (err) {
@@ -144,7 +144,7 @@ async function deliver(deps: MonitorDeps, now: Date): Promise<OutboxResult> {
     unavailableSince: deps.unavailableSince,
     logger: deps.logger,
     ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
-    admitSetAside: async (rows) => (await admitRouted(deps.ledger, setAsideAlerts(tenant, rows, now), deps.settings.routing, now, deps.logger)).admitted,
+    admitSetAside: async (rows) => (await admitRouted(deps.ledger, setAsideAlerts(tenant, rows, now), deps.settings.routing, now, deps.logger)),
   });
 }
 

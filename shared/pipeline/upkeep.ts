@@ -48,7 +48,7 @@ export async function admitMonitorHealth(
         lastSuccessAt: checkpoint.lastSuccessAt,
         now,
       });
-      if (alerts.length > 0) admitted += (await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger)).admitted.length;
+      if (alerts.length > 0) admitted += (await admitRouted(deps.ledger, alerts, deps.settings.routing, now, deps.logger)).length;
       const next = sharedHealthRow(row, shared);
       // A quiet cycle changes nothing: no write.
       if (next) {

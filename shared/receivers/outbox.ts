@@ -3,6 +3,7 @@ import type { RenderContext } from "../alerts/model.js";
 import type { Channel, Receiver, SendOptions } from "./channel.js";
 import { DeliveryError } from "./channel.js";
 import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
+import { deliveryRowKey } from "../ledger/keys.js";
 import type { Logger } from "../logging.js";
 import { SILENCED_RECEIVER } from "../config/routing-file.js";
 import { redact } from "../security/secret.js";
@@ -226,7 +227,7 @@ async function composeOrSetAside(run: ReceiverRun, records: DeliveryRecord[]): P
       compose(channel, [record.alert], run.options);
       renderable.push(record);
     } catch (error) {
-      await setAside(run.options, record, record.receiver, `${record.fingerprint}~${record.receiver}`, `could not be rendered: ${describe(error)}`, run.result);
+      await setAside(run.options, record, record.receiver, deliveryRowKey(record.fingerprint, record.receiver), `could not be rendered: ${describe(error)}`, run.result);
     }
   }
   return renderable.length === 0 ? [] : withRecords(compose(channel, renderable.map((r) => r.alert), run.options), renderable);

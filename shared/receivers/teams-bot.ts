@@ -7,7 +7,7 @@ import type { SnoozeStore } from "../ledger/snoozes.js";
 import { withRetry, type RetryPolicy } from "../http/retry.js";
 import { alertSummary } from "../render/kinds/index.js";
 import { isTeamsBotMessage, renderBotAlertCard, type TeamsBotMessage } from "../render/bot-card.js";
-import { ChannelConfigError, DeliveryError, PrintSafeChannel, retryTiming, type DeliveryResult, type RetryTimingOptions, type SendOptions } from "./channel.js";
+import { DeliveryError, PrintSafeChannel, receiverNameOf, retryTiming, type DeliveryResult, type RetryTimingOptions, type SendOptions } from "./channel.js";
 import { conversationKey, processWideTeamsBotLimiter, type TeamsBotRateLimiter } from "./teams-rate-limit.js";
 
 /**
@@ -73,12 +73,10 @@ export class TeamsBotChannel extends PrintSafeChannel<"teams-bot"> {
 
   constructor(options: TeamsBotChannelOptions) {
     super("TeamsBotChannel");
-    const name = options.name?.trim() ?? "";
-    if (!name) throw new ChannelConfigError("", "a Teams bot receiver needs a name (its permanent receiver id)");
-    this.name = name;
+    this.name = receiverNameOf(options.name, "a Teams bot receiver");
     this.#o = {
       ...options,
-      name,
+      name: this.name,
       ...retryTiming(options),
       limiter: options.limiter ?? processWideTeamsBotLimiter,
     };

@@ -18,14 +18,10 @@ import { SILENCED_RECEIVER, type Routing, type Silence } from "../config/routing
 import { isSilenced, routeAlert } from "./route.js";
 import { silenceWindowAt } from "./silence-window.js";
 
-interface RoutedAdmission {
-  /** Rows created for real receivers (alert × receiver), to be delivered. */
-  admitted: DeliveryRecord[];
-}
-
 /**
  * Routes and admits a cycle's alerts: one `ledger.admit` per distinct
- * receiver list (so one transaction batch serves many alerts).
+ * receiver list (so one transaction batch serves many alerts). Returns the
+ * rows created for real receivers (alert × receiver), to be delivered.
  */
 export async function admitRouted(
   ledger: Pick<AlertLedger, "admit">,
@@ -33,7 +29,7 @@ export async function admitRouted(
   routing: Pick<Routing, "routes" | "defaultReceivers" | "silences">,
   now: Date,
   logger: Logger,
-): Promise<RoutedAdmission> {
+): Promise<DeliveryRecord[]> {
   const groups = new Map<string, { receivers: string[]; alerts: Alert[] }>();
   const silencedBy = new Map<string, number>();
   const windows = new Map<string, SilenceRef>();
@@ -52,8 +48,7 @@ export async function admitRouted(
   }
 
   const created = await Promise.all([...groups.values()].map((g) => ledger.admit(g.alerts, g.receivers)));
-  const admitted = created.flat().filter((r) => r.receiver !== SILENCED_RECEIVER);
-  return { admitted };
+  return created.flat().filter((r) => r.receiver !== SILENCED_RECEIVER);
 }
 
 /** The window of `silence` in force at `now` (worked out once per silence and cycle). */

@@ -115,13 +115,13 @@ export async function admitSilenceSummaries(options: SilenceSummaryOptions): Pro
     for (const alert of alerts) for (const name of routeAlert(alert, routing)) if (!receivers.includes(name)) receivers.push(name);
     if (receivers.length === 0) continue;
     const created = await admitRouted(options.ledger, [summary], { routes: [], defaultReceivers: receivers, silences: routing.silences }, now, options.logger);
-    if (created.admitted.length > 0) {
+    if (created.length > 0) {
       options.logger.info(`silence "${window.name}" ended: one summary of ${alerts.length} held-back alert(s) for ${receivers.join(", ")}`, {
         silence: window.name,
         alerts: alerts.length,
       });
     }
-    admitted += created.admitted.length;
+    admitted += created.length;
   }
   return { state, admitted };
 }
