@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { SmtpMailChannel } from "../../shared/receivers/email-smtp.js";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { capturingLogger } from "../support/capturing-logger.js";
 import { SendPacer } from "../../shared/receivers/pacing.js";
 import { WorkflowsWebhookChannel } from "../../shared/receivers/teams-workflows.js";
 import type { Channel, DeliveryResult, Receiver, SendOptions } from "../../shared/receivers/channel.js";
@@ -68,7 +69,6 @@ function slowChannel(url: string, beforeSend: (sendNumber: number) => Promise<vo
 
 function run(ledger: AlertLedger, receivers: Receiver[], owner: string, clock: { now: Date }, extra: Partial<OutboxOptions> = {}): Promise<OutboxResult> {
   return deliverPending({
-    ...extra,
     ledger,
     receivers,
     tenant: TENANT,
@@ -78,6 +78,7 @@ function run(ledger: AlertLedger, receivers: Receiver[], owner: string, clock: {
     now: () => clock.now,
     unavailableSince: new Map(),
     logger: silentLogger,
+    ...extra,
   });
 }
 
@@ -231,10 +232,11 @@ describe("errors of a failed send are redacted before they are logged, reported 
         throw new Error("POST https://prod.example/workflows/x?sp=1&sig=SIGSECRET1234 failed; Authorization: Bearer eyJSECRETTOKEN.abc");
       },
     };
-    const result = await run(ledger, [{ channel: leaky }], "run-a", clock);
+    const logged: string[] = [];
+    const result = await run(ledger, [{ channel: leaky }], "run-a", clock, { logger: capturingLogger(logged) });
     expect(result.failed).toBe(1);
     const [row] = await ledger.openDeliveries(TENANT);
-    for (const text of [result.errors.join("\n"), row?.lastError ?? ""]) {
+    for (const text of [result.errors.join("\n"), row?.lastError ?? "", logged.join("\n")]) {
       expect(text).toContain("failed");
       expect(text).not.toContain("SIGSECRET1234");
       expect(text).not.toContain("eyJSECRETTOKEN");

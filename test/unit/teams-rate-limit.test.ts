@@ -44,6 +44,10 @@ describe("TeamsBotRateLimiter", () => {
     h.advance(60_000);
     await h.request("c");
     expect(h.starts.at(-1)).toEqual({ key: "c", at: 60_000 });
+    // Another conversation a minute later: "c" is past every window, so only "d" is kept.
+    h.advance(60_000);
+    await h.request("d");
+    expect(h.starts.at(-1)).toEqual({ key: "d", at: 120_000 });
     expect(String(h.limiter)).toBe("TeamsBotRateLimiter(1 conversations)");
   });
 });
