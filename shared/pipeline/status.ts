@@ -12,7 +12,7 @@ import type { Settings } from "../config/settings.js";
 import type { AlertLedger, DeliveryRecord, UnreadableRow } from "../ledger/index.js";
 import { alertSummary } from "../render/index.js";
 import type { MonitorName } from "../telemetry/cycle-summary.js";
-import { readMonitorCheckpoint } from "./checkpoint.js";
+import { readMonitorCheckpoint, type MonitorCheckpoint } from "./checkpoint.js";
 
 /** A monitor is stale once this many scheduled runs have passed since its last success. */
 const STALE_AFTER_RUNS = 3;
@@ -109,10 +109,9 @@ function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-async function monitorStatus(options: StatusOptions, monitor: MonitorName, schedule: string): Promise<MonitorStatus> {
-  const { settings, ledger, now } = options;
+function monitorStatus(options: StatusOptions, monitor: MonitorName, schedule: string, cp: MonitorCheckpoint): MonitorStatus {
+  const { settings, now } = options;
   const tenant = settings.alerts.tenantName;
-  const cp = await readMonitorCheckpoint(ledger, tenant, monitor);
   const health = cp.state.monitoring;
   let healthy = false;
   let staleAt: Date | null = null;
@@ -187,15 +186,15 @@ function unreadableStatus(row: UnreadableRow): DeliveryStatus {
 export async function buildStatus(options: StatusOptions): Promise<StatusReport> {
   const { settings, ledger, now } = options;
   const tenant = settings.alerts.tenantName;
-  const [jobs, license, open] = await Promise.all([
-    monitorStatus(options, "jobs", settings.jobs.schedule),
-    monitorStatus(options, "license", settings.license.schedule),
+  // Each checkpoint read once: it gives its monitor's standing and its part of the service reading.
+  const [jobsCp, licenseCp, open] = await Promise.all([
+    readMonitorCheckpoint(ledger, tenant, "jobs"),
+    readMonitorCheckpoint(ledger, tenant, "license"),
     ledger.openWork(tenant),
   ]);
   const items = [...open.records.map((r) => deliveryStatus(r, settings)), ...open.unreadable.map(unreadableStatus)];
-  const monitors = [jobs, license];
+  const monitors = [monitorStatus(options, "jobs", settings.jobs.schedule, jobsCp), monitorStatus(options, "license", settings.license.schedule, licenseCp)];
   // Each monitor keeps the whole reading; the one written last knows most, the other fills its gaps.
-  const [jobsCp, licenseCp] = await Promise.all([readMonitorCheckpoint(ledger, tenant, "jobs"), readMonitorCheckpoint(ledger, tenant, "license")]);
   const reading = { ...licenseCp.state.avepoint, ...jobsCp.state.avepoint };
   return {
     generatedAt: now.toISOString(),
