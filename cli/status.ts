@@ -9,7 +9,7 @@
  */
 import { ConfigError } from "../shared/config/index.js";
 import { storageOrigin, storageVariable } from "../shared/ledger/clients.js";
-import { redact } from "../shared/security/secret.js";
+import { describeError } from "../shared/security/secret.js";
 import { createRuntime } from "../shared/pipeline/runtime.js";
 import { formatStatusText } from "../shared/pipeline/status.js";
 import { loadOperatorSettings, processIo, runAsScript, secretsIn, type OperatorIo } from "./operator-io.js";
@@ -30,7 +30,7 @@ export async function main(argv: string[], io: OperatorIo = processIo): Promise<
     io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : source + formatStatusText(report));
     return report.healthy ? 0 : 1;
   } catch (err) {
-    io.stderr(`the status could not be read: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secretsIn(settings))}\n`);
+    io.stderr(`the status could not be read: ${describeError(err, secretsIn(settings))}\n`);
     return 1;
   }
 }

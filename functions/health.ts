@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { getRuntime, type Runtime } from "../shared/pipeline/runtime.js";
-import { redact } from "../shared/security/secret.js";
+import { describeError } from "../shared/security/secret.js";
 
 /**
  * GET /api/health (function key): the status `npm run status` shows, as JSON.
@@ -16,7 +16,7 @@ export function healthHandler(runtime: () => Pick<Runtime, "status">) {
       if (!report.healthy) context.warn(`health: unhealthy: ${report.monitors.filter((m) => !m.healthy).map((m) => `${m.monitor} ${m.problem ?? ""}`).join("; ")}`);
       return { status: report.healthy ? 200 : 503, headers, jsonBody: report };
     } catch (err) {
-      const error = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      const error = describeError(err);
       context.error(`health: the status could not be read: ${error}`);
       return { status: 503, headers, jsonBody: { healthy: false, error } };
     }

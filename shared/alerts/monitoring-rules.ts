@@ -9,7 +9,7 @@ import {
   UnsafeNextLinkError,
 } from "../avepoint/errors.js";
 import { NetworkError } from "../http/request.js";
-import { redact } from "../security/secret.js";
+import { describeError } from "../security/secret.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { InvalidLicenseUsageError } from "./license-rules.js";
 import type { CredentialExpiryAlert, MonitoringDegradedAlert, MonitoringProblem, SetAsideAlert } from "./model.js";
@@ -55,7 +55,7 @@ export interface MonitorErrorClass {
  * raised as job alerts of their own ("unrecognized state").
  */
 export function classifyMonitorError(error: unknown): MonitorErrorClass {
-  return { problem: problemOf(error), text: describeError(error) };
+  return { problem: problemOf(error), text: errorText(error) };
 }
 
 function isOutageStatus(status: number): boolean {
@@ -84,8 +84,8 @@ function problemOf(error: unknown): MonitoringProblem {
 }
 
 /** `Name: message`, with anything that looks like a credential removed, cut to MONITORING_ERROR_CHARS. */
-function describeError(error: unknown): string {
-  const text = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+function errorText(error: unknown): string {
+  const text = describeError(error);
   return text.length <= MONITORING_ERROR_CHARS ? text : `${text.slice(0, MONITORING_ERROR_CHARS - 1)}\u2026`;
 }
 

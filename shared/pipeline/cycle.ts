@@ -11,6 +11,7 @@
  * (upkeep.ts). A failed poll still delivers what is pending and leaves the
  * watermark where it was.
  */
+import { describeError } from "../security/secret.js";
 import { decide, toAdmit, type Decision } from "../alerts/decide.js";
 import { classifyMonitorError, setAsideAlerts, type MonitorErrorClass, type MonitorHealthState } from "../alerts/monitoring-rules.js";
 import { deliverPending, emptyOutboxResult, type OutboxResult } from "../receivers/outbox.js";
@@ -19,7 +20,7 @@ import { admitRouted } from "../routing/admission.js";
 import type { SilenceSummaryState } from "../routing/silence-summary.js";
 import type { CycleSummary, MonitorName } from "../telemetry/cycle-summary.js";
 import { checkpointRow, holdWatermarkAfterConflict, readMonitorCheckpoint, type MonitorCheckpoint } from "./checkpoint.js";
-import { describeError, type Found, type MonitorDeps, type Poll, type Polled } from "./monitor.js";
+import type { Found, MonitorDeps, Poll, Polled } from "./monitor.js";
 import { admitMonitorHealth, admitSilenceSummary, pruneLedger } from "./upkeep.js";
 
 export async function runCycle(deps: MonitorDeps, monitor: MonitorName, poll: Poll): Promise<CycleSummary> {

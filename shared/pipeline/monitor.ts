@@ -11,7 +11,6 @@ import type { Receiver } from "../receivers/channel.js";
 import type { OutboxResult } from "../receivers/outbox.js";
 import type { AlertLedger } from "../ledger/index.js";
 import type { Logger } from "../logging.js";
-import { redact } from "../security/secret.js";
 import type { HealthReader } from "../sources/backup-health.js";
 import type { JobsWindow, OpenJob } from "../sources/jobs-window.js";
 import type { MonitorCheckpoint, StoredCheckpointState } from "./checkpoint.js";
@@ -63,8 +62,3 @@ export interface Polled {
 /** A monitor's own part of the cycle: poll the service and detect what alerts. Throws when the read fails. */
 export type Poll = (deps: MonitorDeps, checkpoint: MonitorCheckpoint, now: Date, found: Found) => Promise<Polled>;
 
-/** An error as one line for logs and the checkpoint, with secrets redacted. */
-export function describeError(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return redact(text);
-}

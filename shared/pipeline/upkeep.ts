@@ -4,6 +4,7 @@
  * ledger's retention. None of them fails the cycle: each keeps its old state
  * when the ledger fails, so the next cycle tries again.
  */
+import { describeError } from "../security/secret.js";
 import { evaluateSharedHealth, type MonitorErrorClass, type MonitorHealthState } from "../alerts/monitoring-rules.js";
 import { CheckpointConflictError } from "../ledger/index.js";
 import { admitRouted } from "../routing/admission.js";
@@ -11,7 +12,7 @@ import { admitSilenceSummaries } from "../routing/silence-summary.js";
 import type { SilenceSummaryState } from "../routing/silence-summary.js";
 import type { MonitorName } from "../telemetry/cycle-summary.js";
 import { parsePrunedAt, parseSharedHealthRow, prunedRow, RETENTION_ROW, SHARED_HEALTH_ROW, sharedHealthRow, type MonitorCheckpoint } from "./checkpoint.js";
-import { describeError, type MonitorDeps } from "./monitor.js";
+import type { MonitorDeps } from "./monitor.js";
 
 /**
  * "Monitoring degraded" / its resolve (monitoring-rules.ts), one per cause

@@ -6,7 +6,7 @@ import type { AlertLedger, DeliveryRecord } from "../ledger/index.js";
 import { deliveryRowKey } from "../ledger/keys.js";
 import type { Logger } from "../logging.js";
 import { SILENCED_RECEIVER } from "../config/routing-file.js";
-import { redact } from "../security/secret.js";
+import { describeError, redact } from "../security/secret.js";
 import { compose, type ComposedMessage } from "./registry.js";
 
 export interface OutboxOptions {
@@ -117,7 +117,7 @@ export async function deliverPending(options: OutboxOptions): Promise<OutboxResu
     try {
       return await options.admitSetAside(fresh);
     } catch (error) {
-      options.logger.error("the alert about rows set aside could not be stored; the rows stay quarantined and are listed by npm run status", { error: describe(error) });
+      options.logger.error("the alert about rows set aside could not be stored; the rows stay quarantined and are listed by npm run status", { error: describeError(error) });
       return [];
     }
   };
@@ -227,7 +227,7 @@ async function composeOrSetAside(run: ReceiverRun, records: DeliveryRecord[]): P
       compose(channel, [record.alert], run.options);
       renderable.push(record);
     } catch (error) {
-      await setAside(run.options, record, record.receiver, deliveryRowKey(record.fingerprint, record.receiver), `could not be rendered: ${describe(error)}`, run.result);
+      await setAside(run.options, record, record.receiver, deliveryRowKey(record.fingerprint, record.receiver), `could not be rendered: ${describeError(error)}`, run.result);
     }
   }
   return renderable.length === 0 ? [] : withRecords(compose(channel, renderable.map((r) => r.alert), run.options), renderable);
@@ -275,7 +275,7 @@ async function send(run: ReceiverRun, message: ComposedMessage, held: DeliveryRe
   try {
     sent = await receiver.channel.send(message.payload, sendOptions);
   } catch (error) {
-    const text = describe(error);
+    const text = describeError(error);
     options.logger.error(`delivery to ${receiverName} failed; ${held.length} alert(s) stay pending`, { error: text });
     result.errors.push(`${receiverName}: ${text}`);
     await releaseAll(options, held, text, result, error instanceof DeliveryError ? error.accepted : []);
@@ -312,9 +312,6 @@ async function setAside(
   if (await options.ledger.quarantine(row, safe)) result.setAside.push({ receiver, row: rowKey, reason: safe });
 }
 
-function describe(error: unknown): string {
-  return redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-}
 
 /** Silenced alerts: claimed and marked delivered without a send, so the ledger knows them and they never fire later. */
 async function recordSilenced(options: OutboxOptions, records: DeliveryRecord[], result: OutboxResult): Promise<void> {

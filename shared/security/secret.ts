@@ -32,6 +32,11 @@ export class Secret {
   }
 }
 
+/** An error as one line ("Name: message") for logs, reports and storage, with secrets redacted. */
+export function describeError(err: unknown, secrets: Iterable<Secret | string | undefined> = []): string {
+  return redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secrets);
+}
+
 /**
  * Removes every known secret value, and credential-looking URL query parameters
  * (`sig=`, `code=`, `access_token=`...), from text before it is logged or shown.

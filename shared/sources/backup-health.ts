@@ -17,7 +17,7 @@ import { freshServiceHealth, type HealthState, type ParsedHealthState } from "..
 import { JOB_TYPES } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
 import type { Logger } from "../logging.js";
-import { redact } from "../security/secret.js";
+import { describeError } from "../security/secret.js";
 import type { JobReader } from "./jobs-window.js";
 
 /**
@@ -332,7 +332,7 @@ async function optional<T>(what: string, input: BackupHealthInput, setRetryAt: (
     }
     if (input.abortSignal?.aborted) throw err;
     input.logger.error(`${what} could not be read; the backup-health rule that uses it skips this cycle`, {
-      error: redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+      error: describeError(err),
     });
     setRetryAt(new Date(input.now.getTime() + FAILED_ENDPOINT_RETRY_IN_MS).toISOString());
     return undefined;

@@ -18,7 +18,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { metrics } from "@opentelemetry/api";
 import { silentLogger, type Logger } from "../logging.js";
-import { redact } from "../security/secret.js";
+import { describeError } from "../security/secret.js";
 import { lazyCredential } from "../security/lazy-credential.js";
 
 /** Platform settings the Functions host reads too; ours only decide whether and how to export. */
@@ -87,7 +87,7 @@ export function startMetricsExport(options: MetricsExportOptions = {}): Promise<
       return true;
     } catch (err) {
       logger.warn("Application Insights metrics are off: the exporter could not start", {
-        error: redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), [connectionString]),
+        error: describeError(err, [connectionString]),
       });
       return false;
     }
@@ -107,7 +107,7 @@ export async function flushMetrics(options: { logger?: Logger; timeoutInMs?: num
     await provider.forceFlush?.({ timeoutMillis: options.timeoutInMs ?? 10_000 });
   } catch (err) {
     (options.logger ?? silentLogger).warn("Application Insights metrics could not be sent; they are retried with the next cycle's", {
-      error: redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+      error: describeError(err),
     });
   }
 }

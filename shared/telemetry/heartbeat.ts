@@ -1,6 +1,6 @@
 import { httpRequest, safeOrigin } from "../http/request.js";
 import type { Logger } from "../logging.js";
-import { redact, type Secret } from "../security/secret.js";
+import { describeError, type Secret } from "../security/secret.js";
 
 /**
  * The heartbeat: a GET to HEARTBEAT_URL after each successful cycle, for a
@@ -38,7 +38,7 @@ export async function pingHeartbeat(url: Secret, options: HeartbeatOptions): Pro
     options.logger.warn(`heartbeat to ${origin} answered HTTP ${response.status}; the dead man's switch may report this monitor as down`);
     return false;
   } catch (err) {
-    const text = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), [url]);
+    const text = describeError(err, [url]);
     options.logger.warn(`heartbeat to ${origin} failed; the dead man's switch may report this monitor as down`, { error: text });
     return false;
   }
