@@ -2,6 +2,8 @@
  * What the operator commands (`send-test-alert`, `status`, `check-config`) share: where they
  * read settings from and write to, injectable so tests run them in-process.
  */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ConfigError, loadSettings, type LoadOptions, type Settings } from "../shared/config/index.js";
 import { Secret } from "../shared/security/secret.js";
 import { InboxStartError } from "./inbox-server.js";
@@ -66,9 +68,14 @@ export function describeFailure(err: unknown, env: Record<string, string | undef
   return err instanceof ConfigError || err instanceof InboxStartError ? err.message : `${err.name}: ${err.message}`;
 }
 
+/** Whether the module at `metaUrl` is the script node was started with (its URL percent-encodes spaces and the like). */
+export function isEntryPoint(metaUrl: string): boolean {
+  return process.argv[1] !== undefined && metaUrl === pathToFileURL(resolve(process.argv[1])).href;
+}
+
 /** Runs `main` when the file is the entry point, exiting with its code. */
 export function runAsScript(metaUrl: string, main: (argv: string[]) => Promise<number>): void {
-  if (metaUrl !== `file://${process.argv[1]}`) return;
+  if (!isEntryPoint(metaUrl)) return;
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -34,7 +34,7 @@ import {
 } from "../test/support/alert-fixtures.js";
 import { certificateExpiring30, degradedCredential, degradedResolved, testMessage } from "../test/support/monitoring-fixtures.js";
 import { adaptiveCardsBundlePath, CARD_VIEW_SCRIPT, CARD_VIEW_STYLE, escapeHtml } from "./card-view.js";
-import { describeFailure } from "./operator-io.js";
+import { runAsScript } from "./operator-io.js";
 import { findChromium, ScreenshotSession } from "./screenshots.js";
 
 /** One message in the gallery: `name` names its files (lowercase letters, digits, dashes). */
@@ -415,12 +415,4 @@ export async function main(argv: readonly string[], options: PreviewCliOptions =
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${describeFailure(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

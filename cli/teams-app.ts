@@ -11,8 +11,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
+import { argValue, runAsScript } from "./operator-io.js";
 
 export interface AppPackageValues {
   /** The bot's Microsoft App id (TEAMS_BOT_APP_ID): also the Teams app's id. */
@@ -116,28 +117,23 @@ export function buildAppPackage(manifestTemplate: string, values: AppPackageValu
   );
 }
 
-function argument(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-}
-
 /** `npm run teams-app -- --app-id ... --host ...`: writes the zip and says where. */
 export function main(args: string[], projectRoot: string): number {
-  const appId = argument(args, "--app-id") ?? process.env["TEAMS_BOT_APP_ID"];
-  const host = argument(args, "--host");
-  const publisherName = argument(args, "--publisher");
+  const appId = argValue(args, "--app-id") ?? process.env["TEAMS_BOT_APP_ID"];
+  const host = argValue(args, "--host");
+  const publisherName = argValue(args, "--publisher");
   if (!appId || !host || !publisherName) {
     process.stderr.write(
       "usage: npm run teams-app -- --app-id <TEAMS_BOT_APP_ID> --host <function app host name> --publisher <your organization, at most 32 characters> [--publisher-url https://...] [--privacy-url https://...] [--terms-url https://...] [--version 1.0.0] [--out FILE]\n",
     );
     return 2;
   }
-  const optional = (name: string) => argument(args, name);
+  const optional = (name: string) => argValue(args, name);
   const version = optional("--version");
   const publisherUrl = optional("--publisher-url");
   const privacyUrl = optional("--privacy-url");
   const termsUrl = optional("--terms-url");
-  const out = resolve(argument(args, "--out") ?? join(projectRoot, "dist", "cloud-backup-alerts.zip"));
+  const out = resolve(argValue(args, "--out") ?? join(projectRoot, "dist", "cloud-backup-alerts.zip"));
   try {
     const template = readFileSync(join(projectRoot, "teams-app", "manifest.json"), "utf8");
     const values: AppPackageValues = {
@@ -158,7 +154,5 @@ export function main(args: string[], projectRoot: string): number {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  // dist/cli/teams-app.js → the project root is two folders up.
-  process.exitCode = main(process.argv.slice(2), resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."));
-}
+// dist/cli/teams-app.js → the project root is two folders up.
+runAsScript(import.meta.url, async (args) => main(args, resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")));
