@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
+import { GUID } from "../shared/config/environment.js";
 import { argValue, runAsScript } from "./operator-io.js";
 
 export interface AppPackageValues {
@@ -36,7 +37,6 @@ export class AppPackageError extends Error {
   override readonly name = "AppPackageError";
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOST = /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 

@@ -1,5 +1,5 @@
 import { Secret } from "../security/secret.js";
-import { isLoopbackHost } from "./environment.js";
+import { GUID, isLoopbackHost } from "./environment.js";
 
 /**
  * Email settings (receiver `email`): who receives, who sends, and through
@@ -130,7 +130,7 @@ function graphCredential(v: EmailValues, given: Given, problem: Problem): GraphC
     problem("EMAIL_GRAPH_CLIENT_SECRET, EMAIL_GRAPH_CERTIFICATE", "give one credential for the Graph app registration, not both");
   }
   if (!tenantId) problem("EMAIL_GRAPH_TENANT_ID", "is required with a client secret or certificate: the Entra tenant id (a GUID) of the app registration");
-  else if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenantId)) {
+  else if (!GUID.test(tenantId) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenantId)) {
     problem("EMAIL_GRAPH_TENANT_ID", `must be a tenant id (GUID) or a verified domain such as contoso.onmicrosoft.com (got "${tenantId}")`);
   }
   if (!clientId) problem("EMAIL_GRAPH_CLIENT_ID", "is required with a client secret or certificate: the application (client) id of the app registration");

@@ -69,3 +69,6 @@ export function isAllowedUrl(raw: string): boolean {
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase());
 }
+
+/** An Entra tenant or application id as a GUID (any case; Teams and Entra send them in lower case). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

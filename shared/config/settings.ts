@@ -33,6 +33,7 @@ import {
   apiUrlFor,
   defaultRegionFor,
   environmentOfRegion,
+  GUID,
   TOKEN_URLS,
   type AvePointEnvironment,
   type AvePointLocation,
@@ -151,9 +152,6 @@ interface ParseOptions {
    */
   requireAvePoint?: boolean;
 }
-
-/** An Entra tenant id as Teams sends it in channelData.tenant.id. */
-const TENANT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Problem = (variable: string, message: string) => void;
 
@@ -297,9 +295,9 @@ function botSettings({ values: v, given }: ReadSettings, problem: Problem): BotS
   const appType = v.TEAMS_BOT_APP_TYPE ?? "SingleTenant";
   const tenantId = v.TEAMS_BOT_TENANT_ID?.toLowerCase() ?? "";
   if (!tenantId) problem("TEAMS_BOT_TENANT_ID", "is required: the Entra tenant id (a GUID) of the bot's app registration or managed identity; only this tenant's Teams can use the bot unless TEAMS_BOT_ALLOWED_TENANTS says otherwise");
-  else if (!TENANT_GUID.test(tenantId)) problem("TEAMS_BOT_TENANT_ID", `must be the tenant id as a GUID, as Teams sends it with every activity (got "${tenantId.slice(0, 60)}")`);
+  else if (!GUID.test(tenantId)) problem("TEAMS_BOT_TENANT_ID", `must be the tenant id as a GUID, as Teams sends it with every activity (got "${tenantId.slice(0, 60)}")`);
   const allowedTenants = v.TEAMS_BOT_ALLOWED_TENANTS === undefined ? [tenantId] : v.TEAMS_BOT_ALLOWED_TENANTS.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
-  const notTenants = allowedTenants.filter((t) => !TENANT_GUID.test(t));
+  const notTenants = allowedTenants.filter((t) => !GUID.test(t));
   if (v.TEAMS_BOT_ALLOWED_TENANTS !== undefined && (allowedTenants.length === 0 || notTenants.length > 0)) {
     problem("TEAMS_BOT_ALLOWED_TENANTS", `must be a comma-separated list of tenant ids (GUIDs)${notTenants.length > 0 ? `; not a tenant id: ${notTenants.map((t) => `"${t.slice(0, 40)}"`).join(", ")}` : ""}`);
   }
