@@ -1,7 +1,7 @@
 import type { AlertBase, Severity } from "../alerts/model.js";
 import { textBlock, type CardDetail, type CardElement, type CardTone } from "./adaptive-card.js";
 import { escapeApiText } from "./escape.js";
-import { whenText } from "./format.js";
+import { TENANT_CHARS, whenText } from "./format.js";
 
 /** Pieces of alert cards that several kinds draw the same way. */
 
@@ -13,7 +13,7 @@ export function severityTone(severity: Severity): CardTone {
 
 /** The header band's second line: "Contoso · CRITICAL · detected 2026-11-29 08:15 UTC". `tenant` is untrusted. */
 export function cardSubtitle(alert: Pick<AlertBase, "status" | "detectedAt">, tenant: string, label: string): string {
-  return `${escapeApiText(tenant, 80)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
+  return `${escapeApiText(tenant, TENANT_CHARS)} \u00B7 ${label} \u00B7 ${whenText(alert)}`;
 }
 
 /** A labelled monospace line: easy to select and copy, and to search for. */

@@ -2,7 +2,7 @@ import type { Alert, RenderContext } from "../alerts/model.js";
 import { textBlock, type AdaptiveCard } from "./adaptive-card.js";
 import { digestCard, digestTone } from "./digest-layout.js";
 import { escapeApiText } from "./escape.js";
-import { digestWhenText, formatNumber, plural, summaryLine } from "./format.js";
+import { digestWhenText, formatNumber, plural, summaryLine, TENANT_CHARS } from "./format.js";
 import { digestBreakdown, digestEntry } from "./kinds/index.js";
 
 /**
@@ -51,7 +51,7 @@ export function renderDigestCard(alerts: readonly Alert[], ctx: RenderContext, p
     banner: {
       tone: digestTone(alerts).tone,
       title: digestTitle(part),
-      subtitle: `${escapeApiText(ctx.tenantName, 80)} \u00B7 ${partBreakdown(alerts, part)} \u00B7 ${digestWhenText(alerts)}`,
+      subtitle: `${escapeApiText(ctx.tenantName, TENANT_CHARS)} \u00B7 ${partBreakdown(alerts, part)} \u00B7 ${digestWhenText(alerts)}`,
       ...(note ? { note } : {}),
     },
     entries: alerts.flatMap((alert) => digestEntry(alert)),

@@ -1,7 +1,7 @@
 import type { AlertBase, RenderContext } from "../alerts/model.js";
 import type { CardDetail } from "./adaptive-card.js";
 import { plainApiText } from "./escape.js";
-import { alertLabel, tenantLabel, whenText } from "./format.js";
+import { alertLabel, TENANT_CHARS, tenantLabel, whenText } from "./format.js";
 
 /**
  * What one email says, independent of its format: the HTML body and the
@@ -69,7 +69,6 @@ export const EMAIL_DETAIL: CardDetail = { maxErrors: 10, maxTextChars: 1000, max
 /** Digest entries stay short, as on the digest card. */
 export const EMAIL_DIGEST_DETAIL: CardDetail = { maxErrors: 1, maxTextChars: 160, maxIdChars: 120, maxListedIds: 5 };
 
-export const TENANT_CHARS = 80;
 /** Subject ids are cut like summary ids (format.ts): real ids are about 23 characters. */
 export const SUBJECT_ID_CHARS = 64;
 

@@ -1,9 +1,9 @@
 import type { Alert, RenderContext } from "../alerts/model.js";
 import { digestOrder, digestTone } from "./digest-layout.js";
-import { EMAIL_DIGEST_DETAIL, TENANT_CHARS, type EmailDocument } from "./email-document.js";
+import { EMAIL_DIGEST_DETAIL, type EmailDocument } from "./email-document.js";
 import { plainApiText } from "./escape.js";
 import { withEscalationNotice } from "./escalation.js";
-import { digestWhenText, plural } from "./format.js";
+import { digestWhenText, plural, TENANT_CHARS } from "./format.js";
 import { alertDocument, digestBreakdown, emailDigestEntry } from "./kinds/index.js";
 import { renderEmailHtml } from "./email-html.js";
 import { renderEmailText } from "./email-text.js";

@@ -8,6 +8,9 @@ import { plainApiText } from "./escape.js";
  * the portal and with each other, so they must not depend on the host locale.
  */
 
+/** A tenant name is cut to this many characters wherever it is shown (cards, summaries, emails). */
+export const TENANT_CHARS = 80;
+
 function pad2(n: number): string {
   return String(n).padStart(2, "0");
 }
@@ -141,5 +144,5 @@ const SUMMARY_ID_CHARS = 64;
  */
 export function summaryLine(parts: { tag: string; headline: string; id?: string | null; tenant: string }): string {
   const id = parts.id ? ` (${plainApiText(parts.id, SUMMARY_ID_CHARS)})` : "";
-  return `${parts.tag} ${parts.headline}${id} \u2014 ${plainApiText(parts.tenant, 80)}`;
+  return `${parts.tag} ${parts.headline}${id} \u2014 ${plainApiText(parts.tenant, TENANT_CHARS)}`;
 }

@@ -6,7 +6,7 @@ import { cardSubtitle, severityTone } from "./card-parts.js";
 import { DIGEST_DETAIL } from "./digest-layout.js";
 import { alertEmail, SUBJECT_ID_CHARS, tenantText, type EmailBlock } from "./email-document.js";
 import { escapeApiText, plainApiText, type Encode } from "./escape.js";
-import { alertLabel, alertTag, summaryLine, tenantLabel } from "./format.js";
+import { alertLabel, alertTag, summaryLine, tenantLabel, TENANT_CHARS } from "./format.js";
 
 /**
  * The backup-health kinds (missed backup, stuck job, failure ratio, unusual
@@ -63,7 +63,7 @@ export function healthKind<A extends HealthAlert>(parts: HealthParts<A>): AlertK
       const body: CardElement[] = [headerBand(resolved ? "good" : severityTone(alert.severity), title, cardSubtitle(alert, tenant, alertLabel(alert)))];
       const text = advice(alert);
       if (text) body.push(textBlock(text, { spacing: "medium" }));
-      body.push(factSet([...parts.facts(alert, escapeApiText, detail), { title: "Tenant", value: escapeApiText(tenant, 80) }], { spacing: "medium" }));
+      body.push(factSet([...parts.facts(alert, escapeApiText, detail), { title: "Tenant", value: escapeApiText(tenant, TENANT_CHARS) }], { spacing: "medium" }));
       return adaptiveCard({ fallbackText: summary(alert, ctx), body, portalUrl: ctx.portalUrl });
     },
 

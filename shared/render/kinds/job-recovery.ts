@@ -5,7 +5,7 @@ import { cardSubtitle, idBlock } from "../card-parts.js";
 import { DIGEST_DETAIL } from "../digest-layout.js";
 import { alertEmail, tenantText, type EmailBlock, type EmailFact } from "../email-document.js";
 import { escapeApiText, plainApiText, type Encode } from "../escape.js";
-import { alertTag, formatNumber, formatUtc, jobObjectsText, plural, serviceName, summaryLine, tenantLabel } from "../format.js";
+import { alertTag, formatNumber, formatUtc, jobObjectsText, plural, serviceName, summaryLine, tenantLabel, TENANT_CHARS } from "../format.js";
 
 /** A service with an open failure alert finished a job successfully again. */
 
@@ -47,7 +47,7 @@ export const jobRecovery: AlertKindView<JobRecoveryAlert> = {
     const body: CardElement[] = [
       headerBand("good", `Resolved: ${recoveryHeadline(alert)}`, cardSubtitle(alert, tenant, "RESOLVED")),
       ...idBlock("Successful job ID", alert.job.id, detail),
-      factSet([...recoveryFacts(alert), { title: "Tenant", value: escapeApiText(tenant, 80) }], { spacing: "medium" }),
+      factSet([...recoveryFacts(alert), { title: "Tenant", value: escapeApiText(tenant, TENANT_CHARS) }], { spacing: "medium" }),
     ];
     if (alert.resolvedJobIds.length > 0) {
       body.push(

@@ -18,6 +18,7 @@ import {
   severityLabel,
   summaryLine,
   tenantLabel,
+  TENANT_CHARS,
 } from "../format.js";
 
 /** A backup job reached a final state that alerts, or a state we do not understand. */
@@ -157,7 +158,7 @@ export const job: AlertKindView<JobAlert> = {
   card(alert, ctx, detail, held) {
     const tenant = tenantLabel(alert, ctx);
     const tone = alert.status === "resolved" ? "good" : severityTone(alert.severity);
-    const facts = [...jobFacts(alert, escapeApiText, detail), { title: "Tenant", value: escapeApiText(tenant, 80) }];
+    const facts = [...jobFacts(alert, escapeApiText, detail), { title: "Tenant", value: escapeApiText(tenant, TENANT_CHARS) }];
     const body: CardElement[] = [headerBand(tone, jobHeadline(alert, escapeApiText), cardSubtitle(alert, tenant, severityLabel(alert.severity)))];
     if (alert.job.state === "Unknown") body.push(textBlock(UNKNOWN_STATE_NOTE, { color: "warning", spacing: "medium" }));
     body.push(...idBlock("Job ID", alert.job.id, detail), factSet(facts, { spacing: "medium" }), ...errorSection(alert.job.errors, detail));

@@ -4,7 +4,7 @@ import type { AlertKindView, EntryLines } from "../alert-kind.js";
 import { cardSubtitle } from "../card-parts.js";
 import { alertEmail, tenantText, type EmailBlock } from "../email-document.js";
 import { escapeApiText } from "../escape.js";
-import { alertLabel, alertTag, formatDate, formatNumber, formatPercent, summaryLine, tenantLabel } from "../format.js";
+import { alertLabel, alertTag, formatDate, formatNumber, formatPercent, summaryLine, tenantLabel, TENANT_CHARS } from "../format.js";
 
 /**
  * License notices: seats and storage show numbers and percent, the change
@@ -189,7 +189,7 @@ export const license: AlertKindView<LicenseAlert> = {
 
   card(alert, ctx, _detail, held) {
     const tenant = tenantLabel(alert, ctx);
-    const facts = licenseFacts(alert, escapeApiText(tenant, 80)).map((f) => ({ title: f.label, value: f.value }));
+    const facts = licenseFacts(alert, escapeApiText(tenant, TENANT_CHARS)).map((f) => ({ title: f.label, value: f.value }));
     const body: CardElement[] = [headerBand(licenseTone(alert), licenseTitle(alert), cardSubtitle(alert, tenant, alertLabel(alert))), factSet(facts, { spacing: "medium" })];
     const warning = policyWarning(alert);
     if (warning) body.push(textBlock(warning, { spacing: "medium" }));

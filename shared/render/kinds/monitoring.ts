@@ -6,7 +6,7 @@ import type { AlertKindView, EntryLines } from "../alert-kind.js";
 import { cardSubtitle } from "../card-parts.js";
 import { alertEmail, emailTone, type EmailBlock } from "../email-document.js";
 import { escapeApiText, escapeErrorText, escapeMarkdown, plainApiText, plainErrorText } from "../escape.js";
-import { alertLabel, alertTag, formatDate, formatUtc, plural, summaryLine, tenantLabel } from "../format.js";
+import { alertLabel, alertTag, formatDate, formatUtc, plural, summaryLine, tenantLabel, TENANT_CHARS } from "../format.js";
 
 /**
  * Alerts about the monitor itself (kind `monitoring`): "Monitoring degraded"
@@ -101,7 +101,7 @@ function monitoringView(
   apiText: (raw: string, maxChars?: number) => string,
   errorText: (raw: string, maxChars?: number) => string = apiText,
 ): MonitoringView {
-  const tenant = apiText(tenantLabel(alert, ctx), 80);
+  const tenant = apiText(tenantLabel(alert, ctx), TENANT_CHARS);
   switch (alert.subject) {
     case "degraded": {
       const facts = [

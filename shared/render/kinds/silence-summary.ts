@@ -4,7 +4,7 @@ import type { AlertKindView, EntryLines, HeldAlerts } from "../alert-kind.js";
 import { digestCard } from "../digest-layout.js";
 import { alertEmail, EMAIL_DIGEST_DETAIL, tenantText, type EmailBlock } from "../email-document.js";
 import { escapeApiText, escapeMarkdown, plainApiText } from "../escape.js";
-import { formatNumber, formatUtc, plural, summaryLine, tenantLabel } from "../format.js";
+import { formatNumber, formatUtc, plural, summaryLine, tenantLabel, TENANT_CHARS } from "../format.js";
 
 /**
  * The summary sent after a silence window ends (routing/silence-summary.ts):
@@ -78,7 +78,7 @@ export const silenceSummary: AlertKindView<SilenceSummaryAlert> = {
   summary,
 
   card(alert, ctx, detail, held) {
-    const subtitle = `${escapeApiText(tenantLabel(alert, ctx), 80)} \u00B7 INFO \u00B7 ${heldBreakdown(alert, held)} \u00B7 sent ${formatUtc(alert.detectedAt)}`;
+    const subtitle = `${escapeApiText(tenantLabel(alert, ctx), TENANT_CHARS)} \u00B7 INFO \u00B7 ${heldBreakdown(alert, held)} \u00B7 sent ${formatUtc(alert.detectedAt)}`;
     // Fewer entries at each shrink step, in proportion to the step's listed ids (20, 10, 5, 3).
     const listed = Math.max(1, Math.floor((LISTED_AT_FULL_DETAIL * detail.maxListedIds) / FULL_DETAIL.maxListedIds));
     const shown = alert.alerts.slice(0, listed);
