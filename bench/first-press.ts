@@ -24,6 +24,7 @@ import { buildTeamsBotMessages, BOT_VERBS } from "../shared/render/bot-card.js";
 import { startAzurite } from "../test/support/azurite.js";
 import { failedExchangeJob, RENDER_CONTEXT, TENANT } from "../test/support/alert-fixtures.js";
 import { startFakeBotConnector } from "../test/support/fake-bot-connector.js";
+import { median } from "./measure.js";
 
 const CHANNEL = "19:oncall-channel@thread.tacv2";
 const OUR_TENANT = "8a6f3b2e-4c1d-4e5f-9a7b-0c1d2e3f4a5b";
@@ -114,9 +115,9 @@ async function parent(runs: number): Promise<void> {
     await connector.stop();
     await azurite.stop();
   }
-  const median = (key: string) => results.map((r) => r[key]!).sort((a, b) => a - b)[Math.floor(results.length / 2)];
+  const medianOf = (key: string) => median(results.map((r) => r[key]!));
   process.stdout.write(
-    `median of ${runs}: cold answer ${median("sinceProcessStart")} ms after process start (SDK import ${median("import")} ms, first press ${median("firstPress")} ms); warm press ${median("warmPress")} ms\n`,
+    `median of ${runs}: cold answer ${medianOf("sinceProcessStart")} ms after process start (SDK import ${medianOf("import")} ms, first press ${medianOf("firstPress")} ms); warm press ${medianOf("warmPress")} ms\n`,
   );
 }
 

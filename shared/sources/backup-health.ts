@@ -130,8 +130,6 @@ interface ServiceHealth {
   state: HealthState;
   /** Service of each job id seen in a per-service listing this cycle. */
   serviceOf: Map<string, ServiceId>;
-  /** AvePoint requests made (per-service listings and optional endpoints). */
-  requests: number;
 }
 
 /** Step 2 (I/O): the per-service rules, listing a service only when a rule needs it. */
@@ -139,7 +137,7 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
   const { reader, settings, now } = input;
   const health = settings.health;
   const ctx: RuleContext = { tenant: settings.alerts.tenantName, now, generation: state.generation ?? now.getTime(), sendResolved: settings.alerts.sendResolved };
-  const out: ServiceHealth = { alerts: [], state, serviceOf: new Map(), requests: 0 };
+  const out: ServiceHealth = { alerts: [], state, serviceOf: new Map() };
   const signal = input.abortSignal ? { abortSignal: input.abortSignal } : undefined;
   const listed = new Map<ServiceId, BackupJob[]>();
 
@@ -147,7 +145,6 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
   const list = async (service: ServiceId, start: Date, limit = Number.POSITIVE_INFINITY): Promise<BackupJob[]> => {
     const query: JobQuery = { startTime: start < now ? start : now, finishTime: now, jobType: JOB_TYPES.Backup, objectType: service };
     const jobs: BackupJob[] = [];
-    out.requests++;
     // A listing cut short asks for no page ahead of the one it stops in.
     const options = Number.isFinite(limit) ? { ...signal, pageConcurrency: 1 } : signal;
     for await (const job of reader.listJobs(query, options)) {
@@ -237,7 +234,6 @@ export async function checkServiceHealth(input: BackupHealthInput, state: Health
     const checkedAt = unusual.checkedAt === null ? Number.NaN : Date.parse(unusual.checkedAt);
     const blocked = unusual.retryAt !== null && Date.parse(unusual.retryAt) > now.getTime();
     if (!blocked && !(now.getTime() - checkedAt < UNUSUAL_ACTIVITY_INTERVAL_IN_MS)) {
-      out.requests++;
       const readings = await optional("unusual-activity data", input, (retryAt) => (unusual.retryAt = retryAt), () =>
         reader.getUnusualActivity!({ startTime: new Date(now.getTime() - UNUSUAL_ACTIVITY_WINDOW_HOURS * HOUR_IN_MS), finishTime: now }, signal),
       );
@@ -267,7 +263,6 @@ async function checkSchedule(
   const blocked = schedule.retryAt !== null && Date.parse(schedule.retryAt) > now.getTime();
   // The schedule lists today's start times (UTC): read it once per UTC day.
   if (!blocked && (schedule.fetchedAt === null || schedule.fetchedAt.slice(0, 10) !== today)) {
-    out.requests++;
     const frequency = await optional("backup frequency", input, (retryAt) => (schedule.retryAt = retryAt), () =>
       getBackupFrequency(input.abortSignal ? { abortSignal: input.abortSignal } : undefined),
     );

@@ -150,8 +150,6 @@ interface ServiceScan {
   serviceOf: Map<string, ServiceId>;
   /** Jobs read per service, kept only for services with an open failure (what recovery needs): memory grows with alerts, not jobs. */
   jobsByService: Map<ServiceId, BackupJob[]>;
-  /** How many per-service listings were made. */
-  listings: number;
 }
 
 /**
@@ -169,7 +167,7 @@ export async function scanServices(
   signal?: AbortSignal,
   listed: ReadonlyMap<ServiceId, readonly BackupJob[]> | null = null,
 ): Promise<ServiceScan> {
-  const scan: ServiceScan = { serviceOf: new Map(), jobsByService: new Map(), listings: 0 };
+  const scan: ServiceScan = { serviceOf: new Map(), jobsByService: new Map() };
   const unlabelled = new Set(needLabels);
   const withFailures = SERVICE_IDS.filter((s) => openFailures[String(s)] !== undefined);
   const others = SERVICE_IDS.filter((s) => openFailures[String(s)] === undefined);
@@ -186,7 +184,6 @@ export async function scanServices(
     if (listed?.has(service)) continue;
     if (!withFailures.includes(service) && unlabelled.size === 0) break;
     const jobs: BackupJob[] = [];
-    scan.listings++;
     const query: JobQuery = { startTime: window.start, finishTime: window.end, objectType: service };
     for await (const job of reader.listJobs(query, signal ? { abortSignal: signal } : undefined)) jobs.push(job);
     label(service, jobs);
