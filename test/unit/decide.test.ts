@@ -42,8 +42,13 @@ describe("open failures after a cycle", () => {
     const open = { "1": { jobIds: ["IB-OLD"], lastFailureAt: "2026-11-28T07:30:00.000Z" }, "2": { jobIds: ["IB-X"], lastFailureAt: "2026-11-28T07:00:00.000Z" } };
     const later = makeJobAlert(makeJob({ id: "IB-NEW", finishTime: new Date("2026-11-29T08:00:00Z") }), { service: 2 });
     const unlabelled = makeJobAlert(makeJob({ id: "IB-NOSERVICE" }));
-    const next = nextOpenFailures(open, ["1"], [later, unlabelled], now);
-    expect(next).toEqual({ "2": { jobIds: ["IB-X", "IB-NEW"], lastFailureAt: "2026-11-29T08:00:00.000Z" } });
+    const opening = makeJobAlert(makeJob({ id: "IB-FIRST", finishTime: new Date("2026-11-29T08:30:00Z") }), { service: 3 });
+    const unknownState = makeJobAlert(makeJob({ id: "IB-ODD", state: "Unknown" }), { service: 4 });
+    const next = nextOpenFailures(open, ["1"], [later, unlabelled, opening, unknownState], now);
+    expect(next).toEqual({
+      "2": { jobIds: ["IB-X", "IB-NEW"], lastFailureAt: "2026-11-29T08:00:00.000Z" },
+      "3": { jobIds: ["IB-FIRST"], lastFailureAt: "2026-11-29T08:30:00.000Z" },
+    });
     // Pure: the state read is left as it was.
     expect(open["1"].jobIds).toEqual(["IB-OLD"]);
     expect(open["2"].jobIds).toEqual(["IB-X"]);
