@@ -495,20 +495,15 @@ export class AlertLedger {
           await this.#dropMarker(partitionKey, marker.rowKey);
           continue;
         }
-        try {
-          const record = deliveryFromEntity(entity, entity.etag);
-          if (include(record)) records.push(record);
-        } catch (err) {
-          if (!(err instanceof LedgerDataError)) throw err;
-          const row = unreadableRowOf(entity, err.message);
-          if (includeUnreadable(row.state)) unreadable.push(row);
-        }
+        const row = decodeRow(entity);
+        if ("record" in row) {
+          if (include(row.record)) records.push(row.record);
+        } else if (includeUnreadable(row.unreadable.state)) unreadable.push(row.unreadable);
       }
     } catch (err) {
       throw this.#fail(err, operation, this.#alerts);
     }
-    if (unreadable.length > 0) this.#logger.warn(`ledger: ${unreadable.length} row(s) could not be read while ${operation}`, { rowKeys: unreadable.slice(0, 10).map((r) => r.rowKey) });
-    return { records: records.sort(byAge), unreadable };
+    return this.#rowsOf(records, unreadable, operation);
   }
 
   /**
@@ -574,16 +569,18 @@ export class AlertLedger {
     const unreadable: UnreadableRow[] = [];
     try {
       for await (const entity of this.#alerts.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-        try {
-          records.push(deliveryFromEntity(entity, entity.etag));
-        } catch (err) {
-          if (!(err instanceof LedgerDataError)) throw err;
-          unreadable.push(unreadableRowOf(entity, err.message));
-        }
+        const row = decodeRow(entity);
+        if ("record" in row) records.push(row.record);
+        else unreadable.push(row.unreadable);
       }
     } catch (err) {
       throw this.#fail(err, operation, this.#alerts);
     }
+    return this.#rowsOf(records, unreadable, operation);
+  }
+
+  /** Rows read while `operation`, oldest first; the ones that could not be decoded are logged once. */
+  #rowsOf(records: DeliveryRecord[], unreadable: UnreadableRow[], operation: string): LedgerRows {
     if (unreadable.length > 0) this.#logger.warn(`ledger: ${unreadable.length} row(s) could not be read while ${operation}`, { rowKeys: unreadable.slice(0, 10).map((r) => r.rowKey) });
     return { records: records.sort(byAge), unreadable };
   }
@@ -591,6 +588,16 @@ export class AlertLedger {
   #fail(err: unknown, operation: string, client: TableClient): Error {
     if (isTableNotFound(err)) forgetTable(client);
     return describeStorageError(err, operation, client);
+  }
+}
+
+/** A delivery row decoded, or set apart when this build cannot read it (any other error is thrown). */
+function decodeRow(entity: Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag: string }): { record: DeliveryRecord } | { unreadable: UnreadableRow } {
+  try {
+    return { record: deliveryFromEntity(entity, entity.etag) };
+  } catch (err) {
+    if (!(err instanceof LedgerDataError)) throw err;
+    return { unreadable: unreadableRowOf(entity, err.message) };
   }
 }
 
