@@ -24,8 +24,8 @@ import {
   PageLimitExceededError,
 } from "./errors.js";
 import type { BackupFrequency, BackupJob, JobPage, JobQuery, LicenseUsage, UnusualActivityCounts } from "./model.js";
-import { encodeTime, parseBackupFrequency, parseJobPage, parseLicenseUsage, parseUnusualActivity, readEnvelopeStatus, readErrorBody, type TimeEncoding } from "./normalize.js";
-import { API_REVISIONS, jobQueryParameters, pinnedRevision, revisionNamed, type ApiProfile, type ApiRevision } from "./profiles.js";
+import { parseBackupFrequency, parseJobPage, parseLicenseUsage, parseUnusualActivity, readEnvelopeStatus, readErrorBody, type TimeEncoding } from "./normalize.js";
+import { API_REVISIONS, jobQueryParameters, pinnedRevision, revisionNamed, windowParameters, type ApiProfile, type ApiRevision } from "./profiles.js";
 import { JOBS_SCOPE, LICENSE_SCOPE, AvePointTokenProvider, SETTINGS_SCOPE, UNUSUAL_ACTIVITY_SCOPE, type AvePointTransportOptions } from "./token-provider.js";
 import type { ServiceReading } from "./service-reading.js";
 
@@ -210,7 +210,7 @@ export class AvePointClient {
     const revision = this.#currentRevision();
     if (!revision?.unusualActivityPath) throw new UnsupportedByProfileError("Unusual-activity data", this.revision ?? this.profile);
     const times = this.#reading.queryTimes === "date" ? "date" : revision.queryTimes;
-    const params = new URLSearchParams({ StartTime: encodeTime(query.startTime, times), FinishTime: encodeTime(query.finishTime, times) });
+    const params = new URLSearchParams(windowParameters(times, query));
     const url = this.#resolvePath(revision.unusualActivityPath, params);
     const response = await this.#get(url, options.abortSignal, UNUSUAL_ACTIVITY_SCOPE);
     return parseUnusualActivity(response.text, { page: "unusual activity", path: url.pathname, durationUnit: revision.durationUnit, requestId: requestIdHeader(response.headers) });

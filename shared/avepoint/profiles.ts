@@ -69,13 +69,24 @@ export function pinnedRevision(profile: ApiProfile): ApiRevision | undefined {
   return profile === "auto" ? undefined : revisionNamed(profile);
 }
 
+/**
+ * StartTime and FinishTime of a window, as the service takes times. A date
+ * reaches to the start of its day; the day after covers all of the window,
+ * whether or not the server reads the bound inclusively.
+ */
+export function windowParameters(times: TimeEncoding, window: { startTime: Date; finishTime: Date }): [string, string][] {
+  const finish = times === "date" ? new Date(window.finishTime.getTime() + 86_400_000) : window.finishTime;
+  return [
+    ["StartTime", encodeTime(window.startTime, times)],
+    ["FinishTime", encodeTime(finish, times)],
+  ];
+}
+
 /** The query parameters of one jobs page (PascalCase, as every revision's request samples write them); no times = unfiltered. */
 export function jobQueryParameters(times: TimeEncoding, query: JobQuery | undefined, pageIndex: number, pageSize: number): URLSearchParams {
   const params = new URLSearchParams();
   if (query) {
-    params.set("StartTime", encodeTime(query.startTime, times));
-    // A date reaches to the start of its day; the day after covers all of the window, whether or not the server reads the bound inclusively.
-    params.set("FinishTime", encodeTime(times === "date" ? new Date(query.finishTime.getTime() + 86_400_000) : query.finishTime, times));
+    for (const [name, value] of windowParameters(times, query)) params.set(name, value);
     if (query.jobType !== undefined) params.set("JobType", String(query.jobType));
     if (query.objectType !== undefined) params.set("ObjectType", String(query.objectType));
     if (query.jobState !== undefined) params.set("JobState", String(query.jobState));

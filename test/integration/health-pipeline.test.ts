@@ -167,6 +167,17 @@ describe("current profile: schedule and unusual activity", () => {
     expect(summaries(w)[1]).toBe("[RESOLVED] Unusual activity no longer reported: SharePoint Online — Contoso");
   });
 
+  it("with a service that takes dates only, reads today's unusual activity too (the finish date is the day after, as for jobs)", async () => {
+    const w = await start({
+      settings: { AVEPOINT_API_PROFILE: "current", BACKUP_MAX_AGE_HOURS: "0", JOB_SKIPPED_GROWTH_RUNS: "0", BACKUP_START_GRACE_MINUTES: "0" },
+      simulator: { queryTimes: "dates" },
+    });
+    w.simulator.tenant.unusualActivities.push({ serviceType: 1, detectedAt: at(-minutes(30)), potentialRansomwareAttackCount: 3, unusualActivitiesCount: 5 });
+    await cycleAt(w, 0);
+    await cycleAt(w, minutes(60));
+    expect(summaries(w)).toEqual(["[CRITICAL] Potential ransomware attack detected: SharePoint Online — Contoso"]);
+  });
+
   it.each([
     ["the token endpoint refuses the scope", "refuse"],
     ["the API answers 403", "omit"],
