@@ -122,8 +122,8 @@ function describeMatchers(m: Silence["matchers"]): string {
   return parts.length > 0 ? parts.join(" ") : "every alert";
 }
 
-/** A webhook is a bearer credential: only its host is shown. */
-function webhookHost(url: string): string {
+/** Only the host of a URL is shown (a URL may carry a credential). */
+function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
@@ -202,7 +202,7 @@ function formatSettings(settings: Settings, certificate: string): string {
   const storage = settings.storage
     ? settings.storage.kind === "connectionString"
       ? `Table Storage, connection string from ${settings.storage.variable}`
-      : `Table Storage at ${webhookHost(settings.storage.url)} (managed identity)`
+      : `Table Storage at ${hostOf(settings.storage.url)} (managed identity)`
     : "none";
   const email = settings.email
     ? settings.email.transport.kind === "graph"

@@ -20,12 +20,12 @@ import { processIo, runAsScript, type OperatorIo } from "./operator-io.js";
 /** Flex Consumption fetches the package at every cold start; 15 MB keeps that well under its 30 s initialisation window. */
 export const PACKAGE_BUDGET_BYTES = 15 * 1024 * 1024;
 /** Where the build leaves the bundle, relative to the project root (and inside the package). */
-export const BUNDLE_DIR = "dist/bundle";
+const BUNDLE_DIR = "dist/bundle";
 /**
  * A routing file at the project root ships with the package, at the same place:
  * in Azure it is /home/site/wwwroot/<name> (docs/RECEIVERS.md, "Routing": ALERT_ROUTES_FILE).
  */
-export const ROUTING_FILES = ["routes.yaml", "routes.yml", "routes.json"];
+const ROUTING_FILES = ["routes.yaml", "routes.yml", "routes.json"];
 /** Written by the build for tests and tooling; describes the bundle, is not part of it. */
 const BUILD_ONLY = new Set(["meta.json"]);
 
@@ -39,7 +39,7 @@ interface ProjectPackageJson {
 }
 
 /** The package.json that ships: what the Functions host reads (type, main), no scripts, no dependencies (all bundled). */
-export function deployPackageJson(project: ProjectPackageJson): object {
+function deployPackageJson(project: ProjectPackageJson): object {
   const { name, version, description, type, main, engines } = project;
   return { name, version, description, private: true, type, main, engines };
 }
@@ -67,7 +67,7 @@ export function packageFiles(projectRoot: string): { name: string; data: Buffer 
   ];
 }
 
-export function formatMegabytes(bytes: number): string {
+function formatMegabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
@@ -82,7 +82,8 @@ export async function main(_argv: string[], projectRoot = join(dirname(fileURLTo
   }
   const archive = Buffer.from(zipSync(Object.fromEntries(files.map((f) => [f.name, f.data]))));
   writeFileSync(join(projectRoot, "dist", "package.zip"), archive);
-  const entries = files.filter((f) => f.name.startsWith(`${BUNDLE_DIR}/functions/`) && !f.name.slice(BUNDLE_DIR.length + 11).includes("/") && f.name.endsWith(".js")).length;
+  const functionsDir = `${BUNDLE_DIR}/functions/`;
+  const entries = files.filter((f) => f.name.startsWith(functionsDir) && !f.name.slice(functionsDir.length).includes("/") && f.name.endsWith(".js")).length;
   const unpacked = files.reduce((sum, f) => sum + f.data.length, 0);
   const within = archive.length <= PACKAGE_BUDGET_BYTES;
   const routing = files.filter((f) => ROUTING_FILES.includes(f.name)).map((f) => f.name);
